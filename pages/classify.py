@@ -1,0 +1,5 @@
+"""Work in progress (filled in by its issue)."""
+
+import streamlit as st
+
+st.title("classify")

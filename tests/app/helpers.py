@@ -1,0 +1,48 @@
+"""Helpers to drive the real app (app.py router) with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeout: float = 60) -> AppTest:
+    """Run app.py, navigate to `page` (e.g. "pages/separable.py") and return the AppTest.
+
+    `query` pre-sets st.query_params, as if the page had been opened from a shared link.
+    """
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if query:
+        for key, value in query.items():
+            at.query_params[key] = value
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page)
+        at.run()
+    assert_no_exception(at)
+    return at
+
+
+def assert_no_exception(at: AppTest) -> None:
+    errors = [e.value for e in at.exception]
+    assert not errors, f"page raised: {errors}"
+
+
+def by_key(elements, key: str):
+    """The widget with this key from an AppTest element list (at.slider, at.number_input, ...)."""
+    for element in elements:
+        if element.key == key:
+            return element
+    raise KeyError(f"no widget with key {key!r}: {[e.key for e in elements]}")
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text (markdown, captions, metrics, latex), one string."""
+    parts = []
+    for kind in ("markdown", "caption", "latex", "title", "header", "subheader", "text", "info", "warning", "error", "success"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    parts.extend(f"{m.label}: {m.value}" for m in at.metric)
+    return "\n".join(parts)

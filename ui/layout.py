@@ -1,0 +1,22 @@
+"""The shared frame around every page: the sidebar and small display helpers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def sidebar() -> None:
+    """Draw the sidebar shared by all pages (below the page navigation)."""
+    with st.sidebar:
+        st.caption(
+            "MobileNet Lab: an interactive companion to *MobileNets* (Howard et al., 2017, "
+            "arXiv:1704.04861) and *MobileNetV2* (Sandler et al., 2018, arXiv:1801.04381)."
+        )
+
+
+def fmt_count(value: float) -> str:
+    """A count in engineering units: 462.4M, 2.36M, 52.3K."""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{unit}" if value / scale < 100 else f"{value / scale:.1f}{unit}"
+    return f"{value:g}"
