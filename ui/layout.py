@@ -20,3 +20,15 @@ def fmt_count(value: float) -> str:
         if abs(value) >= scale:
             return f"{value / scale:.3g}{unit}" if value / scale < 100 else f"{value / scale:.1f}{unit}"
     return f"{value:g}"
+
+
+def show_plotly(fig, *, key: str | None = None) -> None:
+    """Every page draws its plotly figures through here, so the shared look (presenter mode's
+    larger text, the download-as-PNG button in the toolbar) is applied in one place."""
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    st.plotly_chart(
+        fig,
+        key=key,
+        width="stretch",
+        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}},
+    )

@@ -1,0 +1,5 @@
+"""Work in progress."""
+
+import streamlit as st
+
+st.title("separable")
