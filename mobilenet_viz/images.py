@@ -1,0 +1,249 @@
+"""Safe decoding of untrusted image bytes (uploads, CLI arguments) into an RGB PIL image.
+
+``decode_image(data)`` either returns a fully loaded RGB image or raises ``ImageDecodeError``
+whose message names the problem in plain words ("the file is empty", "truncated JPEG", ...).
+
+Safety rules:
+- only an allow-list of formats is ever parsed (JPEG, PNG, WebP, BMP, GIF); the Pillow plugin
+  for the detected format is called directly, so no other plugin sees the bytes;
+- the pixel count is read from the header (Pillow opens lazily) and checked against
+  ``MAX_PIXELS`` *before* any pixel data is decoded (decompression bombs);
+- Pillow's process-wide settings (``Image.MAX_IMAGE_PIXELS``, ``ImageFile.LOAD_TRUNCATED_IMAGES``)
+  are never read or changed per call, so concurrent sessions cannot interfere.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
+MAX_PIXELS = 40_000_000
+
+_ALLOWED_TEXT = "JPEG, PNG, WebP, BMP or GIF"
+_HEADER_BYTES = 16
+
+# Formats we recognise only to name them in the error message (never parsed).
+_OTHER_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"II*\x00", "TIFF"),
+    (0, b"MM\x00*", "TIFF"),
+    (0, b"%PDF", "PDF"),
+    (0, b"8BPS", "Photoshop PSD"),
+    (0, b"\x00\x00\x01\x00", "ICO"),
+    (0, b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (0, b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (0, b"\xff\x0a", "JPEG XL"),
+    (0, b"PK\x03\x04", "a ZIP archive"),
+    (0, b"\x1f\x8b", "a gzip archive"),
+)
+_FTYP_BRANDS = {
+    b"heic": "HEIC", b"heix": "HEIC", b"hevc": "HEIC", b"mif1": "HEIF", b"msf1": "HEIF",
+    b"avif": "AVIF", b"avis": "AVIF", b"jxl ": "JPEG XL",
+}
+_FRIENDLY = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "BMP": "BMP", "GIF": "GIF"}
+
+Image.init()  # register every plugin once, at import (not per call)
+
+
+class ImageDecodeError(ValueError):
+    """The bytes are not an image this app accepts; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    image: Image.Image  # RGB, EXIF orientation applied, fully loaded
+    format: str  # "JPEG", "PNG", ... (Pillow's format name)
+    notes: tuple[str, ...]  # user-facing notes about what was done to the image
+
+
+def _sniff_other(data: bytes) -> str | None:
+    """Name a non-allowed format (or 'text') from its first bytes, for the error message."""
+    head = data[:1024]
+    for offset, magic, name in _OTHER_MAGIC:
+        if head[offset:offset + len(magic)] == magic:
+            return name
+    if head[4:8] == b"ftyp" and head[8:12] in _FTYP_BRANDS:
+        return _FTYP_BRANDS[head[8:12]]
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
+        return "SVG"
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the 1024-byte boundary is still text.
+            if exc.start < len(head) - 4:
+                return None
+        return "text"
+    return None
+
+
+def _open_header(data: bytes) -> tuple[Image.Image, str]:
+    """Open lazily with the first allowed plugin that accepts the header (no pixels decoded)."""
+    prefix = data[:_HEADER_BYTES]
+    for fmt in ALLOWED_FORMATS:
+        factory, accept = Image.OPEN[fmt]
+        accepted = accept(prefix) if accept else True
+        if isinstance(accepted, str) or not accepted:
+            continue
+        try:
+            return factory(io.BytesIO(data), ""), fmt
+        except (SyntaxError, IndexError, TypeError, struct.error, ValueError, OSError, EOFError) as exc:
+            raise _broken(fmt, exc) from None
+    other = _sniff_other(data)
+    if other == "text":
+        raise ImageDecodeError("not an image (looks like text)")
+    if other is not None:
+        raise ImageDecodeError(f"{other} is not supported; upload {_ALLOWED_TEXT}")
+    raise ImageDecodeError(f"not an image (unrecognised file format); upload {_ALLOWED_TEXT}")
+
+
+def _broken(fmt: str, exc: BaseException) -> ImageDecodeError:
+    name = _FRIENDLY.get(fmt, fmt)
+    detail = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, EOFError) or "truncated" in detail.lower() or "end of file" in detail.lower():
+        return ImageDecodeError(f"truncated {name}: the file ends before the image data is complete")
+    return ImageDecodeError(f"corrupt {name}: {detail}")
+
+
+def _megapixels(pixels: int) -> str:
+    """Megapixels with one decimal, or more when needed to tell it apart from the limit."""
+    for decimals in (1, 2, 3):
+        text = f"{pixels / 1e6:.{decimals}f}".rstrip("0").rstrip(".")
+        if pixels <= MAX_PIXELS or float(text) * 1e6 > MAX_PIXELS:
+            return text
+    return f"{pixels / 1e6:.6f}".rstrip("0").rstrip(".")
+
+
+def _check_size(width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageDecodeError(f"image has no pixels ({width}x{height})")
+    if width * height > MAX_PIXELS:
+        raise ImageDecodeError(
+            f"image is {width}x{height} = {_megapixels(width * height)} megapixels; "
+            f"the limit is {_megapixels(MAX_PIXELS)}"
+        )
+
+
+def _high_bit_to_8bit(im: Image.Image) -> Image.Image:
+    """Grayscale 16/32-bit integer or float modes -> "L", scaled (not clipped) to 0..255.
+
+    16-bit modes map 0..65535 linearly onto 0..255; 32-bit modes use the same 16-bit scale when
+    their values fit in it (Pillow opens 16-bit PNGs as "I" in some versions), else min..max.
+    """
+    arr = np.asarray(im).astype(np.float64)
+    if im.mode.startswith("I;16"):
+        lo, hi = 0.0, 65535.0
+    elif im.mode == "I" and arr.size and arr.min() >= 0 and arr.max() <= 65535:
+        lo, hi = 0.0, (255.0 if arr.max() <= 255 else 65535.0)
+    else:
+        finite = arr[np.isfinite(arr)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if hi <= lo:
+            hi = lo + 1.0
+    scaled = np.clip(np.nan_to_num((arr - lo) / (hi - lo), nan=0.0) * 255.0 + 0.5, 0, 255)
+    return Image.fromarray(scaled.astype(np.uint8), "L")
+
+
+def _composite_on_white(im: Image.Image) -> Image.Image:
+    rgba = im.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _to_rgb(im: Image.Image, notes: list[str]) -> Image.Image:
+    mode = im.mode
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        is_16 = mode.startswith("I;16") or (mode == "I" and np.asarray(im).max(initial=0) > 255)
+        im = _high_bit_to_8bit(im)
+        notes.append("16-bit image scaled to 8-bit" if is_16 else f"{mode}-mode image scaled to 8-bit")
+        return im.convert("RGB")
+    if mode == "P":
+        if "transparency" in im.info:
+            notes.append("transparency composited on white")
+            return _composite_on_white(im)
+        return im.convert("RGB")
+    if mode in ("PA", "LA", "La", "RGBA", "RGBa"):
+        notes.append("transparency composited on white")
+        if mode == "PA":
+            im = im.convert("RGBA")
+        return _composite_on_white(im)
+    if mode == "CMYK":
+        notes.append("CMYK converted to RGB")
+        return im.convert("RGB")
+    if mode == "1":
+        notes.append("1-bit (black and white) image")
+        return im.convert("L").convert("RGB")
+    return im.convert("RGB")  # RGB (copy), L, YCbCr, LAB, HSV, RGBX
+
+
+def _exif_orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112, 1) or 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not reject the photo
+        return 1
+
+
+def decode_image(data: bytes) -> DecodedImage:
+    """Decode untrusted bytes into a fully loaded RGB image, or raise ``ImageDecodeError``.
+
+    Allowed formats: ``ALLOWED_FORMATS``; at most ``MAX_PIXELS`` pixels (checked from the
+    header, before decoding). EXIF orientation is applied; palette/alpha/CMYK/1-bit/16-bit
+    images are converted to 8-bit RGB (alpha composited on white, 16-bit scaled not clipped);
+    animated files use their first frame. What was done is listed in ``notes``.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"decode_image expects bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        raise ImageDecodeError("the file is empty")
+    im, fmt = _open_header(data)
+    width, height = im.size
+    _check_size(width, height)
+    notes: list[str] = []
+    try:
+        frames = int(getattr(im, "n_frames", 1) or 1)
+        if frames > 1:
+            notes.append(f"animated {_FRIENDLY[fmt]}: using frame 1 of {frames}")
+            im.seek(0)
+        im.load()
+    except ImageDecodeError:
+        raise
+    except (SyntaxError, IndexError, TypeError, struct.error, ValueError, OSError, EOFError) as exc:
+        raise _broken(fmt, exc) from None
+    if im.size != (width, height):  # a later frame / draft may not grow the image past the check
+        _check_size(*im.size)
+    orientation = _exif_orientation(im)
+    try:
+        rgb = _to_rgb(im, notes)
+    except (ValueError, OSError) as exc:
+        raise _broken(fmt, exc) from None
+    if orientation != 1:
+        rgb = _apply_orientation(rgb, orientation)
+        if orientation in (3, 6, 8):
+            notes.append("rotated per EXIF")
+        elif orientation in (2, 4, 5, 7):
+            notes.append("flipped per EXIF")
+    return DecodedImage(image=rgb, format=fmt, notes=tuple(notes))
+
+
+_ORIENTATION_OPS = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def _apply_orientation(im: Image.Image, orientation: int) -> Image.Image:
+    """EXIF orientation tag (TIFF/EXIF 2.3, tag 0x0112) -> the transposition that undoes it."""
+    for op in _ORIENTATION_OPS.get(orientation, ()):
+        im = im.transpose(op)
+    return im
