@@ -86,6 +86,8 @@ def _open_header(data: bytes) -> tuple[Image.Image, str]:
     """Open lazily with the first allowed plugin that accepts the header (no pixels decoded)."""
     prefix = data[:_HEADER_BYTES]
     for fmt in ALLOWED_FORMATS:
+        if fmt not in Image.OPEN:  # Pillow built without this codec
+            continue
         factory, accept = Image.OPEN[fmt]
         accepted = accept(prefix) if accept else True
         if isinstance(accepted, str) or not accepted:
