@@ -12,7 +12,7 @@ import importlib
 import json
 import sys
 
-# name -> module under mobilenet_viz.commands; imported lazily so `conv` never pays for torch.
+# name -> module under mobilenet_viz.commands (a module that is missing is simply not offered).
 COMMANDS = {
     "conv": "conv",
     "block": "block",

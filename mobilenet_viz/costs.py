@@ -15,8 +15,10 @@ D_O = D_F and the formulas above are exact. At stride 2 the paper's formula writ
 input D_F over-counts by about 4x; the ratio is unchanged because every term shrinks alike.
 
 Width multiplier alpha (section 3.3): M -> alpha*M, N -> alpha*N, rounded with
-``make_divisible(alpha * C, divisor)``, torchvision's rule; divisor 1 (the default here) is the
-paper's plain rounding to the nearest integer, divisor 8 is what MobileNetV2/V3 use.
+``make_divisible(alpha * C, divisor)``, torchvision's rule: round half up to a multiple of the
+divisor, one step up if that lost more than 10%. Divisor 1 (the default here) is the paper's
+alpha*M rounded to a whole channel (512 -> 384 at 0.75; tiny layers keep >= 90%: 3 -> 3 at
+0.75, not 2); divisor 8 is what MobileNetV2/V3 use.
 Resolution multiplier rho: D_F -> round(rho * D_F).
 
 MACs count multiply-accumulates (the papers' "mult-adds"); FLOPs = 2 x MACs. Params are weights
@@ -50,8 +52,7 @@ class LayerCost:
 def make_divisible(value: float, divisor: int = 1, min_value: int | None = None) -> int:
     """Round ``value`` to the nearest multiple of ``divisor``, never going down by more than 10%.
 
-    This is torchvision's ``_make_divisible`` (from the TensorFlow MobileNet code). With
-    divisor=1 it is plain round-half-up, the MobileNet paper's alpha*M.
+    This is torchvision's ``_make_divisible`` (from the TensorFlow MobileNet code).
     """
     if divisor < 1:
         raise ValueError("divisor must be at least 1")

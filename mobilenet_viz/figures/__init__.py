@@ -1,0 +1,1 @@
+"""Figure builders, one module per topic: data in, figure out; no Streamlit."""
