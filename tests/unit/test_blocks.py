@@ -1,0 +1,218 @@
+"""The block library against torchvision's real modules and the paper's numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+from torchvision.models.mobilenetv2 import InvertedResidual, mobilenet_v2
+from torchvision.models.resnet import Bottleneck
+
+from mobilenet_viz.blocks import (
+    BlockConfig,
+    block_channels,
+    compare_blocks,
+    expansion_sweep,
+    inverted_residual,
+    mobilenet_v2_presets,
+    resnet_bottleneck,
+    separable_block,
+    stage_rows,
+)
+
+
+def measure(module: nn.Module, shape: tuple[int, int, int], convs: list[nn.Module]):
+    """(conv output shapes in order, MACs by FlopCounterMode / 2, params by numel, output shape)."""
+    shapes = []
+    handles = [m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:]))) for m in convs]
+    module.eval()
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        out = module(torch.randn(1, *shape))
+    for h in handles:
+        h.remove()
+    params = sum(p.numel() for p in module.parameters())
+    return shapes, counter.get_total_flops() // 2, params, tuple(out.shape[1:])
+
+
+def convs_of(module: nn.Module) -> list[nn.Conv2d]:
+    return [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+
+
+configs = st.builds(
+    BlockConfig,
+    input_size=st.integers(1, 20),
+    in_channels=st.integers(1, 24),
+    expansion=st.integers(1, 6),
+    out_channels=st.integers(1, 24),
+    stride=st.sampled_from([1, 2]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(configs)
+def test_inverted_residual_matches_torchvision(config):
+    cost = inverted_residual(config)
+    block = InvertedResidual(config.in_channels, config.out_channels, config.stride, config.expansion)
+    shapes, macs, params, out = measure(block, cost.input_shape, convs_of(block))
+    assert [s.output_shape for s in cost.stages] == shapes
+    assert cost.macs == macs
+    assert cost.params == params
+    assert cost.output_shape == out
+    assert cost.residual == block.use_res_connect
+    assert len(cost.stages) == len(block.conv) - 1  # t = 1 has no expand conv
+
+
+@settings(max_examples=10, deadline=None)
+@given(configs, st.sampled_from([0.35, 0.5, 0.75, 1.3]))
+def test_width_multiplier_rounds_like_torchvision(config, alpha):
+    config = replace(config, alpha=alpha)
+    k, _, k2 = block_channels(config)
+    net = mobilenet_v2(width_mult=alpha, inverted_residual_setting=[[1, config.in_channels, 1, 1],
+                                                                   [config.expansion, config.out_channels, 1, config.stride]])
+    block = net.features[2]
+    cost = inverted_residual(replace(config, input_size=8))
+    assert (k, k2) == (block.conv[0][0].in_channels, block.out_channels)
+    assert cost.params == sum(p.numel() for p in block.parameters())
+
+
+@pytest.mark.parametrize("preset", mobilenet_v2_presets(), ids=lambda p: f"block{p.number}")
+def test_presets_are_torchvisions_17_blocks(preset, _v2_shapes):
+    features, inputs = _v2_shapes
+    block = features[preset.number]
+    cost = inverted_residual(preset.config)
+    assert cost.input_shape == inputs[preset.number]
+    assert cost.params == sum(p.numel() for p in block.parameters())
+    assert cost.residual == block.use_res_connect
+
+
+@pytest.fixture(scope="module")
+def _v2_shapes():
+    net = mobilenet_v2().eval()
+    inputs = {}
+    x = torch.randn(1, 3, 224, 224)
+    with torch.inference_mode():
+        for i, layer in enumerate(net.features[:18]):
+            inputs[i] = tuple(x.shape[1:])
+            x = layer(x)
+    return net.features, inputs
+
+
+def test_seventeen_presets_total_body_macs():
+    presets = mobilenet_v2_presets()
+    assert len(presets) == 17
+    assert [p.config.stride for p in presets].count(2) == 4
+    assert presets[-1].config.input_size == 7 and presets[-1].config.out_channels == 320
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 40), st.integers(2, 10), st.integers(1, 40), st.sampled_from([1, 3, 5]))
+def test_paper_formula_at_stride_one(h, d1, t, d2, kernel):
+    cost = inverted_residual(BlockConfig(h, d1, t, d2, 1, kernel))
+    assert cost.macs == h * h * d1 * t * (d1 + kernel**2 + d2) == cost.paper_formula_macs
+
+
+def test_t1_has_no_expand_and_costs_less_than_formula():
+    cost = inverted_residual(BlockConfig(112, 32, 1, 16))
+    assert [s.name for s in cost.stages] == ["depthwise", "project"]
+    assert cost.paper_formula_macs - cost.macs == 112 * 112 * 32 * 32
+
+
+def test_paper_example_block_56():
+    # 56x56x24 -> t=6 -> 24, the first residual block of MobileNetV2
+    cost = inverted_residual(BlockConfig(56, 24, 6, 24))
+    assert cost.macs == 56 * 56 * 24 * 6 * (24 + 9 + 24)
+    assert cost.params == 24 * 144 + 2 * 144 + 9 * 144 + 2 * 144 + 144 * 24 + 2 * 24
+    assert cost.residual and "Residual applies" in cost.residual_reason
+
+
+@pytest.mark.parametrize(
+    ("stride", "k", "k2", "words"),
+    [(2, 24, 24, ["stride 2"]), (1, 16, 24, ["channels change (16 -> 24)"]), (2, 16, 24, ["stride 2", "channels change"])],
+)
+def test_residual_reasons(stride, k, k2, words):
+    cost = inverted_residual(BlockConfig(28, k, 6, k2, stride))
+    assert not cost.residual
+    for word in words:
+        assert word in cost.residual_reason
+
+
+def test_memory_fp16_is_half_and_streaming_is_smaller():
+    cost = inverted_residual(BlockConfig(56, 24, 6, 24))
+    x = y = 24 * 56 * 56
+    e = 144 * 56 * 56
+    # naive: while the depthwise runs, expanded + depthwise output + the kept input are alive
+    assert cost.naive_peak_elements == e + e + x
+    assert cost.naive_peak_bytes("fp16") * 2 == cost.naive_peak_bytes("fp32")
+    # section 5.1 with t = 6 splits of 24 channels: |x| + |y| + 24 * (56^2 + 56^2)
+    assert cost.streaming_peak_elements() == x + y + 24 * 2 * 56 * 56
+    assert cost.streaming_peak_elements(144) == x + y + 2 * 56 * 56
+    with pytest.raises(ValueError):
+        cost.streaming_peak_elements(0)
+
+
+def test_stage_output_bytes():
+    cost = inverted_residual(BlockConfig(14, 64, 6, 96))
+    expand = cost.stages[0]
+    assert expand.output_bytes("fp32") == 384 * 14 * 14 * 4
+    assert expand.output_bytes("fp16") == 384 * 14 * 14 * 2
+
+
+@pytest.mark.parametrize("config", [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(14, 16, 6, 32)])
+def test_resnet_bottleneck_matches_torchvision(config):
+    cost = resnet_bottleneck(config)
+    k, k2 = config.in_channels, config.out_channels
+    downsample = None
+    if config.stride != 1 or k != k2:
+        downsample = nn.Sequential(nn.Conv2d(k, k2, 1, config.stride, bias=False), nn.BatchNorm2d(k2))
+    block = Bottleneck(k, k2 // 4, config.stride, downsample)
+    _, macs, params, out = measure(block, cost.input_shape, [])
+    assert (cost.macs, cost.params, cost.output_shape) == (macs, params, out)
+
+
+@pytest.mark.parametrize("config", [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2)])
+def test_separable_block_matches_torch(config):
+    cost = separable_block(config)
+    k, k2 = config.in_channels, config.out_channels
+    block = nn.Sequential(
+        nn.Conv2d(k, k, 3, config.stride, 1, groups=k, bias=False), nn.BatchNorm2d(k), nn.ReLU(),
+        nn.Conv2d(k, k2, 1, bias=False), nn.BatchNorm2d(k2), nn.ReLU(),
+    )
+    _, macs, params, out = measure(block, cost.input_shape, [])
+    assert (cost.macs, cost.params, cost.output_shape) == (macs, params, out)
+    assert not cost.residual
+
+
+def test_comparison_shows_inversion():
+    resnet, v1, v2 = compare_blocks(BlockConfig(56, 24, 6, 24))
+    assert resnet.hidden_channels < resnet.in_channels  # wide -> narrow -> wide
+    assert v2.hidden_channels > v2.in_channels  # narrow -> wide -> narrow
+    assert v1.in_channels == v2.in_channels and v1.out_channels == v2.out_channels == resnet.out_channels
+
+
+def test_sweep_grows_with_t():
+    points = expansion_sweep(BlockConfig(56, 24, 6, 24))
+    assert [p.expansion for p in points] == list(range(1, 11))
+    assert all(a.macs < b.macs and a.params < b.params for a, b in zip(points, points[1:], strict=False))
+    assert points[5].macs == inverted_residual(BlockConfig(56, 24, 6, 24)).macs
+
+
+def test_stage_rows_total():
+    cost = inverted_residual(BlockConfig(56, 24, 6, 24))
+    rows = stage_rows(cost)
+    assert rows[-1]["MACs"] == cost.macs == sum(r["MACs"] for r in rows[:-1])
+    assert rows[0]["output (h x w x c)"] == "56x56x144"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"stride": 3}, "stride"), ({"kernel": 4}, "odd"), ({"in_channels": 0}, "in channels"),
+     ({"expansion": 0}, "expansion"), ({"input_size": 0}, "input size")],
+)
+def test_impossible_configs_raise_value_error(changes, message):
+    with pytest.raises(ValueError, match=message):
+        inverted_residual(replace(BlockConfig(56, 24, 6, 24), **changes))

@@ -1,0 +1,61 @@
+"""`python -m mobilenet_viz block` follows DESIGN.md's JSON contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mobilenet_viz.cli import main
+from tests.conftest import ROOT
+
+
+def run_json(capsys, *args: str) -> tuple[int, dict | None, str]:
+    status = main(["block", *args, "--json"])
+    captured = capsys.readouterr()
+    return status, (json.loads(captured.out) if captured.out else None), captured.err
+
+
+def test_contract_keys_and_values(capsys):
+    status, result, _ = run_json(capsys, "--input-size", "56", "--in-channels", "24", "--expansion", "6",
+                                 "--out-channels", "24")
+    assert status == 0
+    assert result["residual"] is True
+    assert [s["name"] for s in result["stages"]] == ["expand", "depthwise", "project"]
+    assert [s["output_shape"] for s in result["stages"]] == [[144, 56, 56], [144, 56, 56], [24, 56, 56]]
+    assert result["stages"][0]["input_shape"] == [24, 56, 56]
+    assert result["macs"] == 56 * 56 * 24 * 6 * (24 + 9 + 24) == sum(s["macs"] for s in result["stages"])
+    assert result["params"] == sum(s["params"] for s in result["stages"])
+    assert result["peak_activation_bytes"] == (144 * 2 + 24) * 56 * 56 * 4
+
+
+def test_stride_two_and_t1(capsys):
+    status, result, _ = run_json(capsys, "--input-size", "112", "--in-channels", "32", "--expansion", "1",
+                                 "--out-channels", "16", "--stride", "2")
+    assert status == 0 and result["residual"] is False
+    assert [s["name"] for s in result["stages"]] == ["depthwise", "project"]
+    assert result["stages"][-1]["output_shape"] == [16, 56, 56]
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [(["--stride", "3"], "stride"), (["--kernel", "4"], "kernel"), (["--in-channels", "0"], "in channels")],
+)
+def test_user_errors_exit_2_with_one_line(capsys, args, word):
+    base = {"--input-size": "56", "--in-channels": "24", "--expansion": "6", "--out-channels": "24"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    status, result, err = run_json(capsys, *[x for kv in base.items() for x in kv])
+    assert status == 2 and result is None
+    assert err.count("\n") == 1 and word in err
+
+
+def test_subprocess_human_output_and_bad_number():
+    ok = subprocess.run([sys.executable, "-m", "mobilenet_viz", "block", "--input-size", "14", "--in-channels", "64",
+                         "--expansion", "6", "--out-channels", "96"], cwd=ROOT, capture_output=True, text=True)
+    assert ok.returncode == 0 and "No residual" in ok.stdout and "project" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "mobilenet_viz", "block", "--input-size", "big", "--in-channels", "64",
+                          "--expansion", "6", "--out-channels", "96", "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr
