@@ -1,0 +1,213 @@
+"""Standard vs depthwise/pointwise filtering: maps, equivalence, inspector, counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from mobilenet_viz import costs
+from mobilenet_viz import filtering as flt
+
+
+def naive_conv(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Direct nested-loop cross-correlation with zero 'same' padding: (M,H,W) x (N,M,K,K)."""
+    n, m, k, _ = w.shape
+    r = k // 2
+    padded = np.pad(x.astype(np.float64), ((0, 0), (r, r), (r, r)))
+    out = np.zeros((n, x.shape[1], x.shape[2]))
+    for o in range(n):
+        for i in range(x.shape[1]):
+            for j in range(x.shape[2]):
+                out[o, i, j] = (padded[:, i:i + k, j:j + k] * w[o]).sum()
+    return out
+
+
+def test_presets_are_the_textbook_kernels():
+    assert flt.preset_kernel("sobel_x").tolist() == [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+    assert flt.preset_kernel("sobel_y").tolist() == [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]
+    assert flt.preset_kernel("blur").sum() == pytest.approx(1.0)
+    assert flt.preset_kernel("sharpen").sum() == pytest.approx(1.0)
+    assert flt.preset_kernel("identity").sum() == 1.0
+    with pytest.raises(ValueError, match="unknown kernel preset"):
+        flt.preset_kernel("laplace")
+
+
+def test_sobel_x_sees_vertical_stripes_only():
+    """Stripes: R has vertical stripes, G horizontal. Sobel x fires on R, not on G."""
+    x = flt.prepare_input(flt.synthetic_pattern("stripes", 32), 32)
+    res = flt.run_filters(x, flt.make_filter_bank("sobel_x", in_channels=3, out_channels=1))
+    inner = (slice(None), slice(2, -2), slice(2, -2))
+    assert np.abs(res.depthwise[inner][0]).max() > 2.0
+    assert np.abs(res.depthwise[inner][1]).max() < 1e-6
+
+
+def test_identity_preset_reproduces_each_channel():
+    x = flt.prepare_input(flt.synthetic_pattern("gradient", 16), 16)
+    res = flt.run_filters(x, flt.make_filter_bank("identity", in_channels=3, out_channels=2))
+    np.testing.assert_allclose(res.depthwise, x, atol=1e-7)
+
+
+@pytest.mark.parametrize("source", ["sobel_x", "random"])
+def test_standard_conv_equals_a_direct_loop(source):
+    rng = np.random.default_rng(3)
+    x = rng.random((3, 9, 7)).astype(np.float32)
+    bank = flt.make_filter_bank(source, in_channels=3, out_channels=4, kernel=5, seed=2)
+    res = flt.run_filters(x, bank)
+    np.testing.assert_allclose(res.standard, naive_conv(x, bank.standard), atol=1e-5)
+    np.testing.assert_allclose(res.separable, naive_conv(x, flt.compose_standard(bank.depthwise, bank.pointwise)), atol=1e-5)
+
+
+def test_each_depthwise_map_comes_from_one_channel_only():
+    rng = np.random.default_rng(0)
+    x = rng.random((3, 12, 12)).astype(np.float32)
+    bank = flt.make_filter_bank("random", in_channels=3, out_channels=3, seed=5)
+    before = flt.run_filters(x, bank)
+    x2 = x.copy()
+    x2[1] = rng.random((12, 12))  # change only the G channel
+    after = flt.run_filters(x2, bank)
+    np.testing.assert_array_equal(before.depthwise[[0, 2]], after.depthwise[[0, 2]])
+    assert np.abs(before.depthwise[1] - after.depthwise[1]).max() > 0.01
+    assert np.abs(before.standard - after.standard).min(axis=(1, 2)).shape == (3,)  # all N change
+    assert (np.abs(before.standard - after.standard).max(axis=(1, 2)) > 1e-3).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    m=st.sampled_from([1, 3]),
+    n=st.integers(1, flt.MAX_OUT_CHANNELS),
+    k=st.sampled_from(flt.RANDOM_KERNELS),
+    size=st.integers(4, 20),
+    seed=st.integers(0, 2**16),
+    source=st.sampled_from(flt.KERNEL_SOURCES[:-1]),
+)
+def test_separable_equals_its_composed_standard_conv(m, n, k, size, seed, source):
+    x = np.random.default_rng(seed).random((m, size, size)).astype(np.float32)
+    bank = flt.make_filter_bank(source, in_channels=m, out_channels=n, kernel=k, seed=seed)
+    res = flt.run_filters(x, bank)
+    assert res.equivalence_error < 1e-5
+    if bank.exact:
+        assert res.approximation_error < 1e-5
+    # the torch grouped conv really is per-channel
+    for c in range(m):
+        single = torch.nn.functional.conv2d(
+            torch.from_numpy(x[c][None, None]), torch.from_numpy(bank.depthwise[c][None, None]),
+            padding=bank.kernel // 2,
+        )[0, 0].numpy()
+        np.testing.assert_allclose(res.depthwise[c], single, atol=1e-5)
+
+
+def test_factorisation_recovers_separable_banks_exactly():
+    rng = np.random.default_rng(1)
+    d = rng.normal(size=(3, 3, 3)).astype(np.float32)
+    p = rng.normal(size=(5, 3)).astype(np.float32)
+    w = flt.compose_standard(d, p)
+    d2, p2 = flt.separable_factorisation(w)
+    np.testing.assert_allclose(flt.compose_standard(d2, p2), w, atol=1e-5)
+    assert np.abs(d2).max(axis=(1, 2)) == pytest.approx([1, 1, 1])
+
+
+def test_factorisation_is_the_best_rank_one_fit():
+    """Eckart-Young: the residual per channel is the norm of the discarded singular values."""
+    w = np.random.default_rng(2).normal(size=(6, 3, 5, 5)).astype(np.float32)
+    d, p = flt.separable_factorisation(w)
+    approx = flt.compose_standard(d, p)
+    for c in range(3):
+        s = np.linalg.svd(w[:, c].reshape(6, 25), compute_uv=False)
+        residual = np.linalg.norm(w[:, c] - approx[:, c])
+        assert residual == pytest.approx(np.sqrt((s[1:] ** 2).sum()), rel=1e-4)
+    # a general random bank is NOT separable: the constraint costs accuracy
+    x = np.random.default_rng(0).random((3, 16, 16)).astype(np.float32)
+    bank = flt.make_filter_bank("random", in_channels=3, out_channels=6, kernel=5, seed=2)
+    assert flt.run_filters(x, bank).approximation_error > 0.05
+
+
+@pytest.mark.parametrize("pos", [(0, 0), (0, 15), (7, 9), (15, 15), (15, 0)])
+def test_inspector_numbers_match_the_maps(pos):
+    x = np.random.default_rng(4).random((3, 16, 16)).astype(np.float32)
+    bank = flt.make_filter_bank("random", in_channels=3, out_channels=4, kernel=5, seed=9)
+    res = flt.run_filters(x, bank)
+    for n in range(4):
+        ins = flt.inspect_pixel(x, bank, pos[0], pos[1], n)
+        assert ins.standard_sum == pytest.approx(float(res.standard[n, pos[0], pos[1]]), abs=1e-5)
+        assert ins.separable_sum == pytest.approx(float(res.separable[n, pos[0], pos[1]]), abs=1e-5)
+        np.testing.assert_allclose(ins.depthwise_sums, res.depthwise[:, pos[0], pos[1]], atol=1e-5)
+        assert ins.standard_products.shape == (3, 5, 5)
+        assert (ins.top, ins.left) == (pos[0] - 2, pos[1] - 2)
+    with pytest.raises(ValueError, match="outside"):
+        flt.inspect_pixel(x, bank, 16, 0, 0)
+    with pytest.raises(ValueError, match="output channel"):
+        flt.inspect_pixel(x, bank, 0, 0, 4)
+
+
+@pytest.mark.parametrize(("k", "m", "n", "size"), [(3, 3, 8, 64), (5, 1, 4, 32), (7, 3, 1, 48)])
+def test_multiplication_counts_match_the_cost_engine(k, m, n, size):
+    c = flt.MultiplicationCounts(k, m, n)
+    assert c.standard_per_channel == k * k * m
+    assert c.separable_first_channel == k * k * m + m
+    pixels = size * size
+    assert c.standard_all * pixels == costs.standard_conv_cost(m, n, k, size).macs
+    assert c.separable_all * pixels == (
+        costs.depthwise_conv_cost(m, k, size).macs + costs.pointwise_conv_cost(m, n, size).macs
+    )
+
+
+def test_patterns_and_input_preparation():
+    for name in flt.PATTERNS:
+        im = flt.synthetic_pattern(name, 40)
+        assert im.size == (40, 40) and im.mode == "RGB"
+        arr = np.asarray(im)
+        assert not np.array_equal(arr[..., 0], arr[..., 1])  # channels differ
+    photo = Image.new("RGB", (300, 100), (0, 0, 255))
+    photo.paste((255, 0, 0), (100, 0, 200, 100))  # the centred square is red
+    x = flt.prepare_input(photo, 32)
+    assert x.shape == (3, 32, 32) and x.dtype == np.float32
+    assert x[0].min() == pytest.approx(1.0) and x[2].max() == pytest.approx(0.0)
+    g = flt.prepare_input(photo, 48, grayscale=True)
+    assert g.shape == (1, 48, 48) and 0 <= g.min() <= g.max() <= 1
+    with pytest.raises(ValueError, match="unknown pattern"):
+        flt.synthetic_pattern("plaid", 8)
+
+
+def test_bank_validation():
+    with pytest.raises(ValueError, match="out_channels"):
+        flt.make_filter_bank("blur", in_channels=3, out_channels=9)
+    with pytest.raises(ValueError, match="in_channels"):
+        flt.make_filter_bank("blur", in_channels=2, out_channels=2)
+    with pytest.raises(ValueError, match="pretrained weights"):
+        flt.make_filter_bank("mobilenet_v2", in_channels=3, out_channels=2)
+    with pytest.raises(ValueError, match="unknown kernel source"):
+        flt.make_filter_bank("gabor", in_channels=3, out_channels=2)
+
+
+def test_first_layer_loading_errors(tmp_path):
+    with pytest.raises(ValueError, match="not found"):
+        flt.load_first_layer(tmp_path / "missing.pth")
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="could not read"):
+        flt.load_first_layer(junk)
+    wrong = tmp_path / "wrong.pth"
+    torch.save({"conv.weight": torch.zeros(32, 3, 3, 3)}, wrong)
+    with pytest.raises(ValueError, match="no MobileNetV2 first conv"):
+        flt.load_first_layer(wrong)
+    good = tmp_path / "good.pth"
+    w = torch.randn(32, 3, 3, 3)
+    torch.save({"features.0.0.weight": w}, good)
+    np.testing.assert_array_equal(flt.load_first_layer(good), w.numpy())
+
+
+@pytest.mark.weights
+def test_real_mobilenet_v2_filters(test_weights_path):
+    w = flt.load_first_layer(test_weights_path)
+    bank = flt.make_filter_bank("mobilenet_v2", in_channels=3, out_channels=8, first_layer=w)
+    np.testing.assert_array_equal(bank.standard, w[:8])
+    x = flt.prepare_input(flt.synthetic_pattern("checkerboard", 32), 32)
+    res = flt.run_filters(x, bank)
+    assert res.equivalence_error < 1e-5
+    assert res.approximation_error > 1e-3  # trained filters are not depthwise separable
+    gray = flt.make_filter_bank("mobilenet_v2", in_channels=1, out_channels=2, first_layer=w)
+    np.testing.assert_allclose(gray.standard[:, 0], w[:2].sum(axis=1), atol=1e-6)
