@@ -1,0 +1,196 @@
+"""Presenter mode: the app projected in a classroom.
+
+Turned on by the sidebar toggle (session key ``present``) or by ``?present=1`` in the address bar,
+so a teacher can bookmark a link that opens a page in presenter mode with a given configuration
+(the pages keep their own settings in the URL through ``ui.params.PageParams``).
+
+When on: larger text everywhere (the root font size grows, and Streamlit sizes text in rem),
+larger chart text and thicker lines (``style_figure``, applied by ``ui.layout.show_plotly``),
+black-on-white text, less chrome around the page, expanders start closed
+(``expanded(...)``) and the sidebar starts collapsed when the link is opened.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.params import BoolParam, parse_query
+
+KEY = "present"
+_SPEC = BoolParam(False)
+_LAST = "_present_qp_last"  # what presenter mode last wrote to the URL ("1" or None)
+
+# Chart scaling in presenter mode (text readable from the back of a classroom).
+FONT_SCALE = 1.6
+LINE_SCALE = 1.8
+BASE_CHART_FONT = 12  # plotly's default layout font size
+
+CSS_MARKER = "mnl-presenter-css"
+CSS = f"""
+<style id="{CSS_MARKER}">
+/* Streamlit sizes text in rem: a larger root font scales text, widgets and spacing together. */
+html {{ font-size: 21px !important; }}
+@media (max-width: 1400px) {{ html {{ font-size: 19px !important; }} }}
+/* High contrast: pure black text; captions and labels as dark as body text. */
+[data-testid="stAppViewContainer"], [data-testid="stSidebar"] {{ color: #000 !important; }}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p,
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] p {{
+    color: #000 !important; opacity: 1 !important;
+}}
+[data-testid="stWidgetLabel"] p {{ font-weight: 600 !important; }}
+[data-testid="stMetricValue"] {{ font-weight: 700 !important; }}
+h1, h2, h3 {{ color: #000 !important; }}
+a {{ color: #0b3d91 !important; }}
+/* Less chrome: use the projector's pixels for content. */
+[data-testid="stMainBlockContainer"] {{ padding-top: 2.2rem !important; padding-bottom: 2rem !important; }}
+[data-testid="stDecoration"], [data-testid="stToolbar"] {{ display: none !important; }}
+</style>
+"""
+
+
+def is_on() -> bool:
+    """Whether this session is in presenter mode."""
+    return bool(st.session_state.get(KEY, False))
+
+
+def expanded(default: bool = True) -> bool:
+    """``expanded=`` for a page's optional detail: closed in presenter mode."""
+    return default and not is_on()
+
+
+def _restore_from_url() -> None:
+    """URL -> session_state, before the toggle is drawn.
+
+    A ``present`` value in the URL is applied when it is not what presenter mode itself wrote
+    (the page was opened from a link or the address was edited). An absent value changes
+    nothing: page navigation drops the query string, and the mode should survive it.
+    Garbage (``?present=banana``, repeated values) falls back to off with one warning.
+    """
+    raws = st.query_params.get_all(KEY)
+    if KEY not in st.session_state:
+        st.session_state[KEY] = _SPEC.default
+    if not raws or (len(raws) == 1 and raws[0] == st.session_state.get(_LAST)):
+        return
+    values, problems = parse_query({KEY: raws}, {KEY: _SPEC})
+    st.session_state[KEY] = values.get(KEY, _SPEC.default)
+    st.session_state[_LAST] = None  # make sure the URL gets rewritten below
+    if problems:
+        st.warning(
+            "Presenter mode is off: " + "; ".join(problems) + ". Use ?present=1 to turn it on.",
+            icon=":material/link_off:",
+        )
+
+
+def _share_to_url(on: bool) -> None:
+    """session_state -> URL: ``present=1`` while on, absent while off."""
+    target = "1" if on else None
+    if st.query_params.get_all(KEY) != ([target] if target else []):
+        if target:
+            st.query_params[KEY] = target
+        else:
+            del st.query_params[KEY]
+    st.session_state[_LAST] = target
+
+
+def controls() -> bool:
+    """The presenter toggle at the top of the sidebar, synced with ``?present=``; returns on/off.
+
+    In presenter mode, also injects the presenter CSS and asks for a collapsed sidebar when the
+    page is (re)loaded, so a projected link opens full-width.
+    """
+    _restore_from_url()
+    with st.sidebar:
+        on = st.toggle(
+            "Presenter mode",
+            key=KEY,
+            help="Bigger text and charts, high contrast, fewer controls: for a projector. "
+            "Adds present=1 to the address, so the link opens in presenter mode.",
+        )
+    _share_to_url(on)
+    if on:
+        st.html(CSS)
+        st.set_page_config(initial_sidebar_state="collapsed")
+    return on
+
+
+def share_links(url_path: str) -> None:
+    """A "Share this view" box in the sidebar: links for students and for the projector.
+
+    Call after the page has run, so the links carry the settings the page just wrote to the URL.
+    ``st.context.url`` is the app's address as the browser sees it; when it is unknown (tests,
+    some proxies) the box shows the path and query string to append to the app's address.
+    """
+    pairs = [(k, v) for k in st.query_params.keys() if k != KEY for v in st.query_params.get_all(k)]
+    base = _page_url(url_path)
+    student = base + (f"?{urlencode(pairs)}" if pairs else "")
+    projector = base + "?" + urlencode([*pairs, (KEY, "1")])
+    with st.sidebar.expander("Share this view", icon=":material/link:", expanded=False):
+        st.caption(
+            "The address bar always holds this page's settings. Copy a link (button at the "
+            "right of each box) to open this page with the same configuration."
+        )
+        st.markdown("**For students**")
+        st.code(student, language=None, wrap_lines=True)
+        st.markdown("**For the projector** (presenter mode)")
+        st.code(projector, language=None, wrap_lines=True)
+        if not base.startswith("http"):
+            st.caption("Put the app's address (e.g. `http://<teacher-laptop>:8501`) in front.")
+
+
+def _page_url(url_path: str) -> str:
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001 - no browser context (tests): fall back to the path
+        url = None
+    if url:
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return "/" + url_path
+
+
+def style_figure(fig):
+    """A presenter-mode copy of a plotly figure: text x FONT_SCALE, lines x LINE_SCALE, black text.
+
+    Explicit sizes set by the figure's builder are scaled, unset ones get scaled defaults, so
+    relative emphasis is kept. The input figure is not modified (it may be cached and shared).
+    """
+    import plotly.graph_objects as go
+
+    fig = go.Figure(fig)
+    base = fig.layout.font.size or BASE_CHART_FONT
+    fig.update_layout(
+        font={"size": round(base * FONT_SCALE), "color": "#000000"},
+        hoverlabel={"font": {"size": round(base * FONT_SCALE)}},
+    )
+    if fig.layout.title.font.size:
+        fig.layout.title.font.size = round(fig.layout.title.font.size * FONT_SCALE)
+    if fig.layout.legend.font.size:
+        fig.layout.legend.font.size = round(fig.layout.legend.font.size * FONT_SCALE)
+
+    def axis(ax):
+        if ax.tickfont.size:
+            ax.tickfont.size = round(ax.tickfont.size * FONT_SCALE)
+        if ax.title.font.size:
+            ax.title.font.size = round(ax.title.font.size * FONT_SCALE)
+        ax.tickfont.color = ax.tickfont.color or "#000000"
+        ax.linecolor = ax.linecolor or "#000000"
+        ax.gridcolor = ax.gridcolor or "#c8c8c8"
+
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
+
+    def annotation(a):
+        if a.font.size:
+            a.font.size = round(a.font.size * FONT_SCALE)
+
+    fig.for_each_annotation(annotation)
+    for trace in fig.data:
+        if "line" in trace and trace.type in ("scatter", "scattergl", "scatterpolar"):
+            trace.line.width = (trace.line.width or 2) * LINE_SCALE
+        if "textfont" in trace and trace.textfont.size:
+            trace.textfont.size = round(trace.textfont.size * FONT_SCALE)
+        if trace.type in ("scatter", "scattergl") and isinstance(trace.marker.size, int | float):
+            trace.marker.size = trace.marker.size * 1.4
+    return fig
