@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.layout import sidebar
+from ui.presenter import share_links
 
 st.set_page_config(page_title="MobileNet Lab", page_icon=":material/memory:", layout="wide")
 
@@ -18,3 +19,4 @@ PAGES = [
 page = st.navigation(PAGES)
 sidebar()
 page.run()
+share_links(page.url_path)  # after the page: the links carry the settings it wrote

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import presenter
+
 
 def sidebar() -> None:
-    """Draw the sidebar shared by all pages (below the page navigation)."""
+    """Draw the sidebar shared by all pages (below the page navigation): the presenter-mode
+    toggle, then (outside presenter mode) the app's blurb."""
+    if presenter.controls():
+        return
     with st.sidebar:
         st.caption(
             "MobileNet Lab: an interactive companion to *MobileNets* (Howard et al., 2017, "
@@ -25,7 +30,11 @@ def fmt_count(value: float) -> str:
 def show_plotly(fig, *, key: str | None = None) -> None:
     """Every page draws its plotly figures through here, so the shared look (presenter mode's
     larger text, the download-as-PNG button in the toolbar) is applied in one place."""
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    if presenter.is_on():
+        fig = presenter.style_figure(fig)  # a copy: the caller's (maybe cached) figure is untouched
+        fig.update_layout(margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    else:
+        fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
     st.plotly_chart(
         fig,
         key=key,
