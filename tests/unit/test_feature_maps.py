@@ -1,0 +1,81 @@
+"""Hook-free feature maps equal the block's own forward pass and leave the model untouched."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torchvision.models import mobilenet_v2
+
+from mobilenet_viz.blocks import inverted_residual, mobilenet_v2_presets
+from mobilenet_viz.feature_maps import (
+    block_feature_maps,
+    channel_mosaic,
+    num_blocks,
+    preprocess,
+    sparsity,
+    strongest_channels,
+)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return mobilenet_v2().eval()
+
+
+@pytest.fixture(scope="module")
+def batch():
+    image = Image.fromarray((np.random.default_rng(0).random((180, 240, 3)) * 255).astype(np.uint8))
+    return preprocess(image)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 14, 17])
+def test_maps_equal_the_blocks_forward(model, batch, block):
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    maps = block_feature_maps(model, block, batch)
+    with torch.inference_mode():
+        x = model.features[:block](batch)
+        expected = model.features[block](x)[0]
+    torch.testing.assert_close(maps["output"], expected)
+    torch.testing.assert_close(maps["input"], x[0])
+    config = mobilenet_v2_presets()[block - 1].config
+    cost = inverted_residual(config)
+    assert [tuple(maps[s.name].shape) for s in cost.stages] == [s.output_shape for s in cost.stages]
+    assert ("expand" in maps) == (config.expansion != 1)
+    # nothing registered, nothing changed
+    assert all(not m._forward_hooks for m in model.modules())
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())
+
+
+def test_relu6_stages_are_clipped_and_projection_is_not(model, batch):
+    maps = block_feature_maps(model, 3, batch)
+    assert maps["expand"].min() >= 0 and maps["expand"].max() <= 6
+    assert maps["depthwise"].min() >= 0
+    assert maps["project"].min() < 0  # linear: negative values survive
+    assert sparsity(maps["project"]) < 0.01 < sparsity(maps["expand"])
+
+
+def test_preprocess_shape_and_normalisation():
+    t = preprocess(Image.new("RGB", (300, 100), (124, 116, 104)))
+    assert t.shape == (1, 3, 224, 224)
+    assert t.abs().max() < 0.02  # the ImageNet mean colour maps to ~0
+
+
+def test_bad_block_and_training_mode(batch):
+    net = mobilenet_v2()
+    assert num_blocks(net) == 17
+    with pytest.raises(ValueError, match="eval"):
+        block_feature_maps(net, 3, batch)
+    with pytest.raises(ValueError, match="1..17"):
+        block_feature_maps(net.eval(), 18, batch)
+
+
+def test_mosaic_layout():
+    maps = torch.arange(5 * 7 * 7, dtype=torch.float32).reshape(5, 7, 7)
+    channels = strongest_channels(maps, 3)
+    assert channels == [4, 3, 2]
+    mosaic = channel_mosaic(maps, channels, columns=2, tile=14)
+    assert mosaic.shape == (2 * 14 + 1, 2 * 14 + 1)
+    assert mosaic.min() == 0 and mosaic.max() == 1
