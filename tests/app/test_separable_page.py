@@ -1,0 +1,135 @@
+"""The "Standard vs depthwise separable" page: controls drive numbers equal to the library's."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobilenet_viz import formulas
+from mobilenet_viz.costs import ConvConfig, compare
+from tests.app.helpers import by_key, open_page, texts
+from ui.layout import fmt_count
+
+PAGE = "pages/separable.py"
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_defaults_show_the_papers_table_3_layer():
+    at = open_page(PAGE)
+    shown = metrics(at)
+    assert shown["Standard conv MACs"] == "462.4M"
+    assert shown["Separable MACs"] == "52.3M"
+    assert shown["Saving"] == "8.8× fewer MACs"
+    assert shown["Params: standard → separable"] == "2.36M → 266.8K"
+    # The substituted formulas carry the exact numbers.
+    latex = "\n".join(e.value for e in at.latex)
+    assert "462{,}422{,}016" in latex and "52{,}283{,}392" in latex
+    assert r"\frac{1}{512} + \frac{1}{3^2}" in latex
+
+
+def test_changing_controls_changes_numbers_to_the_librarys():
+    at = open_page(PAGE)
+    by_key(at.number_input, "sep_out_channels").set_value(128)
+    by_key(at.slider, "sep_kernel").set_value(5)
+    by_key(at.slider, "sep_stride").set_value(2)
+    at.run()
+    expected = compare(ConvConfig(14, 512, 128, 5, stride=2))
+    shown = metrics(at)
+    assert shown["Standard conv MACs"] == fmt_count(expected.standard.macs)
+    assert shown["Separable MACs"] == fmt_count(expected.separable.macs)
+    assert shown["Saving"] == f"{expected.saving:.1f}× fewer MACs"
+    assert at.query_params["kernel"] == "5" and at.query_params["stride"] == "2"
+    assert "D_O" in texts(at)  # stride 2: the page explains the output size
+
+
+@pytest.mark.parametrize(
+    ("preset", "macs"),
+    [
+        ("Table 3 with width multiplier α = 0.75", "29.6M"),
+        ("Table 3 with α = 0.75 and ρ = 0.714 (160 px input)", "15.1M"),
+    ],
+)
+def test_presets_set_every_control(preset, macs):
+    at = open_page(PAGE)
+    by_key(at.slider, "sep_kernel").set_value(7)
+    at.run()
+    at.selectbox(key="sep_preset").set_value(preset)
+    at.run()
+    assert by_key(at.slider, "sep_kernel").value == 3
+    assert by_key(at.number_input, "sep_in_channels").value == 512
+    assert by_key(at.slider, "sep_alpha").value == 0.75
+    assert metrics(at)["Separable MACs"] == macs
+
+
+def test_first_layer_preset_shows_small_saving_for_three_channels():
+    at = open_page(PAGE)
+    at.selectbox(key="sep_preset").set_value("First layer: 224×224×3 → 32, 3×3, stride 2")
+    at.run()
+    c = compare(ConvConfig(224, 3, 32, 3, stride=2))
+    assert metrics(at)["Saving"] == f"{c.saving:.1f}× fewer MACs"
+
+
+def test_shared_link_restores_configuration():
+    at = open_page(PAGE, query={"input_size": "28", "in_channels": "256", "out_channels": "256", "kernel": "5"})
+    assert not at.warning
+    c = compare(ConvConfig(28, 256, 256, 5))
+    assert metrics(at)["Standard conv MACs"] == fmt_count(c.standard.macs)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"kernel": "abc"},
+        {"input_size": "-4"},
+        {"in_channels": "1000000000"},
+        {"alpha": "nan"},
+        {"padding": "lots"},
+        {"stride": ["1", "2"]},
+        {"bogus": "1"},
+    ],
+)
+def test_garbage_in_link_falls_back_to_defaults_with_warning(query):
+    at = open_page(PAGE, query=query)
+    assert len(at.warning) == 1
+    assert "could not be used" in at.warning[0].value
+    assert metrics(at)["Standard conv MACs"] == "462.4M"
+
+
+def test_impossible_layer_gets_one_clear_error_and_page_survives():
+    at = open_page(PAGE, query={"input_size": "5", "kernel": "7", "padding": "0"})
+    assert len(at.error) == 1
+    assert "kernel 7 does not fit a 5x5 input without padding" in at.error[0].value
+    by_key(at.selectbox, "sep_padding").set_value("same")
+    at.run()
+    assert not at.error and metrics(at)["Standard conv MACs"]
+
+
+def test_groups_slider_moves_from_standard_to_depthwise():
+    at = open_page(PAGE, query={"in_channels": "32", "out_channels": "32", "input_size": "56"})
+    slider = at.select_slider(key="sep_groups")
+    assert slider.options == ["1", "2", "4", "8", "16", "32"]
+    slider.set_value(32)
+    at.run()
+    c = compare(ConvConfig(56, 32, 32, 3))
+    assert metrics(at)["Grouped conv (g = 32) MACs"] == fmt_count(c.depthwise.macs)
+
+
+def test_theory_vs_practice_measures_real_layers():
+    at = open_page(PAGE, query={"input_size": "28", "in_channels": "64", "out_channels": "64"})
+    by_key(at.slider, "sep_runs").set_value(5)
+    at.button(key="sep_measure").click()
+    at.run()
+    shown = metrics(at)
+    assert shown["Standard conv"].endswith(" ms")
+    assert float(shown["Depthwise + pointwise"].split()[0]) > 0
+    assert shown["Theoretical (MAC ratio)"] == f"{compare(ConvConfig(28, 64, 64, 3)).saving:.2f}×"
+
+
+def test_pytorch_code_matches_configuration():
+    at = open_page(PAGE, query={"in_channels": "64", "out_channels": "128", "kernel": "5", "stride": "2"})
+    code = at.code[0].value
+    c = compare(ConvConfig(14, 64, 128, 5, stride=2))
+    assert code == formulas.pytorch_code(c, 1).rstrip()
+    assert "nn.Conv2d(64, 64, kernel_size=5, stride=2, padding=2, groups=64, bias=False)" in code
