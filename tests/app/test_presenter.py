@@ -1,0 +1,124 @@
+"""Presenter mode: ?present=1 and the sidebar toggle turn it on, garbage falls back with a warning,
+charts get larger text and thicker lines, and the share links carry the page's configuration."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import pytest
+
+from tests.app.helpers import assert_no_exception, by_key, open_page
+from ui import presenter
+
+
+@pytest.fixture(autouse=True)
+def router_runs_every_time(monkeypatch):
+    """Make AppTest run app.py (the router) on every rerun, as the real server does.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run; because a ``pages/``
+    folder exists, every run after the first then executes the page file alone (Streamlit's old
+    pages-directory mode), without app.py's sidebar. st.navigation clears the flag in a real server.
+    """
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+def css_injected(at) -> bool:
+    return any(presenter.CSS_MARKER in h.proto.body for h in at.html)
+
+
+def toggle(at):
+    return by_key(at.toggle, presenter.KEY)
+
+
+def test_url_turns_presenter_mode_on():
+    at = open_page("pages/home.py", query={"present": "1"})
+    assert toggle(at).value is True
+    assert css_injected(at)
+    assert not at.warning
+    assert at.query_params.get("present") == "1"
+
+
+def test_off_by_default_and_toggle_switches_it():
+    at = open_page("pages/home.py")
+    assert toggle(at).value is False and not css_injected(at)
+    assert "present" not in at.query_params
+
+    toggle(at).set_value(True).run()
+    assert_no_exception(at)
+    assert css_injected(at)
+    assert at.query_params.get("present") == "1", "the address bar must become a presenter link"
+
+    toggle(at).set_value(False).run()
+    assert_no_exception(at)
+    assert not css_injected(at)
+    assert "present" not in at.query_params
+
+
+@pytest.mark.parametrize("raw", ["banana", ["1", "1"], "-1", "1e9"])
+def test_garbage_falls_back_to_off_with_a_warning(raw):
+    at = open_page("pages/home.py", query={"present": raw})
+    assert toggle(at).value is False and not css_injected(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Presenter mode is off" in warnings and "present" in warnings
+    assert "present" not in at.query_params, "the bad value is dropped from the address"
+    at.run()  # the warning does not stick once the address is clean
+    assert not any("Presenter" in w.value for w in at.warning)
+
+
+def test_present_0_is_off_without_warning():
+    at = open_page("pages/home.py", query={"present": "0"})
+    assert toggle(at).value is False and not at.warning
+
+
+def test_mode_survives_page_navigation_and_restyles_charts():
+    """Switching pages drops the query string in the browser; the session keeps presenter mode,
+    writes present=1 back, and the page's plotly charts get presenter-sized text."""
+    at = open_page("pages/home.py", query={"present": "1"})
+    at.query_params.clear()  # as after a click in the page navigation
+    at.switch_page("pages/separable.py").run()
+    assert_no_exception(at)
+    assert toggle(at).value is True and css_injected(at)
+    assert at.query_params.get("present") == "1"
+    charts = at.get("plotly_chart")
+    assert charts, "the separable page draws plotly charts"
+    big = [json.loads(c.proto.spec)["layout"].get("font", {}).get("size") for c in charts]
+
+    toggle(at).set_value(False).run()
+    normal = [json.loads(c.proto.spec)["layout"].get("font", {}).get("size") for c in at.get("plotly_chart")]
+    assert all(b and b >= 19 for b in big), big
+    assert all(n is None or n < 19 for n in normal), normal
+
+
+def test_share_links_carry_the_page_configuration():
+    at = open_page("pages/separable.py", query={"kernel": "5"})
+    links = [c.value for c in at.sidebar.get("code")]
+    assert len(links) == 2, links
+    student, projector = links
+    assert student.startswith("/separable?") and "kernel=5" in student and "present" not in student
+    assert "kernel=5" in projector and projector.endswith("present=1")
+
+
+def test_style_figure_scales_a_copy():
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], line={"width": 2}, mode="lines+markers"))
+    fig.add_bar(x=[1], y=[2], textfont={"size": 10})
+    fig.add_annotation(text="note", font={"size": 10}, x=1, y=3)
+    fig.update_layout(title={"text": "t", "font": {"size": 20}}, xaxis={"tickfont": {"size": 10}})
+    big = presenter.style_figure(fig)
+    assert big.layout.font.size == round(presenter.BASE_CHART_FONT * presenter.FONT_SCALE)
+    assert big.data[0].line.width == pytest.approx(2 * presenter.LINE_SCALE)
+    assert big.data[1].textfont.size == 16
+    assert big.layout.annotations[0].font.size == 16
+    assert big.layout.title.font.size == 32
+    assert big.layout.xaxis.tickfont.size == 16
+    # the input (possibly a cached figure shared between sessions) is untouched
+    assert fig.layout.font.size is None and fig.data[0].line.width == 2
+    assert fig.layout.title.font.size == 20
