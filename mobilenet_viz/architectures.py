@@ -63,7 +63,15 @@ V1_SEPARABLE = (
 )  # fmt: skip
 
 # MobileNetV2 Table 2: expansion t, output channels c, repeats n, first stride s.
-V2_SETTING = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+V2_SETTING = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
 
 # MobileNetV3 bneck rows (torchvision = paper Tables 1-2): input c, kernel, expanded c,
 # output c, SE, activation (RE = ReLU, HS = hard-swish), stride.
@@ -205,7 +213,12 @@ class Architecture:
         def best(rows: list[Layer]) -> dict:
             layer = max(rows, key=lambda r: _numel(r.output_shape))
             values = _numel(layer.output_shape)
-            return {"layer": layer.name, "shape": list(layer.output_shape), "values": values, "bytes": values * bytes_per_value}
+            return {
+                "layer": layer.name,
+                "shape": list(layer.output_shape),
+                "values": values,
+                "bytes": values * bytes_per_value,
+            }
 
         convs = [r for r in self.layers if r.layer_type not in ("pool", "FC", "SE")]
         if self.model == "v1":
@@ -214,9 +227,15 @@ class Architecture:
             by_block = self.blocks()
             names = {b["block"] for b in by_block if b["block"].startswith("bneck")}
             paper_rows = [
-                r for r in self.layers if r.block in names and r is _last_of_block(self.layers, r.block)
+                r
+                for r in self.layers
+                if r.block in names and r is _last_of_block(self.layers, r.block)
             ] + [r for r in self.layers if r.block == "last conv"]
-        return {"bytes_per_value": bytes_per_value, "paper": best(paper_rows), "every_layer": best(convs)}
+        return {
+            "bytes_per_value": bytes_per_value,
+            "paper": best(paper_rows),
+            "every_layer": best(convs),
+        }
 
     def feature_maps(self) -> list[dict]:
         """Output size and channels after every conv layer, in depth order (for a line chart)."""
@@ -276,11 +295,23 @@ class _Builder:
         if groups == 1 and kernel == 1:
             cost, kind, op = pointwise_conv_cost(c, out_channels, size), "pointwise/1x1", "1x1 conv"
         elif groups == 1:
-            cost, kind, op = standard_conv_cost(c, out_channels, kernel, size), "standard conv", f"conv {kernel}x{kernel}"
+            cost, kind, op = (
+                standard_conv_cost(c, out_channels, kernel, size),
+                "standard conv",
+                f"conv {kernel}x{kernel}",
+            )
         elif groups == c == out_channels:
-            cost, kind, op = depthwise_conv_cost(c, kernel, size), "depthwise", f"dw {kernel}x{kernel}"
+            cost, kind, op = (
+                depthwise_conv_cost(c, kernel, size),
+                "depthwise",
+                f"dw {kernel}x{kernel}",
+            )
         else:  # pragma: no cover - no MobileNet uses other grouped convs
-            cost, kind, op = grouped_conv_cost(c, out_channels, kernel, size, groups), "standard conv", f"group conv {kernel}x{kernel}"
+            cost, kind, op = (
+                grouped_conv_cost(c, out_channels, kernel, size, groups),
+                "standard conv",
+                f"group conv {kernel}x{kernel}",
+            )
         self._add(
             name, block, f"{op} s{stride}", kind, (out_channels, size, size), kernel, stride, expansion,
             activation, cost, cost.params + (2 * out_channels if batchnorm else 0), module,
@@ -310,7 +341,21 @@ class _Builder:
             activation, cost, cost.params + out_features, module,
         )  # fmt: skip
 
-    def _add(self, name, block, operator, kind, out_shape, kernel, stride, expansion, activation, cost, params, module):
+    def _add(
+        self,
+        name,
+        block,
+        operator,
+        kind,
+        out_shape,
+        kernel,
+        stride,
+        expansion,
+        activation,
+        cost,
+        params,
+        module,
+    ):
         self.rows.append(
             Layer(
                 name=name, block=block, operator=operator, layer_type=kind, input_shape=self.shape,
@@ -328,21 +373,44 @@ def v1_channels(alpha: float) -> list[int]:
 
 def _v1(b: _Builder, alpha: float, num_classes: int) -> None:
     channels = v1_channels(alpha)
-    b.conv(name="conv1", block="conv1", out_channels=channels[0], kernel=3, stride=2, activation="ReLU", module="features.0")
+    b.conv(
+        name="conv1",
+        block="conv1",
+        out_channels=channels[0],
+        kernel=3,
+        stride=2,
+        activation="ReLU",
+        module="features.0",
+    )
     for i, ((stride, _), out) in enumerate(zip(V1_SEPARABLE, channels[1:], strict=True), start=1):
         block = f"dw/pw {i}"
         b.conv(
             name=f"{block} · dw 3x3", block=block, out_channels=b.shape[0], kernel=3, stride=stride,
             groups=b.shape[0], activation="ReLU", module=f"features.{2 * i - 1}",
         )  # fmt: skip
-        b.conv(name=f"{block} · pw 1x1", block=block, out_channels=out, kernel=1, activation="ReLU", module=f"features.{2 * i}")
+        b.conv(
+            name=f"{block} · pw 1x1",
+            block=block,
+            out_channels=out,
+            kernel=1,
+            activation="ReLU",
+            module=f"features.{2 * i}",
+        )
     b.pool(module="avgpool")
     b.fc(name="classifier FC", out_features=num_classes, activation="softmax", module="classifier")
 
 
 def _v2(b: _Builder, alpha: float, num_classes: int) -> None:
     c = make_divisible(32 * alpha, 8)
-    b.conv(name="conv1", block="conv1", out_channels=c, kernel=3, stride=2, activation="ReLU6", module="features.0")
+    b.conv(
+        name="conv1",
+        block="conv1",
+        out_channels=c,
+        kernel=3,
+        stride=2,
+        activation="ReLU6",
+        module="features.0",
+    )
     index = 1
     for t, channels, repeats, first_stride in V2_SETTING:
         out = make_divisible(channels * alpha, 8)
@@ -352,31 +420,72 @@ def _v2(b: _Builder, alpha: float, num_classes: int) -> None:
             hidden = int(round(inp * t))
             block, path, j = f"bneck {index}", f"features.{index}.conv", 0
             if t != 1:
-                b.conv(name=f"{block} · expand 1x1", block=block, out_channels=hidden, kernel=1, activation="ReLU6", module=f"{path}.0", expansion=t)
+                b.conv(
+                    name=f"{block} · expand 1x1",
+                    block=block,
+                    out_channels=hidden,
+                    kernel=1,
+                    activation="ReLU6",
+                    module=f"{path}.0",
+                    expansion=t,
+                )
                 j = 1
             b.conv(
                 name=f"{block} · dw 3x3", block=block, out_channels=hidden, kernel=3, stride=stride, groups=hidden,
                 activation="ReLU6", module=f"{path}.{j}", expansion=t,
             )  # fmt: skip
-            b.conv(name=f"{block} · project 1x1", block=block, out_channels=out, kernel=1, activation="linear", module=f"{path}.{j + 1}", expansion=t)
+            b.conv(
+                name=f"{block} · project 1x1",
+                block=block,
+                out_channels=out,
+                kernel=1,
+                activation="linear",
+                module=f"{path}.{j + 1}",
+                expansion=t,
+            )
             index += 1
     last = make_divisible(1280 * max(1.0, alpha), 8)
-    b.conv(name="last conv 1x1", block="last conv", out_channels=last, kernel=1, activation="ReLU6", module=f"features.{index}")
+    b.conv(
+        name="last conv 1x1",
+        block="last conv",
+        out_channels=last,
+        kernel=1,
+        activation="ReLU6",
+        module=f"features.{index}",
+    )
     b.pool(module=None)
-    b.fc(name="classifier FC", out_features=num_classes, activation="softmax", module="classifier.1")
+    b.fc(
+        name="classifier FC", out_features=num_classes, activation="softmax", module="classifier.1"
+    )
 
 
 def _v3(b: _Builder, model: str, alpha: float, num_classes: int) -> None:
     setting = V3_LARGE if model == "v3-large" else V3_SMALL
     adjust = lambda channels: make_divisible(channels * alpha, 8)  # noqa: E731
-    b.conv(name="conv1", block="conv1", out_channels=adjust(setting[0][0]), kernel=3, stride=2, activation="h-swish", module="features.0")
+    b.conv(
+        name="conv1",
+        block="conv1",
+        out_channels=adjust(setting[0][0]),
+        kernel=3,
+        stride=2,
+        activation="h-swish",
+        module="features.0",
+    )
     for index, (_, kernel, expanded, out, use_se, act, stride) in enumerate(setting, start=1):
         inp, exp, out = b.shape[0], adjust(expanded), adjust(out)
         activation = "h-swish" if act == "HS" else "ReLU"
         block, path, j = f"bneck {index}", f"features.{index}.block", 0
         t = round(exp / inp, 2)
         if exp != inp:
-            b.conv(name=f"{block} · expand 1x1", block=block, out_channels=exp, kernel=1, activation=activation, module=f"{path}.0", expansion=t)
+            b.conv(
+                name=f"{block} · expand 1x1",
+                block=block,
+                out_channels=exp,
+                kernel=1,
+                activation=activation,
+                module=f"{path}.0",
+                expansion=t,
+            )
             j = 1
         b.conv(
             name=f"{block} · dw {kernel}x{kernel}", block=block, out_channels=exp, kernel=kernel, stride=stride,
@@ -384,13 +493,44 @@ def _v3(b: _Builder, model: str, alpha: float, num_classes: int) -> None:
         )  # fmt: skip
         if use_se:
             j += 1
-            b.se(name=f"{block} · SE", block=block, squeeze=make_divisible(exp // 4, 8), module=f"{path}.{j}", expansion=t)
-        b.conv(name=f"{block} · project 1x1", block=block, out_channels=out, kernel=1, activation="linear", module=f"{path}.{j + 1}", expansion=t)
+            b.se(
+                name=f"{block} · SE",
+                block=block,
+                squeeze=make_divisible(exp // 4, 8),
+                module=f"{path}.{j}",
+                expansion=t,
+            )
+        b.conv(
+            name=f"{block} · project 1x1",
+            block=block,
+            out_channels=out,
+            kernel=1,
+            activation="linear",
+            module=f"{path}.{j + 1}",
+            expansion=t,
+        )
     last_conv = 6 * b.shape[0]
-    b.conv(name="last conv 1x1", block="last conv", out_channels=last_conv, kernel=1, activation="h-swish", module=f"features.{len(setting) + 1}")
+    b.conv(
+        name="last conv 1x1",
+        block="last conv",
+        out_channels=last_conv,
+        kernel=1,
+        activation="h-swish",
+        module=f"features.{len(setting) + 1}",
+    )
     b.pool(module="avgpool")
-    b.fc(name="classifier FC 1", out_features=adjust(V3_LAST_CHANNEL[model]), activation="h-swish", module="classifier.0")
-    b.fc(name="classifier FC 2", out_features=num_classes, activation="softmax", module="classifier.3")
+    b.fc(
+        name="classifier FC 1",
+        out_features=adjust(V3_LAST_CHANNEL[model]),
+        activation="h-swish",
+        module="classifier.0",
+    )
+    b.fc(
+        name="classifier FC 2",
+        out_features=num_classes,
+        activation="softmax",
+        module="classifier.3",
+    )
 
 
 def validate(model: str, alpha: float, resolution: int, num_classes: int) -> None:
@@ -407,7 +547,9 @@ def validate(model: str, alpha: float, resolution: int, num_classes: int) -> Non
         raise ValueError(f"number of classes must be in {lo}..{hi}, got {num_classes}")
 
 
-def build(model: str, alpha: float = 1.0, resolution: int = 224, num_classes: int = 1000) -> Architecture:
+def build(
+    model: str, alpha: float = 1.0, resolution: int = 224, num_classes: int = 1000
+) -> Architecture:
     """The layer table of ``model`` ("v1", "v2", "v3-large", "v3-small") at alpha and resolution."""
     validate(model, alpha, resolution, num_classes)
     b = _Builder(resolution)
@@ -417,12 +559,21 @@ def build(model: str, alpha: float = 1.0, resolution: int = 224, num_classes: in
         _v2(b, alpha, num_classes)
     else:
         _v3(b, model, alpha, num_classes)
-    return Architecture(model=model, alpha=float(alpha), resolution=resolution, num_classes=num_classes, layers=tuple(b.rows))
+    return Architecture(
+        model=model,
+        alpha=float(alpha),
+        resolution=resolution,
+        num_classes=num_classes,
+        layers=tuple(b.rows),
+    )
 
 
 def compare_v1_v2(alpha: float = 1.0, resolution: int = 224, num_classes: int = 1000) -> dict:
     """V1 and V2 side by side at the same settings: totals, ratios and the largest tensor."""
-    v1, v2 = build("v1", alpha, resolution, num_classes), build("v2", alpha, resolution, num_classes)
+    v1, v2 = (
+        build("v1", alpha, resolution, num_classes),
+        build("v2", alpha, resolution, num_classes),
+    )
 
     def summary(arch: Architecture) -> dict:
         memory = arch.activation_memory()
@@ -433,7 +584,11 @@ def compare_v1_v2(alpha: float = 1.0, resolution: int = 224, num_classes: int = 
             "params": arch.params,
             "weights": arch.weights,
             "layers": sum(1 for r in arch.layers if r.layer_type != "pool"),
-            "conv_layers": sum(1 for r in arch.layers if r.layer_type in ("standard conv", "depthwise", "pointwise/1x1")),
+            "conv_layers": sum(
+                1
+                for r in arch.layers
+                if r.layer_type in ("standard conv", "depthwise", "pointwise/1x1")
+            ),
             "pointwise_macs_share": kinds.get("pointwise/1x1", {}).get("macs_share", 0.0),
             "largest_tensor_bytes": memory["paper"]["bytes"],
             "largest_tensor_shape": memory["paper"]["shape"],

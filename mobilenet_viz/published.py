@@ -57,16 +57,50 @@ POINTS: tuple[PublishedPoint, ...] = (
     PublishedPoint("v3-large", 1.0, 224, 75.2, 219, 5.4, f"{V3_PAPER} Table 3"),
     PublishedPoint("v3-large", 0.75, 224, 73.3, 155, 4.0, f"{V3_PAPER} Table 3"),
     PublishedPoint("v3-small", 1.0, 224, 67.4, 66, 2.9, f"{V3_PAPER} Table 3, first arXiv version"),
-    PublishedPoint("v3-small", 0.75, 224, 65.4, 44, 2.4, f"{V3_PAPER} Table 3, first arXiv version"),
-    PublishedPoint("v3-small", 1.0, 224, 67.4, 56, 2.5, f"{V3_PAPER} Table 3, revised (ICCV 2019) version"),
-    PublishedPoint("v3-small", 0.75, 224, 65.4, 44, 2.0, f"{V3_PAPER} Table 3, revised (ICCV 2019) version"),
+    PublishedPoint(
+        "v3-small", 0.75, 224, 65.4, 44, 2.4, f"{V3_PAPER} Table 3, first arXiv version"
+    ),
+    PublishedPoint(
+        "v3-small", 1.0, 224, 67.4, 56, 2.5, f"{V3_PAPER} Table 3, revised (ICCV 2019) version"
+    ),
+    PublishedPoint(
+        "v3-small", 0.75, 224, 65.4, 44, 2.0, f"{V3_PAPER} Table 3, revised (ICCV 2019) version"
+    ),
     PublishedPoint("v2", 0.35, 224, 60.8, 59.2, 1.6, f"{V3_PAPER} Table 3"),
     # torchvision's pretrained weights (acc@1 of the listed weights, "GFLOPS" field x 1000).
-    PublishedPoint("v2", 1.0, 224, 71.878, 301, 3.504872, f"{TORCHVISION}: MobileNet_V2_Weights.IMAGENET1K_V1"),
-    PublishedPoint("v2", 1.0, 224, 72.154, 301, 3.504872, f"{TORCHVISION}: MobileNet_V2_Weights.IMAGENET1K_V2"),
-    PublishedPoint("v3-large", 1.0, 224, 74.042, 217, 5.483032, f"{TORCHVISION}: MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
-    PublishedPoint("v3-large", 1.0, 224, 75.274, 217, 5.483032, f"{TORCHVISION}: MobileNet_V3_Large_Weights.IMAGENET1K_V2"),
-    PublishedPoint("v3-small", 1.0, 224, 67.668, 57, 2.542856, f"{TORCHVISION}: MobileNet_V3_Small_Weights.IMAGENET1K_V1"),
+    PublishedPoint(
+        "v2", 1.0, 224, 71.878, 301, 3.504872, f"{TORCHVISION}: MobileNet_V2_Weights.IMAGENET1K_V1"
+    ),
+    PublishedPoint(
+        "v2", 1.0, 224, 72.154, 301, 3.504872, f"{TORCHVISION}: MobileNet_V2_Weights.IMAGENET1K_V2"
+    ),
+    PublishedPoint(
+        "v3-large",
+        1.0,
+        224,
+        74.042,
+        217,
+        5.483032,
+        f"{TORCHVISION}: MobileNet_V3_Large_Weights.IMAGENET1K_V1",
+    ),
+    PublishedPoint(
+        "v3-large",
+        1.0,
+        224,
+        75.274,
+        217,
+        5.483032,
+        f"{TORCHVISION}: MobileNet_V3_Large_Weights.IMAGENET1K_V2",
+    ),
+    PublishedPoint(
+        "v3-small",
+        1.0,
+        224,
+        67.668,
+        57,
+        2.542856,
+        f"{TORCHVISION}: MobileNet_V3_Small_Weights.IMAGENET1K_V1",
+    ),
 )
 
 # torchvision weights enum name -> (model, acc@1, "GFLOPS" field, num_params): checked in the tests

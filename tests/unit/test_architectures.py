@@ -49,7 +49,9 @@ def test_every_layer_matches_torch_module(model):
     seen: dict[str, tuple] = {}
     hooks = [
         modules[row.module].register_forward_hook(
-            lambda mod, inp, out, name=row.module: seen.__setitem__(name, (tuple(inp[0].shape[1:]), tuple(out.shape[1:])))
+            lambda mod, inp, out, name=row.module: seen.__setitem__(
+                name, (tuple(inp[0].shape[1:]), tuple(out.shape[1:]))
+            )
         )
         for row in arch.layers
         if row.module
@@ -73,18 +75,27 @@ def test_every_layer_matches_torch_module(model):
         if isinstance(module, torch.nn.Conv2d) and isinstance(after, torch.nn.BatchNorm2d):
             own += sum(p.numel() for p in after.parameters())  # V2's bare project conv + its BN
         assert own == row.params, row.name
-        weights = sum(p.numel() for n, p in module.named_parameters() if n.endswith("weight") and p.dim() > 1)
+        weights = sum(
+            p.numel() for n, p in module.named_parameters() if n.endswith("weight") and p.dim() > 1
+        )
         assert weights == row.weights, row.name
     assert (arch.macs, arch.params) == (macs, params)
 
 
 @pytest.mark.parametrize(
     ("model", "alpha", "resolution", "num_classes"),
-    [("v1", 0.75, 192, 1000), ("v2", 1.4, 160, 10), ("v3-large", 0.75, 128, 1000), ("v3-small", 0.5, 97, 100)],
+    [
+        ("v1", 0.75, 192, 1000),
+        ("v2", 1.4, 160, 10),
+        ("v3-large", 0.75, 128, 1000),
+        ("v3-small", 0.5, 97, 100),
+    ],
 )
 def test_totals_equal_torch_at_other_settings(model, alpha, resolution, num_classes):
     arch = build(model, alpha, resolution, num_classes)
-    assert (arch.macs, arch.params) == measure(torch_model(model, alpha, num_classes), resolution)[:2]
+    assert (arch.macs, arch.params) == measure(torch_model(model, alpha, num_classes), resolution)[
+        :2
+    ]
 
 
 @settings(max_examples=6, deadline=None)
@@ -107,7 +118,15 @@ def test_v2_params_match_torchvision_documented_count():
 
 @pytest.mark.parametrize(
     ("alpha", "resolution", "mult_adds_m"),
-    [(1.0, 224, 569), (0.75, 224, 325), (0.5, 224, 149), (0.25, 224, 41), (1.0, 192, 418), (1.0, 160, 290), (1.0, 128, 186)],
+    [
+        (1.0, 224, 569),
+        (0.75, 224, 325),
+        (0.5, 224, 149),
+        (0.25, 224, 41),
+        (1.0, 192, 418),
+        (1.0, 160, 290),
+        (1.0, 128, 186),
+    ],
 )
 def test_v1_paper_tables_6_and_7(alpha, resolution, mult_adds_m):
     assert build("v1", alpha, resolution).macs / 1e6 == pytest.approx(mult_adds_m, rel=0.01)
@@ -123,7 +142,9 @@ def test_v2_paper_300m():
     assert build("v2").macs / 1e6 == pytest.approx(300, rel=0.01)
 
 
-@pytest.mark.parametrize(("model", "torchvision_gflops"), [("v3-large", 0.217), ("v3-small", 0.057)])
+@pytest.mark.parametrize(
+    ("model", "torchvision_gflops"), [("v3-large", 0.217), ("v3-small", 0.057)]
+)
 def test_v3_matches_torchvision_documented_cost(model, torchvision_gflops):
     """torchvision's "GFLOPS" field is really multiply-adds: our MACs round to it."""
     assert round(build(model).macs / 1e9, 3) == torchvision_gflops
@@ -192,7 +213,9 @@ def test_width_multiplier_rounding_rules():
 
 @pytest.mark.parametrize("model", ["v2", "v3-large", "v3-small"])
 def test_residual_blocks_match_torchvision(model):
-    expected = [m.use_res_connect for m in torch_model(model, 1.0).features if hasattr(m, "use_res_connect")]
+    expected = [
+        m.use_res_connect for m in torch_model(model, 1.0).features if hasattr(m, "use_res_connect")
+    ]
     got = [b["residual"] for b in build(model).blocks() if b["block"].startswith("bneck")]
     assert got == expected
 

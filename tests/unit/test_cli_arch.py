@@ -38,7 +38,18 @@ def test_json_contract_v2(capsys):
 
 
 def test_options_change_the_result(capsys):
-    _, out, _ = run_cli(capsys, "arch", "v1", "--alpha", "0.5", "--resolution", "160", "--num-classes", "10", "--json")
+    _, out, _ = run_cli(
+        capsys,
+        "arch",
+        "v1",
+        "--alpha",
+        "0.5",
+        "--resolution",
+        "160",
+        "--num-classes",
+        "10",
+        "--json",
+    )
     result = json.loads(out)
     expected = build("v1", 0.5, 160, 10)
     assert (result["macs"], result["params"]) == (expected.macs, expected.params)
