@@ -10,6 +10,7 @@ from ui.layout import fmt_count, show_plotly
 from ui.params import ChoiceParam, FloatParam, IntParam, PageParams
 
 PADDINGS = ("same", *(str(p) for p in range(8)))
+VIEWS = ("Formulas", "Charts", "Groups", "Theory vs practice", "PyTorch code")
 PARAMS = PageParams(
     "sep",
     {
@@ -22,6 +23,7 @@ PARAMS = PageParams(
         "alpha": FloatParam(1.0, 0.05, 1.0),
         "rho": FloatParam(1.0, 0.05, 1.0),
         "groups": IntParam(1, 1, 4096),
+        "view": ChoiceParam(VIEWS[0], VIEWS),
     },
 )
 
@@ -42,8 +44,17 @@ def apply_preset() -> None:
     name = st.session_state.get("sep_preset")
     if name in PRESETS:
         d_f, m, n, k, s, alpha, rho = PRESETS[name]
-        PARAMS.set(input_size=d_f, in_channels=m, out_channels=n, kernel=k, stride=s,
-                   padding="same", alpha=alpha, rho=rho, groups=1)
+        PARAMS.set(
+            input_size=d_f,
+            in_channels=m,
+            out_channels=n,
+            kernel=k,
+            stride=s,
+            padding="same",
+            alpha=alpha,
+            rho=rho,
+            groups=1,
+        )
 
 
 st.title("Standard vs depthwise separable convolution")
@@ -55,8 +66,14 @@ st.caption(
 )
 
 PARAMS.restore()
-st.selectbox("Load a preset", list(PRESETS), index=None, key="sep_preset", on_change=apply_preset,
-             placeholder="Choose a layer from the paper…")
+st.selectbox(
+    "Load a preset",
+    list(PRESETS),
+    index=None,
+    key="sep_preset",
+    on_change=apply_preset,
+    placeholder="Choose a layer from the paper…",
+)
 
 row1 = st.columns(4)
 row1[0].number_input("Input size D_F (height = width, px)", 1, 1024, key=PARAMS.key("input_size"))
@@ -65,19 +82,37 @@ row1[2].number_input("Output channels N", 1, 4096, key=PARAMS.key("out_channels"
 row1[3].slider("Kernel size D_K", 1, 15, key=PARAMS.key("kernel"))
 row2 = st.columns(4)
 row2[0].slider("Stride s", 1, 4, key=PARAMS.key("stride"))
-row2[1].selectbox("Padding p", PADDINGS, key=PARAMS.key("padding"),
-                  format_func=lambda p: "same (D_K // 2)" if p == "same" else p)
-row2[2].slider("Width multiplier α", 0.05, 1.0, step=0.05, key=PARAMS.key("alpha"),
-               help="Thins every layer: M → αM and N → αN (section 3.3).")
-row2[3].number_input("Resolution multiplier ρ", 0.05, 1.0, step=0.001, format="%.3f", key=PARAMS.key("rho"),
-                     help="Shrinks the feature map: D_F → ρ·D_F (section 3.4). 0.857, 0.714, 0.571 = 192, 160, 128 px.")
+row2[1].selectbox(
+    "Padding p", PADDINGS, key=PARAMS.key("padding"), format_func=lambda p: "same (D_K // 2)" if p == "same" else p
+)
+row2[2].slider(
+    "Width multiplier α",
+    0.05,
+    1.0,
+    step=0.05,
+    key=PARAMS.key("alpha"),
+    help="Thins every layer: M → αM and N → αN (section 3.3).",
+)
+row2[3].number_input(
+    "Resolution multiplier ρ",
+    0.05,
+    1.0,
+    step=0.001,
+    format="%.3f",
+    key=PARAMS.key("rho"),
+    help="Shrinks the feature map: D_F → ρ·D_F (section 3.4). 0.857, 0.714, 0.571 = 192, 160, 128 px.",
+)
 
 values = PARAMS.values()
 config = ConvConfig(
-    input_size=values["input_size"], in_channels=values["in_channels"], out_channels=values["out_channels"],
-    kernel=values["kernel"], stride=values["stride"],
+    input_size=values["input_size"],
+    in_channels=values["in_channels"],
+    out_channels=values["out_channels"],
+    kernel=values["kernel"],
+    stride=values["stride"],
     padding=None if values["padding"] == "same" else int(values["padding"]),
-    alpha=values["alpha"], rho=values["rho"],
+    alpha=values["alpha"],
+    rho=values["rho"],
 )
 try:
     c = compare(config)
@@ -88,7 +123,9 @@ except ValueError as exc:
 
 groups_options = valid_groups(c.in_channels, c.out_channels)
 if st.session_state[PARAMS.key("groups")] not in groups_options:
-    st.session_state[PARAMS.key("groups")] = max(g for g in groups_options if g <= st.session_state[PARAMS.key("groups")])
+    st.session_state[PARAMS.key("groups")] = max(
+        g for g in groups_options if g <= st.session_state[PARAMS.key("groups")]
+    )
 
 shape_note = f"Input {c.in_channels}×{c.input_size}×{c.input_size} → output {c.out_channels}×{c.output_size}×{c.output_size} (C×H×W)"
 if c.output_size != c.input_size:
@@ -99,95 +136,121 @@ if c.output_size != c.input_size:
 st.caption(shape_note + ".")
 
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric("Standard conv MACs", fmt_count(c.standard.macs), help=f"{c.standard.macs:,} MACs = {c.standard.flops:,} FLOPs")
-m2.metric("Separable MACs", fmt_count(c.separable.macs), delta=f"-{(1 - c.ratio) * 100:.1f}%", delta_color="inverse",
-          help=f"{c.separable.macs:,} MACs = {c.separable.flops:,} FLOPs")
+m1.metric(
+    "Standard conv MACs", fmt_count(c.standard.macs), help=f"{c.standard.macs:,} MACs = {c.standard.flops:,} FLOPs"
+)
+m2.metric(
+    "Separable MACs",
+    fmt_count(c.separable.macs),
+    delta=f"-{(1 - c.ratio) * 100:.1f}%",
+    delta_color="inverse",
+    help=f"{c.separable.macs:,} MACs = {c.separable.flops:,} FLOPs",
+)
 m3.metric("Saving", f"{c.saving:.1f}× fewer MACs", help="standard / separable")
 m4.metric("Params: standard → separable", f"{fmt_count(c.standard.params)} → {fmt_count(c.separable.params)}")
-m5.metric("Pointwise share of separable MACs", f"{c.pointwise_share * 100:.1f}%",
-          help="The 1×1 conv dominates: with many channels it is almost all of the cost.")
+m5.metric(
+    "Pointwise share of separable MACs",
+    f"{c.pointwise_share * 100:.1f}%",
+    help="The 1×1 conv dominates: with many channels it is almost all of the cost.",
+)
 
-tabs = st.tabs(["Formulas", "Charts", "Groups: from standard to depthwise", "Theory vs practice", "PyTorch code"])
+# Lazy tabs: only the open tab runs, so a rerun builds one view's figures, not all of them.
+tabs = st.tabs(VIEWS, key=PARAMS.key("view"), on_change="rerun")
 
-with tabs[0]:
-    st.markdown("**Cost of a standard convolution** (eq. 2)")
-    for line in formulas.standard_latex(c):
-        st.latex(line)
-    st.markdown("**Cost of a depthwise separable convolution** (eq. 5)")
-    for line in formulas.separable_latex(c):
-        st.latex(line)
-    st.markdown("**The reduction** (section 3.1)")
-    for line in formulas.ratio_latex(c):
-        st.latex(line)
-    st.markdown("**Parameters** (weights only)")
-    for line in formulas.params_latex(c):
-        st.latex(line)
-    multipliers = formulas.multipliers_latex(c)
-    if multipliers:
-        st.markdown("**Width and resolution multipliers** (sections 3.3 and 3.4)")
-        st.latex(multipliers)
-    st.download_button("Download the cost table (CSV)", formulas.cost_table_csv(c, st.session_state[PARAMS.key("groups")]),
-                       file_name="separable_costs.csv", mime="text/csv", key="sep_csv")
-
-with tabs[1]:
-    left, right = st.columns(2)
-    with left:
-        show_plotly(figures.ratio_vs_out_channels(c), key="sep_fig_ratio")
-    with right:
-        show_plotly(figures.saving_heatmap(c), key="sep_fig_heatmap")
-    show_plotly(figures.cost_split(c), key="sep_fig_split")
-
-with tabs[2]:
-    st.markdown(
-        "A **grouped** convolution splits the M input channels into g groups and filters each group "
-        "separately: cost D_K²·(M/g)·N·D_O². g = 1 is the standard conv; g = M (with N = M) is the "
-        "depthwise conv, which then needs a pointwise conv to let channels talk to each other."
-    )
-    groups = st.select_slider("Groups g", groups_options, key=PARAMS.key("groups"))
-    grouped = grouped_conv_cost(c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups)
-    g1, g2, g3 = st.columns(3)
-    g1.metric(f"Grouped conv (g = {groups}) MACs", fmt_count(grouped.macs), help=f"{grouped.macs:,} MACs")
-    g2.metric("Params", fmt_count(grouped.params), help=f"{grouped.params:,}")
-    g3.metric("vs standard", f"{c.standard.macs / grouped.macs:.1f}× fewer MACs")
-    show_plotly(figures.groups_sweep(c, groups_options, groups), key="sep_fig_groups")
-
-with tabs[3]:
-    st.markdown(
-        "The MAC ratio predicts the speed-up only if every MAC costs the same time. Press the button "
-        "to time the real PyTorch layers for this configuration on the server (batch 1, median of "
-        "several runs after a warm-up)."
-    )
-    runs = st.slider("Runs per layer", 5, 50, 15, key="sep_runs")
-    timing_key = (config, runs)
-    if st.button("Measure on this machine", key="sep_measure", type="primary"):
-        with st.spinner("Timing the standard and the depthwise + pointwise layers…"):
-            st.session_state["sep_timing"] = (timing_key, time_layers(c, runs))
-    stored = st.session_state.get("sep_timing")
-    if stored and stored[0] == timing_key:
-        t = stored[1]
-        if t.scaled:
-            st.info(f"This layer is large: timed at D_F = {t.input_size} instead of {c.input_size} to keep one "
-                    "measurement near 2 s. The MAC ratio does not depend on D_F.")
-        t1, t2, t3, t4 = st.columns(4)
-        t1.metric("Standard conv", f"{t.standard_ms:.3f} ms")
-        t2.metric("Depthwise + pointwise", f"{t.separable_ms:.3f} ms",
-                  help=f"depthwise {t.depthwise_ms:.3f} ms + pointwise {t.pointwise_ms:.3f} ms, timed separately")
-        t3.metric("Measured speed-up", f"{t.measured_speedup:.2f}×")
-        t4.metric("Theoretical (MAC ratio)", f"{t.theoretical_speedup:.2f}×")
-        st.markdown(
-            f"Measured with {t.threads} thread(s), {t.runs} runs per layer. "
-            + (
-                "The separable pair is slower than the ratio predicts: a depthwise conv does only D_K² "
-                "MACs per value it loads, so it is limited by memory traffic, not arithmetic, while the "
-                "standard and 1×1 convs are dense matrix products that run near the CPU's peak. Small "
-                "layers also pay a fixed per-call overhead twice."
-                if t.measured_speedup < t.theoretical_speedup
-                else "Here the separable pair even beats the MAC ratio: the standard conv's large "
-                "im2col buffer costs extra memory traffic that the two smaller layers avoid."
-            )
+if tabs[0].open:
+    with tabs[0]:
+        st.markdown("**Cost of a standard convolution** (eq. 2)")
+        for line in formulas.standard_latex(c):
+            st.latex(line)
+        st.markdown("**Cost of a depthwise separable convolution** (eq. 5)")
+        for line in formulas.separable_latex(c):
+            st.latex(line)
+        st.markdown("**The reduction** (section 3.1)")
+        for line in formulas.ratio_latex(c):
+            st.latex(line)
+        st.markdown("**Parameters** (weights only)")
+        for line in formulas.params_latex(c):
+            st.latex(line)
+        multipliers = formulas.multipliers_latex(c)
+        if multipliers:
+            st.markdown("**Width and resolution multipliers** (sections 3.3 and 3.4)")
+            st.latex(multipliers)
+        st.download_button(
+            "Download the cost table (CSV)",
+            formulas.cost_table_csv(c, st.session_state[PARAMS.key("groups")]),
+            file_name="separable_costs.csv",
+            mime="text/csv",
+            key="sep_csv",
         )
 
-with tabs[4]:
-    st.code(formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]), language="python")
+if tabs[1].open:
+    with tabs[1]:
+        left, right = st.columns(2)
+        with left:
+            show_plotly(figures.ratio_vs_out_channels(c), key="sep_fig_ratio")
+        with right:
+            show_plotly(figures.saving_heatmap(c), key="sep_fig_heatmap")
+        show_plotly(figures.cost_split(c), key="sep_fig_split")
+
+if tabs[2].open:
+    with tabs[2]:
+        st.markdown(
+            "A **grouped** convolution splits the M input channels into g groups and filters each group "
+            "separately: cost D_K²·(M/g)·N·D_O². g = 1 is the standard conv; g = M (with N = M) is the "
+            "depthwise conv, which then needs a pointwise conv to let channels talk to each other."
+        )
+        groups = st.select_slider("Groups g", groups_options, key=PARAMS.key("groups"))
+        grouped = grouped_conv_cost(c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups)
+        g1, g2, g3 = st.columns(3)
+        g1.metric(f"Grouped conv (g = {groups}) MACs", fmt_count(grouped.macs), help=f"{grouped.macs:,} MACs")
+        g2.metric("Params", fmt_count(grouped.params), help=f"{grouped.params:,}")
+        g3.metric("vs standard", f"{c.standard.macs / grouped.macs:.1f}× fewer MACs")
+        show_plotly(figures.groups_sweep(c, groups_options, groups), key="sep_fig_groups")
+
+if tabs[3].open:
+    with tabs[3]:
+        st.markdown(
+            "The MAC ratio predicts the speed-up only if every MAC costs the same time. Press the button "
+            "to time the real PyTorch layers for this configuration on the server (batch 1, median of "
+            "several runs after a warm-up)."
+        )
+        runs = st.slider("Runs per layer", 5, 50, 15, key="sep_runs")
+        timing_key = (config, runs)
+        if st.button("Measure on this machine", key="sep_measure", type="primary"):
+            with st.spinner("Timing the standard and the depthwise + pointwise layers…"):
+                st.session_state["sep_timing"] = (timing_key, time_layers(c, runs))
+        stored = st.session_state.get("sep_timing")
+        if stored and stored[0] == timing_key:
+            t = stored[1]
+            if t.scaled:
+                st.info(
+                    f"This layer is large: timed at D_F = {t.input_size} instead of {c.input_size} to keep one "
+                    "measurement near 2 s. The MAC ratio does not depend on D_F."
+                )
+            t1, t2, t3, t4 = st.columns(4)
+            t1.metric("Standard conv", f"{t.standard_ms:.3f} ms")
+            t2.metric(
+                "Depthwise + pointwise",
+                f"{t.separable_ms:.3f} ms",
+                help=f"depthwise {t.depthwise_ms:.3f} ms + pointwise {t.pointwise_ms:.3f} ms, timed separately",
+            )
+            t3.metric("Measured speed-up", f"{t.measured_speedup:.2f}×")
+            t4.metric("Theoretical (MAC ratio)", f"{t.theoretical_speedup:.2f}×")
+            st.markdown(
+                f"Measured with {t.threads} thread(s), {t.runs} runs per layer. "
+                + (
+                    "The separable pair is slower than the ratio predicts: a depthwise conv does only D_K² "
+                    "MACs per value it loads, so it is limited by memory traffic, not arithmetic, while the "
+                    "standard and 1×1 convs are dense matrix products that run near the CPU's peak. Small "
+                    "layers also pay a fixed per-call overhead twice."
+                    if t.measured_speedup < t.theoretical_speedup
+                    else "Here the separable pair even beats the MAC ratio: the standard conv's large "
+                    "im2col buffer costs extra memory traffic that the two smaller layers avoid."
+                )
+            )
+
+if tabs[4].open:
+    with tabs[4]:
+        st.code(formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]), language="python")
 
 PARAMS.share()

@@ -107,7 +107,7 @@ def test_impossible_layer_gets_one_clear_error_and_page_survives():
 
 
 def test_groups_slider_moves_from_standard_to_depthwise():
-    at = open_page(PAGE, query={"in_channels": "32", "out_channels": "32", "input_size": "56"})
+    at = open_page(PAGE, query={"in_channels": "32", "out_channels": "32", "input_size": "56", "view": "Groups"})
     slider = at.select_slider(key="sep_groups")
     assert slider.options == ["1", "2", "4", "8", "16", "32"]
     slider.set_value(32)
@@ -117,7 +117,7 @@ def test_groups_slider_moves_from_standard_to_depthwise():
 
 
 def test_theory_vs_practice_measures_real_layers():
-    at = open_page(PAGE, query={"input_size": "28", "in_channels": "64", "out_channels": "64"})
+    at = open_page(PAGE, query={"input_size": "28", "in_channels": "64", "out_channels": "64", "view": "Theory vs practice"})
     by_key(at.slider, "sep_runs").set_value(5)
     at.button(key="sep_measure").click()
     at.run()
@@ -128,8 +128,17 @@ def test_theory_vs_practice_measures_real_layers():
 
 
 def test_pytorch_code_matches_configuration():
-    at = open_page(PAGE, query={"in_channels": "64", "out_channels": "128", "kernel": "5", "stride": "2"})
+    at = open_page(PAGE, query={"in_channels": "64", "out_channels": "128", "kernel": "5", "stride": "2", "view": "PyTorch code"})
     code = at.code[0].value
     c = compare(ConvConfig(14, 64, 128, 5, stride=2))
     assert code == formulas.pytorch_code(c, 1).rstrip()
     assert "nn.Conv2d(64, 64, kernel_size=5, stride=2, padding=2, groups=64, bias=False)" in code
+
+
+def test_only_the_open_tab_is_built_and_charts_render():
+    at = open_page(PAGE)
+    assert not at.get("plotly_chart")  # Formulas tab: no figures built
+    at.session_state["sep_view"] = "Charts"
+    at.run()
+    assert len(at.get("plotly_chart")) == 3
+    assert at.query_params["view"] == "Charts"
