@@ -30,6 +30,8 @@ Counting rules (the tests check every total against torch):
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
@@ -244,6 +246,47 @@ class Architecture:
             for i, r in enumerate(self.layers)
             if r.layer_type not in ("SE",)
         ]
+
+    def table(self) -> list[dict]:
+        """Display rows: one flat dict per layer (shapes as "C×H×W"), plus its share of the MACs."""
+        total = self.macs or 1
+        return [
+            {
+                "#": i,
+                "layer": r.name,
+                "type": r.layer_type,
+                "operator": r.operator,
+                "input (C×H×W)": "×".join(map(str, r.input_shape)),
+                "output (C×H×W)": "×".join(map(str, r.output_shape)),
+                "kernel": r.kernel,
+                "stride": r.stride,
+                "expansion t": r.expansion,
+                "activation": r.activation,
+                "MACs": r.macs,
+                "params": r.params,
+                "weights": r.weights,
+                "% of MACs": round(100 * r.macs / total, 3),
+            }
+            for i, r in enumerate(self.layers)
+        ]
+
+    def to_csv(self) -> str:
+        """The layer table as CSV text (header + one line per layer + a total line)."""
+        buffer = io.StringIO()
+        rows = self.table()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        writer.writerow(
+            {
+                "layer": "total",
+                "MACs": self.macs,
+                "params": self.params,
+                "weights": self.weights,
+                "% of MACs": 100,
+            }
+        )
+        return buffer.getvalue()
 
     def as_dict(self) -> dict:
         """The CLI's JSON contract (DESIGN.md, `arch`), plus a few extra keys."""

@@ -1,0 +1,238 @@
+"""Figures for the "Architectures" page: data in (an ``Architecture``), plotly figure out.
+
+Figures are assembled as plain dicts and wrapped once in ``go.Figure`` (plotly's helpers such as
+``make_subplots``/``add_vline`` validate on every call and slow a page rerun down). The network
+graph is a Graphviz DOT string, which ``st.graphviz_chart`` renders in the browser.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+from mobilenet_viz.architectures import LAYER_TYPES, MODEL_NAMES, Architecture
+from mobilenet_viz.published import PublishedPoint
+
+TYPE_COLORS = {
+    "standard conv": "#c2410c",
+    "depthwise": "#2563eb",
+    "pointwise/1x1": "#0f766e",
+    "SE": "#a21caf",
+    "FC": "#ca8a04",
+    "pool": "#6b7280",
+}
+MODEL_COLORS = {"v1": "#c2410c", "v2": "#2563eb", "v3-large": "#0f766e", "v3-small": "#a21caf"}
+SOURCE_SYMBOLS = {
+    "MobileNets": "circle",
+    "MobileNetV2": "square",
+    "Searching": "diamond",
+    "torchvision": "x",
+}
+LEGEND = {"orientation": "h", "y": -0.18}
+
+
+def _shape(shape) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def per_layer_bars(arch: Architecture) -> go.Figure:
+    """MACs (top) and params (bottom) of every layer in depth order, coloured by layer type."""
+    data = []
+    names = [f"{i:>3} {row.name}" for i, row in enumerate(arch.layers)]
+    for kind in LAYER_TYPES:
+        index = [i for i, row in enumerate(arch.layers) if row.layer_type == kind]
+        if not index or kind == "pool":
+            continue
+        rows = [arch.layers[i] for i in index]
+        hover = [
+            f"{r.name}<br>{r.operator}<br>{_shape(r.input_shape)} → {_shape(r.output_shape)}"
+            for r in rows
+        ]
+        common = {
+            "type": "bar",
+            "x": [names[i] for i in index],
+            "marker": {"color": TYPE_COLORS[kind]},
+        }
+        data.append({
+            **common, "y": [r.macs / 1e6 for r in rows], "name": kind, "legendgroup": kind,
+            "customdata": hover, "hovertemplate": "%{customdata}<br>%{y:.3f}M MACs<extra></extra>",
+        })  # fmt: skip
+        data.append({
+            **common, "y": [r.params / 1e3 for r in rows], "name": kind, "legendgroup": kind,
+            "showlegend": False, "xaxis": "x2", "yaxis": "y2", "customdata": hover,
+            "hovertemplate": "%{customdata}<br>%{y:.1f}K params<extra></extra>",
+        })  # fmt: skip
+    return go.Figure({
+        "data": data,
+        "layout": {
+            "title": {"text": f"{arch.title}: cost of every layer, in depth order"},
+            "barmode": "overlay", "height": 560, "legend": {"orientation": "h", "y": 1.08},
+            "xaxis": {"categoryorder": "array", "categoryarray": names, "showticklabels": False,
+                      "anchor": "y", "matches": "x2"},
+            "yaxis": {"title": {"text": "MACs (millions)"}, "domain": [0.55, 1]},
+            "xaxis2": {"categoryorder": "array", "categoryarray": names, "anchor": "y2",
+                       "title": {"text": "layer (input → output, hover for details)"}, "showticklabels": False},
+            "yaxis2": {"title": {"text": "params (thousands)"}, "domain": [0, 0.42]},
+        },
+    })  # fmt: skip
+
+
+def breakdown_bars(arch: Architecture) -> go.Figure:
+    """Share of MACs, of weights and of all params per layer type, as stacked 100% bars."""
+    rows = arch.breakdown()
+    measures = ("MACs", "weights (paper)", "params (+BN, bias)")
+    keys = ("macs_share", "weights_share", "params_share")
+    data = [
+        {
+            "type": "bar", "orientation": "h", "name": row["layer_type"], "y": list(measures),
+            "x": [100 * row[k] for k in keys], "marker": {"color": TYPE_COLORS[row["layer_type"]]},
+            "text": [f"{100 * row[k]:.1f}%" if row[k] >= 0.04 else "" for k in keys],
+            "textposition": "inside", "hovertemplate": f"{row['layer_type']}: %{{x:.2f}}%<extra></extra>",
+        }
+        for row in rows
+        if row["layer_type"] != "pool"
+    ]  # fmt: skip
+    return go.Figure({
+        "data": data,
+        "layout": {
+            "title": {"text": f"{arch.title}: where the cost goes, by layer type"},
+            "barmode": "stack", "height": 300, "legend": LEGEND,
+            "xaxis": {"title": {"text": "share of the network total (%)"}, "range": [0, 100]},
+            "yaxis": {"autorange": "reversed"},
+        },
+    })  # fmt: skip
+
+
+def feature_map_lines(arch: Architecture) -> go.Figure:
+    """Spatial size (left axis) and channels (right axis) after every layer, in depth order."""
+    maps = arch.feature_maps()
+    x = [m["index"] for m in maps]
+    labels = [m["layer"] for m in maps]
+    return go.Figure({
+        "data": [
+            {"type": "scatter", "mode": "lines+markers", "x": x, "y": [m["size"] for m in maps],
+             "name": "feature-map size H = W (px)", "line": {"shape": "hv", "color": "#2563eb"},
+             "customdata": labels, "hovertemplate": "%{customdata}<br>%{y} px<extra></extra>"},
+            {"type": "scatter", "mode": "lines+markers", "x": x, "y": [m["channels"] for m in maps],
+             "name": "channels C", "yaxis": "y2", "line": {"shape": "hv", "color": "#c2410c"},
+             "customdata": labels, "hovertemplate": "%{customdata}<br>%{y} channels<extra></extra>"},
+        ],
+        "layout": {
+            "title": {"text": f"{arch.title}: feature maps shrink while channels grow"},
+            "height": 380, "legend": LEGEND,
+            "xaxis": {"title": {"text": "layer index (depth)"}},
+            "yaxis": {"title": {"text": "size H = W (px, log)"}, "type": "log", "color": "#2563eb"},
+            "yaxis2": {"title": {"text": "channels (log)"}, "type": "log", "overlaying": "y",
+                       "side": "right", "color": "#c2410c"},
+        },
+    })  # fmt: skip
+
+
+def _symbol(source: str) -> str:
+    return next((s for key, s in SOURCE_SYMBOLS.items() if source.startswith(key)), "circle")
+
+
+def accuracy_scatter(points: list[PublishedPoint], current: Architecture) -> go.Figure:
+    """Published ImageNet top-1 vs mult-adds (log x), each point labelled with its source; the
+    current configuration's MACs as a vertical line."""
+    data = []
+    for model in MODEL_NAMES:
+        rows = [p for p in points if p.model == model]
+        if not rows:
+            continue
+        data.append({
+            "type": "scatter", "mode": "markers+text", "name": MODEL_NAMES[model],
+            "x": [p.macs_m for p in rows], "y": [p.top1 for p in rows],
+            "text": [f"{p.alpha:g}-{p.resolution}" for p in rows], "textposition": "top center",
+            "marker": {"size": 11, "color": MODEL_COLORS[model], "symbol": [_symbol(p.source) for p in rows],
+                       "line": {"width": 1, "color": "white"}},
+            "customdata": [[p.label, p.source, p.params_m] for p in rows],
+            "hovertemplate": "<b>%{customdata[0]}</b><br>top-1 %{y:.1f}%<br>%{x:g}M mult-adds<br>"
+                             "%{customdata[2]:.2f}M params<br>source: %{customdata[1]}<extra></extra>",
+        })  # fmt: skip
+    macs_m = current.macs / 1e6
+    return go.Figure({
+        "data": data,
+        "layout": {
+            "title": {"text": "Published ImageNet accuracy vs cost (hover a point for its source)"},
+            "height": 460, "legend": LEGEND,
+            "xaxis": {"title": {"text": "mult-adds (MACs, millions, log scale)"}, "type": "log"},
+            "yaxis": {"title": {"text": "ImageNet top-1 accuracy (%)"}},
+            "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": macs_m, "x1": macs_m,
+                        "y0": 0, "y1": 1, "line": {"color": "#111827", "dash": "dash", "width": 2}}],
+            "annotations": [{"x": math.log10(macs_m), "xref": "x", "yref": "paper", "y": 1.0,
+                             "text": f"{current.title}: {macs_m:.1f}M", "showarrow": False,
+                             "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)"}],
+        },
+    })  # fmt: skip
+
+
+def v1_v2_bars(v1: Architecture, v2: Architecture) -> go.Figure:
+    """MACs and params per layer type, V1 next to V2 at the same alpha and resolution."""
+    data = []
+    for kind in LAYER_TYPES:
+        if kind == "pool":
+            continue
+        macs = [sum(r.macs for r in a.layers if r.layer_type == kind) / 1e6 for a in (v1, v2)]
+        params = [sum(r.params for r in a.layers if r.layer_type == kind) / 1e6 for a in (v1, v2)]
+        if not any(macs) and not any(params):
+            continue
+        x = [v1.title, v2.title]
+        common = {
+            "type": "bar",
+            "name": kind,
+            "legendgroup": kind,
+            "marker": {"color": TYPE_COLORS[kind]},
+        }
+        data.append(
+            {
+                **common,
+                "x": x,
+                "y": macs,
+                "hovertemplate": f"{kind}: %{{y:.1f}}M MACs<extra></extra>",
+            }
+        )
+        data.append({**common, "x": x, "y": params, "xaxis": "x2", "yaxis": "y2", "showlegend": False,
+                     "hovertemplate": f"{kind}: %{{y:.2f}}M params<extra></extra>"})  # fmt: skip
+    return go.Figure({
+        "data": data,
+        "layout": {
+            "title": {"text": "V1 vs V2 at the same settings, split by layer type"},
+            "barmode": "stack", "height": 380, "legend": LEGEND,
+            "xaxis": {"domain": [0, 0.45]}, "xaxis2": {"domain": [0.55, 1], "anchor": "y2"},
+            "yaxis": {"title": {"text": "MACs (millions)"}},
+            "yaxis2": {"title": {"text": "params (millions)"}, "anchor": "x2"},
+        },
+    })  # fmt: skip
+
+
+def network_dot(arch: Architecture) -> str:
+    """The network as a Graphviz DOT graph: one node per block with its shapes and cost, a dashed
+    skip edge around every residual block, laid out top to bottom."""
+    lines = [
+        "digraph G {",
+        '  graph [rankdir=TB, nodesep=0.2, ranksep=0.18, bgcolor="transparent"];',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, '
+        'fillcolor="#eef2ff", color="#6366f1"];',
+        '  edge [color="#64748b", arrowsize=0.6];',
+        f'  input [label="input\\n{_shape((3, arch.resolution, arch.resolution))}", fillcolor="#f1f5f9"];',
+    ]
+    previous = "input"
+    for i, block in enumerate(arch.blocks()):
+        node = f"b{i}"
+        ops = ", ".join(dict.fromkeys(op.rsplit(" s", 1)[0] for op in block["operators"]))
+        label = (
+            f"{block['block']}: {ops}\\n{_shape(block['input_shape'])} → {_shape(block['output_shape'])}"
+            f"\\n{block['macs'] / 1e6:.1f}M MACs, {block['params'] / 1e3:.1f}K params"
+        )
+        fill = "#fff7ed" if block["block"] in ("conv1", "last conv", "classifier") else "#eef2ff"
+        lines.append(f'  {node} [label="{label}", fillcolor="{fill}"];')
+        lines.append(f"  {previous} -> {node};")
+        if block["residual"]:
+            lines.append(
+                f'  {previous} -> {node} [style=dashed, color="#16a34a", constraint=false, label=" +"];'
+            )
+        previous = node
+    lines.append("}")
+    return "\n".join(lines)

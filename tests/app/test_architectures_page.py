@@ -1,0 +1,88 @@
+"""The Architectures page in AppTest: every model renders, shown totals equal the library's."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobilenet_viz.architectures import build
+from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+
+PAGE = "pages/architectures.py"
+
+
+def total_line(arch) -> str:
+    return f"Total: {arch.macs:,} MACs** ({arch.flops:,} FLOPs), **{arch.params:,} params"
+
+
+@pytest.mark.parametrize(
+    ("model", "alpha", "resolution"),
+    [
+        ("v1", 1.0, 224),
+        ("v1", 0.5, 160),
+        ("v2", 1.0, 224),
+        ("v2", 0.35, 96),
+        ("v3-large", 0.75, 192),
+        ("v3-small", 1.0, 128),
+    ],
+)
+def test_shared_link_renders_the_library_totals(model, alpha, resolution):
+    at = open_page(PAGE, {"model": model, "alpha": str(alpha), "resolution": str(resolution)})
+    shown = texts(at)
+    assert total_line(build(model, alpha, resolution)) in shown
+    assert not at.warning
+
+
+def test_controls_drive_the_numbers_and_the_link():
+    at = open_page(PAGE)
+    assert total_line(build("v2")) in texts(at)
+    by_key(at.selectbox, "arch_model").set_value("v1").run()
+    by_key(at.number_input, "arch_alpha").set_value(0.5).run()
+    by_key(at.number_input, "arch_resolution").set_value(160).run()
+    assert_no_exception(at)
+    assert total_line(build("v1", 0.5, 160)) in texts(at)
+    assert at.query_params["model"] == "v1" and at.query_params["resolution"] == "160"
+    table = at.dataframe[0].value
+    assert list(table["MACs"]) == [row.macs for row in build("v1", 0.5, 160).layers]
+
+
+def test_garbage_link_falls_back_to_defaults_with_a_warning():
+    at = open_page(PAGE, {"model": "v9", "alpha": "abc", "resolution": "5"})
+    warning = " ".join(w.value for w in at.warning)
+    assert "model" in warning and "alpha" in warning and "resolution" in warning
+    assert total_line(build("v2")) in texts(at)
+
+
+def test_breakdown_reproduces_v1_table2():
+    at = open_page(PAGE, {"model": "v1", "view": "Breakdown by type"})
+    table2 = next(df.value for df in at.dataframe if "paper: mult-adds" in df.value.columns)
+    row = table2.set_index("type (paper's name)")
+    assert row.loc["Conv 1×1", "computed: mult-adds"] == "94.86%"
+    assert row.loc["Conv 1×1", "computed: weights"] == "74.59%"
+    assert row.loc["Fully connected", "computed: weights"] == "24.33%"
+    assert row.loc["Conv 3×3 (first layer)", "computed: mult-adds"] == "1.91%"
+    assert "digit transposition" in texts(at)
+
+
+def test_memory_view_shows_v2_table3_numbers():
+    at = open_page(PAGE, {"view": "Feature maps & memory"})
+    shown = texts(at)
+    assert "V1 1,606K" in shown and "V2 401K" in shown
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_accuracy_view_lists_sources_and_disagreements():
+    at = open_page(PAGE, {"model": "v3-small", "view": "Accuracy vs MACs"})
+    shown = texts(at)
+    assert "66M" in shown and "56.5M" in shown and "revised" in shown
+    published = next(df.value for df in at.dataframe if "source" in df.value.columns)
+    assert published["source"].str.contains("torchvision").any()
+
+
+def test_v1_vs_v2_side_by_side():
+    at = open_page(PAGE, {"alpha": "0.75", "resolution": "192", "view": "V1 vs V2"})
+    labels = {m.label: m.value for m in at.metric}
+    assert "MACs" in labels
+    shown = texts(at)
+    assert "MobileNetV1 0.75-192" in shown and "MobileNetV2 0.75-192" in shown
+    v1, v2 = build("v1", 0.75, 192), build("v2", 0.75, 192)
+    assert f"MACs × {v2.macs / v1.macs:.2f}" in shown
