@@ -99,7 +99,9 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     page.wait_for_function(
         """() => {
             const s = document.querySelector('[data-testid="stStatusWidget"]');
-            return !s || !/Running|Connecting/i.test(s.innerText);
+            const busy = s && /Running|Connecting/i.test(s.innerText);
+            // Widgets render as skeletons until their frontend code has loaded.
+            return !busy && !document.querySelector('[data-testid="stSkeleton"]');
         }""",
         timeout=timeout,
     )
