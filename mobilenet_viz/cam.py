@@ -1,0 +1,53 @@
+"""Class activation map (CAM) of MobileNetV2's top class on its last conv features.
+
+Zhou et al., "Learning Deep Features for Discriminative Localization", CVPR 2016, eq. 2:
+MobileNetV2 ends with global average pooling of the last conv features F_k(x, y) (1280 channels,
+7x7 at 224x224 input) and one linear layer, so the logit of class c is
+
+    S_c = sum_k w_ck * mean_xy F_k(x, y) + b_c,   and   M_c(x, y) = sum_k w_ck * F_k(x, y)
+
+is exactly the per-location contribution: mean_xy M_c(x, y) + b_c = S_c. No gradients are
+needed (Grad-CAM reduces to CAM for this architecture). The shared model is only read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from matplotlib import colormaps
+from PIL import Image
+from torch import nn
+
+
+def _last_linear(model: nn.Module) -> nn.Linear:
+    linear = [m for m in model.classifier.modules() if isinstance(m, nn.Linear)]
+    if len(linear) != 1:
+        raise ValueError("CAM needs a classifier with exactly one linear layer")
+    return linear[0]
+
+
+def class_activation_map(model: nn.Module, tensor: torch.Tensor, class_index: int) -> np.ndarray:
+    """M_c on the 7x7 grid for a 3x224x224 (or 1x3x224x224) input; raw values (logit units)."""
+    batch = tensor.unsqueeze(0) if tensor.dim() == 3 else tensor
+    linear = _last_linear(model)
+    with torch.inference_mode():
+        features = model.features(batch.to(linear.weight.device))[0]  # [1280, 7, 7]
+        cam = torch.einsum("k,khw->hw", linear.weight[class_index], features)
+    return cam.float().cpu().numpy()
+
+
+def normalise(cam: np.ndarray) -> np.ndarray:
+    """Rescale to 0..1 (min -> 0, max -> 1); a constant map becomes all zeros."""
+    lo, hi = float(cam.min()), float(cam.max())
+    if hi - lo < 1e-12:
+        return np.zeros_like(cam, dtype=np.float32)
+    return ((cam - lo) / (hi - lo)).astype(np.float32)
+
+
+def overlay(image: Image.Image, cam: np.ndarray, *, alpha: float = 0.45, cmap: str = "jet") -> Image.Image:
+    """The CAM upsampled (bilinear) to ``image``'s size and blended over it as a heat map."""
+    heat = Image.fromarray((normalise(cam) * 255).astype(np.uint8), "L").resize(image.size, Image.BILINEAR)
+    colours = colormaps[cmap](np.asarray(heat) / 255.0)[..., :3]
+    base = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    mixed = (1 - alpha) * base + alpha * colours
+    return Image.fromarray((mixed * 255 + 0.5).clip(0, 255).astype(np.uint8), "RGB")
