@@ -47,6 +47,8 @@ a projection shortcut when the shape changes) and MobileNetV1's depthwise separa
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -252,9 +254,14 @@ class BlockCost:
         )
 
     def tensors(self) -> list[tuple[str, tuple[int, int, int], str]]:
-        """(name, shape, activation that produced it) for the input and every stage output."""
+        """(name, shape, activation that produced it): the input and each main-path stage output."""
         first = ("input", self.input_shape, "linear" if self.input_linear else "ReLU")
-        return [first] + [(s.name, s.output_shape, s.activation) for s in self.stages]
+        return [first] + [(s.name, s.output_shape, s.activation) for s in self.main_path]
+
+    @property
+    def main_path(self) -> tuple[Stage, ...]:
+        """The stages in a chain from input to output (a projection shortcut runs beside them)."""
+        return tuple(s for s in self.stages if s.name != "shortcut")
 
     def as_dict(self) -> dict:
         """The CLI's JSON contract (DESIGN.md, `block`) plus a few extra fields."""
@@ -472,3 +479,31 @@ def stage_rows(cost: BlockCost) -> list[dict]:
         "live fp32 bytes (naive)": cost.naive_peak_bytes("fp32"),
     })
     return rows
+
+
+def rows_to_csv(rows: list[dict]) -> str:
+    """A list of same-keyed dicts (stage_rows, comparison_rows, ...) as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def comparison_rows(costs: list[BlockCost]) -> list[dict]:
+    """One row per block kind: channel flow, MACs, params, widest tensor, peak memory, residual."""
+    return [
+        {
+            "block": c.title,
+            "channels": f"{c.in_channels} -> {c.hidden_channels} -> {c.out_channels}",
+            "shape": "wide -> narrow -> wide" if c.hidden_channels < min(c.in_channels, c.out_channels)
+            else "narrow -> wide -> narrow" if c.hidden_channels > max(c.in_channels, c.out_channels)
+            else "no expansion",
+            "MACs": c.macs,
+            "params (conv + BN)": c.params,
+            "widest tensor (elements)": max(math.prod(shape) for _, shape, _ in c.tensors()),
+            "peak fp32 bytes (naive)": c.naive_peak_bytes("fp32"),
+            "shortcut": "yes" if c.residual else "no",
+        }
+        for c in costs
+    ]

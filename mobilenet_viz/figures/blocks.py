@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from mobilenet_viz.blocks import BlockCost, SweepPoint
 from mobilenet_viz.spiral import SpiralDemo
@@ -41,14 +40,32 @@ def _slab_size(shape: tuple[int, int, int], max_channels: int, max_size: int) ->
     return thickness, height
 
 
-def _polygon(fig, xs, ys, color, *, pattern: bool, name: str, hover: str, legend: bool):
-    fig.add_trace(go.Scatter(
-        x=[*xs, xs[0]], y=[*ys, ys[0]], mode="lines", fill="toself", fillcolor=color,
-        line={"color": "#374151", "width": 1},
-        fillpattern={"shape": "/", "fgcolor": "#1f2937", "bgcolor": color, "size": 7, "solidity": 0.25}
-        if pattern else None,
-        name=name, legendgroup=name, showlegend=legend, hoverinfo="text", text=hover, hoveron="fills",
-    ))
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """Wrap plain dicts without plotly's per-property validation (10-50x faster to build; the
+    unit tests re-validate every figure through ``go.Figure(fig.to_dict())``)."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _polygon(xs, ys, color, *, pattern: bool, name: str, hover: str, legend: bool) -> dict:
+    trace = {
+        "type": "scatter", "x": [*xs, xs[0]], "y": [*ys, ys[0]], "mode": "lines", "fill": "toself",
+        "fillcolor": color, "line": {"color": "#374151", "width": 1}, "name": name, "legendgroup": name,
+        "showlegend": legend, "hoverinfo": "text", "text": hover, "hoveron": "fills",
+    }
+    if pattern:
+        trace["fillpattern"] = {"shape": "/", "fgcolor": "#1f2937", "bgcolor": color, "size": 7, "solidity": 0.25}
+    return trace
+
+
+def _arrow(x, y, ax, ay, color, width) -> dict:
+    return {"x": x, "y": y, "ax": ax, "ay": ay, "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+            "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": width, "arrowcolor": color,
+            "text": ""}
+
+
+def _text(x, y, text, *, anchor="middle", size=12, color=TEXT_COLOR) -> dict:
+    return {"x": x, "y": y, "text": text, "showarrow": False, "font": {"size": size, "color": color},
+            "yanchor": anchor, "xref": "x", "yref": "y"}
 
 
 def block_diagram(cost: BlockCost, *, max_channels: int | None = None, max_size: int | None = None,
@@ -60,10 +77,11 @@ def block_diagram(cost: BlockCost, *, max_channels: int | None = None, max_size:
     tensors = cost.tensors()
     max_channels = max_channels or max(t[1][0] for t in tensors)
     max_size = max_size or max(t[1][1] for t in tensors)
-    fig = go.Figure()
+    data: list[dict] = []
+    notes: list[dict] = []
     x = 0.0
     gap = 1.9
-    centers = []
+    boxes = []  # (left, right, top) of each slab
     legend_seen: set[str] = set()
     activation_color = RELU6_COLOR if cost.kind == "inverted_residual" else RELU_COLOR
     for name, shape, activation in tensors:
@@ -71,56 +89,52 @@ def block_diagram(cost: BlockCost, *, max_channels: int | None = None, max_size:
         depth = 0.35 * face  # the W axis drawn in perspective
         linear = activation == "linear"
         color = LINEAR_COLOR if linear else activation_color
-        label = "linear (no activation)" if linear else activation
+        label = "linear (no activation, hatched)" if linear else activation
         hover = f"{name}: {shape[1]}×{shape[2]}×{shape[0]} ({label})"
         y0, y1 = -face / 2, face / 2
         legend = label not in legend_seen
         legend_seen.add(label)
-        _polygon(fig, [x, x + thickness, x + thickness, x], [y0, y0, y1, y1], color, pattern=linear, name=label, hover=hover, legend=legend)
-        _polygon(fig, [x, x + thickness, x + thickness + depth, x + depth],
-                 [y1, y1, y1 + depth, y1 + depth], _shade(color, 1.45), pattern=linear, name=label,
-                 hover=hover, legend=False)
-        _polygon(fig, [x + thickness, x + thickness + depth, x + thickness + depth, x + thickness],
-                 [y0, y0 + depth, y1 + depth, y1], _shade(color, 0.7), pattern=linear, name=label,
-                 hover=hover, legend=False)
-        fig.add_annotation(x=x + (thickness + depth) / 2, y=y0 - 0.2, yanchor="top", showarrow=False,
-                           text=f"<b>{shape[1]}×{shape[2]}×{shape[0]}</b><br>{name}",
-                           font={"size": 12, "color": TEXT_COLOR})
-        centers.append((x, x + thickness + depth, y1 + depth))
-        x += thickness + depth + gap
-    for (_, right, _), (left, _, _), stage in zip(centers, centers[1:], cost.stages, strict=True):
-        fig.add_annotation(x=left - 0.08, y=0, ax=right + 0.08, ay=0, xref="x", yref="y", axref="x",
-                           ayref="y", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.6,
-                           arrowcolor="#374151", text="")
+        right = x + thickness
+        data.append(_polygon([x, right, right, x], [y0, y0, y1, y1], color, pattern=linear, name=label,
+                             hover=hover, legend=legend))
+        data.append(_polygon([x, right, right + depth, x + depth], [y1, y1, y1 + depth, y1 + depth],
+                             _shade(color, 1.45), pattern=linear, name=label, hover=hover, legend=False))
+        data.append(_polygon([right, right + depth, right + depth, right], [y0, y0 + depth, y1 + depth, y1],
+                             _shade(color, 0.7), pattern=linear, name=label, hover=hover, legend=False))
+        notes.append(_text(x + (thickness + depth) / 2, y0 - 0.2,
+                           f"<b>{shape[1]}×{shape[2]}×{shape[0]}</b><br>{name}", anchor="top"))
+        boxes.append((x, right + depth, y1 + depth))
+        x = right + depth + gap
+    for (_, right, _), (left, _, _), stage in zip(boxes[:-1], boxes[1:], cost.main_path, strict=True):
+        notes.append(_arrow(left - 0.08, 0, right + 0.08, 0, "#374151", 1.6))
         act = "linear" if stage.linear else stage.activation
         op = stage.operator.replace(" conv", "").replace(", stride", "<br>stride")
-        fig.add_annotation(x=(left + right) / 2, y=0.12, yanchor="bottom", showarrow=False,
-                           text=f"{op}<br><i>{act}</i>", font={"size": 11, "color": TEXT_COLOR})
-    top = max(c[2] for c in centers)
+        notes.append(_text((left + right) / 2, 0.12, f"{op}<br><i>{act}</i>", anchor="bottom", size=11))
+    top = max(b[2] for b in boxes)
     if cost.residual:
-        x0 = (centers[0][0] + centers[0][1]) / 2
-        x1 = (centers[-1][0] + centers[-1][1]) / 2
+        x0 = (boxes[0][0] + boxes[0][1]) / 2
+        x1 = (boxes[-1][0] + boxes[-1][1]) / 2
         lift = top + 0.6
-        label = "+ x (residual)" if cost.kind == "inverted_residual" else (
-            "+ x (identity)" if "Identity" in cost.residual_reason else "+ 1×1 conv(x) (projection)")
-        fig.add_trace(go.Scatter(
-            x=[x0, x0, x1, x1], y=[centers[0][2] + 0.1, lift, lift, centers[-1][2] + 0.35],
-            mode="lines", line={"color": RESIDUAL_COLOR, "width": 2.5, "dash": "solid"},
-            name="residual connection", hoverinfo="skip",
-        ))
-        fig.add_annotation(x=x1, y=centers[-1][2] + 0.1, ax=x1, ay=lift, xref="x", yref="y", axref="x",
-                           ayref="y", showarrow=True, arrowhead=2, arrowwidth=2.5, arrowcolor=RESIDUAL_COLOR,
-                           text="")
-        fig.add_annotation(x=(x0 + x1) / 2, y=lift, yanchor="bottom", showarrow=False, text=label,
-                           font={"color": RESIDUAL_COLOR, "size": 12})
+        if cost.kind == "inverted_residual":
+            label = "+ x (residual)"
+        elif "Identity" in cost.residual_reason:
+            label = "+ x (identity shortcut)"
+        else:
+            label = "+ 1×1 conv(x) (projection shortcut)"
+        data.append({"type": "scatter", "x": [x0, x0, x1], "y": [boxes[0][2] + 0.1, lift, lift],
+                     "mode": "lines", "line": {"color": RESIDUAL_COLOR, "width": 2.5},
+                     "name": "shortcut", "hoverinfo": "skip", "showlegend": True})
+        notes.append(_arrow(x1, boxes[-1][2] + 0.1, x1, lift, RESIDUAL_COLOR, 2.5))
+        notes.append(_text((x0 + x1) / 2, lift, label, anchor="bottom", color=RESIDUAL_COLOR))
         top = lift + 0.5
-    fig.update_layout(
-        title=cost.title, height=height, plot_bgcolor="white", hovermode="closest",
-        xaxis={"visible": False, "range": [-0.4, x - gap + 0.4]},
-        yaxis={"visible": False, "range": [-2.6, top + 0.4], "scaleanchor": None},
-        legend={"orientation": "h", "y": -0.02, "x": 0},
-    )
-    return fig
+    layout = {
+        "title": {"text": cost.title}, "height": height, "plot_bgcolor": "white", "hovermode": "closest",
+        "xaxis": {"visible": False, "range": [-0.4, x - gap + 0.4]},
+        "yaxis": {"visible": False, "range": [-2.6, top + 0.4]},
+        "legend": {"orientation": "h", "y": -0.02, "x": 0},
+        "annotations": notes,
+    }
+    return _figure(data, layout)
 
 
 def diagram_scale(costs: list[BlockCost]) -> tuple[int, int]:
@@ -129,29 +143,51 @@ def diagram_scale(costs: list[BlockCost]) -> tuple[int, int]:
     return max(s[0] for s in shapes), max(s[1] for s in shapes)
 
 
+def _columns(titles: list[str], spacing: float = 0.07) -> tuple[dict, list[tuple[str, str]]]:
+    """Layout of len(titles) side-by-side subplots: (layout dict, [(xaxis ref, yaxis ref)])."""
+    n = len(titles)
+    width = (1 - spacing * (n - 1)) / n
+    layout: dict = {"annotations": []}
+    refs = []
+    for i, title in enumerate(titles):
+        suffix = "" if i == 0 else str(i + 1)
+        lo = i * (width + spacing)
+        layout[f"xaxis{suffix}"] = {"domain": [lo, lo + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+        layout["annotations"].append({"text": title, "x": lo + width / 2, "y": 1.0, "xref": "paper",
+                                      "yref": "paper", "xanchor": "center", "yanchor": "bottom",
+                                      "showarrow": False, "font": {"size": 14}})
+        refs.append((f"x{suffix}", f"y{suffix}"))
+    return layout, refs
+
+
 def expansion_sweep_chart(points: list[SweepPoint], current: int) -> go.Figure:
     """MACs, params and peak activation memory (fp32, naive and streaming) against t."""
     t = [p.expansion for p in points]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("MACs (millions)", "Params (thousands)",
-                                                        "Peak activations (MB, fp32)"))
+    layout, refs = _columns(["MACs (millions)", "Params (thousands)", "Peak activations (MB, fp32)"])
     series = [
-        (1, [p.macs / 1e6 for p in points], "MACs", RELU6_COLOR, "MACs (M)"),
-        (2, [p.params / 1e3 for p in points], "params", RELU_COLOR, "params (K)"),
-        (3, [p.naive_peak_bytes / 1e6 for p in points], "peak, naive", LINEAR_COLOR, "MB"),
-        (3, [p.streaming_peak_bytes / 1e6 for p in points], "peak, streaming (§5.1)", "#7c3aed", "MB"),
+        (0, [p.macs / 1e6 for p in points], "MACs", RELU6_COLOR, "M MACs"),
+        (1, [p.params / 1e3 for p in points], "params", RELU_COLOR, "K params"),
+        (2, [p.naive_peak_bytes / 1e6 for p in points], "peak, naive", LINEAR_COLOR, "MB"),
+        (2, [p.streaming_peak_bytes / 1e6 for p in points], "peak, streaming (§5.1)", "#7c3aed", "MB"),
     ]
-    for col, values, name, color, unit in series:
-        fig.add_trace(go.Scatter(
-            x=t, y=values, mode="lines+markers", name=name, line={"color": color, "width": 2},
-            hovertemplate="t = %{x}<br>%{y:.3f} " + unit + "<extra>" + name + "</extra>",
-        ), row=1, col=col)
-    for col, title in ((1, "MACs (millions)"), (2, "params (thousands)"), (3, "MB (10⁶ bytes)")):
-        fig.add_vline(x=current, line={"dash": "dot", "color": "#6b7280"}, row=1, col=col)
-        fig.update_xaxes(title_text="expansion factor t", dtick=1, row=1, col=col)
-        fig.update_yaxes(title_text=title, rangemode="tozero", row=1, col=col)
-    fig.update_layout(height=360, legend={"orientation": "h", "y": -0.3},
-                      title=f"Cost of this block as t varies (dotted: current t = {current})")
-    return fig
+    data = [
+        {"type": "scatter", "x": t, "y": values, "mode": "lines+markers", "name": name,
+         "line": {"color": color, "width": 2}, "xaxis": refs[col][0], "yaxis": refs[col][1],
+         "hovertemplate": "t = %{x}<br>%{y:.3f} " + unit + "<extra>" + name + "</extra>"}
+        for col, values, name, color, unit in series
+    ]
+    shapes = []
+    for i, title in enumerate(("MACs (millions)", "params (thousands)", "MB (10⁶ bytes)")):
+        suffix = "" if i == 0 else str(i + 1)
+        layout[f"xaxis{suffix}"].update({"title": {"text": "expansion factor t"}, "dtick": 1})
+        layout[f"yaxis{suffix}"].update({"title": {"text": title}, "rangemode": "tozero"})
+        shapes.append({"type": "line", "x0": current, "x1": current, "y0": 0, "y1": 1,
+                       "xref": refs[i][0], "yref": f"{refs[i][1]} domain",
+                       "line": {"dash": "dot", "color": "#6b7280"}})
+    layout.update(height=360, shapes=shapes, legend={"orientation": "h", "y": -0.3},
+                  title={"text": f"Cost of this block as t varies (dotted: current t = {current})"})
+    return _figure(data, layout)
 
 
 def spiral_figure(demo: SpiralDemo) -> go.Figure:
@@ -162,28 +198,33 @@ def spiral_figure(demo: SpiralDemo) -> go.Figure:
         ("ReLU: T⁺ReLU(Tx)", demo.recovered_relu),
         ("ReLU, best linear read-out", demo.recovered_readout),
     ]
-    fig = make_subplots(rows=1, cols=4, subplot_titles=[p[0] for p in panels], horizontal_spacing=0.04)
-    colors = np.linspace(0, 1, len(demo.points))
-    for col, (title, pts) in enumerate(panels, start=1):
-        fig.add_trace(go.Scattergl(
-            x=pts[:, 0], y=pts[:, 1], mode="markers", name=title, showlegend=False,
-            marker={"size": 4, "color": colors, "colorscale": "Viridis"}, hoverinfo="skip",
-        ), row=1, col=col)
-        fig.update_xaxes(range=[-1.15, 1.15], title_text="x₁", row=1, col=col, zeroline=True)
-        fig.update_yaxes(range=[-1.15, 1.15], title_text="x₂" if col == 1 else None, row=1, col=col,
-                         scaleanchor=f"x{col if col > 1 else ''}", scaleratio=1)
-    fig.update_layout(height=330, title=f"n = {demo.dimensions}: spiral -> random T (n×2) -> ReLU -> "
-                                        f"back to 2D (seed {demo.seed})")
-    return fig
+    layout, refs = _columns([p[0] for p in panels], spacing=0.04)
+    colors = np.linspace(0, 1, len(demo.points)).round(4).tolist()
+    data = []
+    for i, ((title, pts), (xref, yref)) in enumerate(zip(panels, refs, strict=True)):
+        data.append({"type": "scatter", "x": pts[:, 0].round(5).tolist(), "y": pts[:, 1].round(5).tolist(),
+                     "mode": "markers", "name": title, "showlegend": False, "xaxis": xref, "yaxis": yref,
+                     "marker": {"size": 4, "color": colors, "colorscale": "Viridis"}, "hoverinfo": "skip"})
+        suffix = "" if i == 0 else str(i + 1)
+        layout[f"xaxis{suffix}"].update({"range": [-1.15, 1.15], "title": {"text": "x₁"}})
+        layout[f"yaxis{suffix}"].update({"range": [-1.15, 1.15], "scaleanchor": xref, "scaleratio": 1,
+                                         "title": {"text": "x₂" if i == 0 else ""}})
+    layout.update(height=330, title={"text": f"n = {demo.dimensions}: spiral → random T (n×2) → ReLU → "
+                                             f"back to 2D (seed {demo.seed})"})
+    return _figure(data, layout)
 
 
 def comparison_bars(costs: list[BlockCost]) -> go.Figure:
     """MACs and params of the three blocks side by side."""
     names = [c.title for c in costs]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("MACs (millions)", "Params (thousands)"))
-    fig.add_trace(go.Bar(x=names, y=[c.macs / 1e6 for c in costs], marker_color=RELU6_COLOR, name="MACs"), 1, 1)
-    fig.add_trace(go.Bar(x=names, y=[c.params / 1e3 for c in costs], marker_color=RELU_COLOR, name="params"), 1, 2)
-    fig.update_yaxes(title_text="MACs (millions)", row=1, col=1)
-    fig.update_yaxes(title_text="params (thousands)", row=1, col=2)
-    fig.update_layout(height=320, showlegend=False)
-    return fig
+    layout, refs = _columns(["MACs (millions)", "Params (thousands)"])
+    data = [
+        {"type": "bar", "x": names, "y": [c.macs / 1e6 for c in costs], "marker": {"color": RELU6_COLOR},
+         "name": "MACs", "xaxis": refs[0][0], "yaxis": refs[0][1]},
+        {"type": "bar", "x": names, "y": [c.params / 1e3 for c in costs], "marker": {"color": RELU_COLOR},
+         "name": "params", "xaxis": refs[1][0], "yaxis": refs[1][1]},
+    ]
+    layout["yaxis"]["title"] = {"text": "MACs (millions)"}
+    layout["yaxis2"]["title"] = {"text": "params (thousands)"}
+    layout.update(height=320, showlegend=False)
+    return _figure(data, layout)

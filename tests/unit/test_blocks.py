@@ -216,3 +216,27 @@ def test_stage_rows_total():
 def test_impossible_configs_raise_value_error(changes, message):
     with pytest.raises(ValueError, match=message):
         inverted_residual(replace(BlockConfig(56, 24, 6, 24), **changes))
+
+
+@pytest.mark.parametrize("config", [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(112, 32, 1, 16)])
+def test_figures_are_valid_and_draw_the_rules(config):
+    import plotly.graph_objects as go
+
+    from mobilenet_viz.figures import blocks as figures
+    from mobilenet_viz.spiral import linear_bottleneck_demo
+
+    for cost in compare_blocks(config):
+        fig = figures.block_diagram(cost)
+        go.Figure(fig.to_dict())  # plotly's own validation of every property
+        names = [t.name for t in fig.data]
+        assert ("shortcut" in names) == cost.residual
+        hatched = {t.text.split(":")[0] for t in fig.data if t.fillpattern and t.fillpattern.shape == "/"}
+        assert hatched == {name for name, _, act in cost.tensors() if act == "linear"}
+        labels = " ".join(a.text for a in fig.layout.annotations)
+        for _, shape, _ in cost.tensors():
+            assert f"{shape[1]}×{shape[2]}×{shape[0]}" in labels
+    ir = inverted_residual(config)
+    assert {n for n, _, a in ir.tensors() if a == "linear"} == {"input", "project"}
+    for fig in (figures.expansion_sweep_chart(expansion_sweep(config), config.expansion),
+                figures.spiral_figure(linear_bottleneck_demo(5)), figures.comparison_bars(compare_blocks(config))):
+        go.Figure(fig.to_dict())
