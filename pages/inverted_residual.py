@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 from PIL import Image
-from torchvision.models import mobilenet_v2
 
 from mobilenet_viz.blocks import (
     BlockConfig,
@@ -30,16 +28,15 @@ from mobilenet_viz.figures import blocks as figures
 from mobilenet_viz.samples import list_samples
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from ui.layout import fmt_count, show_plotly
+from ui.model import get_model
 from ui.params import ChoiceParam, IntParam, PageParams
 
-try:  # the shared cached model (another page's work); fall back to an untrained one
-    from ui.model import get_model
-except ImportError:
-    get_model = None
-try:
-    from ui.image_input import pick_image
-except ImportError:
-    pick_image = None
+try:  # the shared image picker (sample photos / upload / synthetic pattern)
+    from ui.image_input import image_param_specs, pick_image
+
+    IMAGE_SPECS = image_param_specs()
+except ImportError:  # pragma: no cover - older checkouts: sample photos only
+    pick_image, IMAGE_SPECS = None, {}
 
 PRESETS = {p.label: p for p in mobilenet_v2_presets()}
 ALPHAS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
@@ -63,6 +60,7 @@ PARAMS = PageParams(
         "spiral_n": IntParam(10, 2, 1000),
         "seed": IntParam(0, 0, 9999),
         "fm_block": IntParam(3, 1, 17),
+        **IMAGE_SPECS,
     },
 )
 
@@ -95,19 +93,11 @@ def spiral(n: int, seed: int):
     return linear_bottleneck_demo(n, seed)
 
 
-@st.cache_resource(show_spinner="Building an untrained MobileNetV2…")
-def untrained_model():
-    """Fallback when the shared model loader is unavailable: seeded random weights, eval mode."""
-    torch.manual_seed(0)
-    return mobilenet_v2().eval()
-
-
 def model_for_page():
-    """(model, pretrained, name, transforms or None). The model is shared: never mutated here."""
-    if get_model is not None:
-        loaded = get_model()
-        return loaded.model, loaded.pretrained, f"{loaded.name} ({loaded.source})", loaded.transforms
-    return untrained_model(), False, "torchvision mobilenet_v2, seed 0", None
+    """(model, pretrained, name, transforms, message). The model is the app-wide cached instance:
+    it is only read here (no hooks, no mode changes)."""
+    loaded = get_model()
+    return loaded.model, loaded.pretrained, f"{loaded.name}, {loaded.source}", loaded.transforms, loaded.message
 
 
 def pick_image_for_page():
@@ -172,11 +162,14 @@ except ValueError as exc:
     PARAMS.share()
     st.stop()
 
-match = next((p for p in PRESETS.values() if p.config == config), None)
-row[3].caption(
-    f"This is **block {match.number}** of MobileNetV2 (Table 2, row {match.row})." if match
-    else "A custom block (not one of MobileNetV2's 17 at α = 1)."
-)
+matches = [p for p in PRESETS.values() if p.config == config]
+if matches:
+    numbers = ", ".join(str(p.number) for p in matches)
+    row[3].caption(f"This is **block {numbers}** of MobileNetV2 (Table 2, row {matches[0].row})."
+                   if len(matches) == 1 else
+                   f"This is **blocks {numbers}** of MobileNetV2 (identical repeats, Table 2 row {matches[0].row}).")
+else:
+    row[3].caption("A custom block (not one of MobileNetV2's 17 at α = 1).")
 
 m = st.columns(5)
 m[0].metric("MACs", fmt_count(cost.macs), help=f"{cost.macs:,} MACs = {cost.flops:,} FLOPs")
@@ -321,15 +314,16 @@ with tabs[4]:
         st.info("Pick a sample photo or upload an image to see the feature maps.")
     else:
         image, image_label = picked
-        model, pretrained, model_name, transforms = model_for_page()
+        model, pretrained, model_name, transforms, message = model_for_page()
         if not pretrained:
             st.warning(
                 f"**Untrained network** ({model_name}): random weights, so these maps show the "
-                "block's mechanics (shapes, ReLU6 sparsity, linear projection), not learned features.",
+                "block's mechanics (shapes, ReLU6 sparsity, linear projection), not learned features."
+                + (f" {message}" if message else ""),
                 icon=":material/warning:",
             )
         else:
-            st.caption(f"Pretrained weights: {model_name}.")
+            st.caption(f"Pretrained weights: {model_name}." + (f" {message}" if message else ""))
         block = int(st.session_state[PARAMS.key("fm_block")])
         try:
             with st.spinner("Running the network up to this block…"):

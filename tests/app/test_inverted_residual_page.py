@@ -1,0 +1,117 @@
+"""AppTest: the "Inverted residual block" page shows the library's numbers for what the user picks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mobilenet_viz.blocks import BlockConfig, inverted_residual, mobilenet_v2_presets
+from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
+from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+
+PAGE = "pages/inverted_residual.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def stage_table(at):
+    return at.dataframe[0].value
+
+
+@pytest.fixture(scope="module")
+def at():
+    return open_page(PAGE)
+
+
+def test_defaults_show_the_librarys_numbers(at):
+    cost = inverted_residual(BlockConfig(56, 24, 6, 24))
+    table = stage_table(at)
+    assert list(table["stage"]) == ["expand", "depthwise", "project", "total"]
+    assert list(table["MACs"]) == [s.macs for s in cost.stages] + [cost.macs]
+    assert list(table["params (conv + BN)"]) == [s.params for s in cost.stages] + [cost.params]
+    assert list(table["output (h x w x c)"])[:3] == ["56x56x144", "56x56x144", "56x56x24"]
+    assert metric(at, "MACs") == "25.7M" and metric(at, "Residual connection") == "yes"
+    latex = " ".join(e.value for e in at.latex)
+    assert "25{,}740{,}288" in latex  # the paper's formula with the user's numbers, equal to the total
+    assert "Residual applies" in texts(at)
+
+
+def test_presets_load_every_block(at):
+    for preset in mobilenet_v2_presets():
+        by_key(at.selectbox, "ir_preset").set_value(preset.label).run()
+        assert_no_exception(at)
+        cost = inverted_residual(preset.config)
+        assert by_key(at.number_input, "ir_in_channels").value == preset.config.in_channels
+        assert by_key(at.slider, "ir_expansion").value == preset.config.expansion
+        assert list(stage_table(at)["MACs"])[-1] == cost.macs
+        assert re.search(rf"blocks? [0-9, ]*\b{preset.number}\b", texts(at))
+        assert metric(at, "Residual connection") == ("yes" if cost.residual else "no")
+    # block 1 (t = 1) has no expansion stage
+    by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[0].label).run()
+    assert list(stage_table(at)["stage"]) == ["depthwise", "project", "total"]
+
+
+@pytest.mark.parametrize(
+    ("stride", "out_channels", "residual", "words"),
+    [(1, 24, True, "Residual applies"), (2, 24, False, "stride 2"), (1, 32, False, "channels change (24 -> 32)")],
+)
+def test_residual_rule(stride, out_channels, residual, words):
+    at = open_page(PAGE, query={"input_size": "28", "in_channels": "24", "out_channels": str(out_channels),
+                                "stride": str(stride)})
+    assert metric(at, "Residual connection") == ("yes" if residual else "no")
+    assert words in texts(at)
+    ir_diagram = _traces(at.get("plotly_chart")[0])
+    assert any(t.get("name") == "shortcut" for t in ir_diagram) == residual
+
+
+def _traces(chart) -> list[dict]:
+    import json
+
+    return json.loads(chart.proto.spec)["data"]
+
+
+def test_widgets_drive_numbers_and_url():
+    at = open_page(PAGE)
+    by_key(at.slider, "ir_expansion").set_value(3).run()
+    by_key(at.radio, "ir_stride").set_value(2).run()
+    cost = inverted_residual(BlockConfig(56, 24, 3, 24, 2))
+    assert list(stage_table(at)["MACs"])[-1] == cost.macs
+    assert at.query_params["expansion"] == "3" and at.query_params["stride"] == "2"
+    assert "stride 2" in texts(at)
+
+
+def test_shared_link_and_garbage_falls_back_with_warning():
+    at = open_page(PAGE, query={"expansion": "4", "in_channels": "lots", "kernel": "4", "stride": "9"})
+    assert by_key(at.slider, "ir_expansion").value == 4
+    assert by_key(at.number_input, "ir_in_channels").value == 24
+    warning = " ".join(w.value for w in at.warning)
+    assert "in_channels" in warning and "kernel" in warning and "stride" in warning
+    assert list(stage_table(at)["MACs"])[-1] == inverted_residual(BlockConfig(56, 24, 4, 24)).macs
+
+
+def test_spiral_for_each_n(at):
+    for choice in PAPER_DIMENSIONS:
+        by_key(at.radio, "ir_spiral").set_value(str(choice)).run()
+        demo = linear_bottleneck_demo(choice, 0)
+        assert metric(at, "Error with ReLU, T⁺") == f"{demo.error_relu:.1%}"
+        assert metric(at, "Error of best linear read-out") == f"{demo.error_readout:.1%}"
+    by_key(at.radio, "ir_spiral").set_value("free").run()
+    by_key(at.number_input, "ir_spiral_n").set_value(50).run()
+    assert metric(at, "Error of best linear read-out") == f"{linear_bottleneck_demo(50, 0).error_readout:.1%}"
+    assert "Why the projection is linear" in texts(at)
+
+
+def test_comparison_and_sweep_tables(at):
+    by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[2].label).run()
+    comparison = at.dataframe[1].value
+    assert list(comparison["shape"]) == ["wide -> narrow -> wide", "no expansion", "narrow -> wide -> narrow"]
+    assert comparison["MACs"].iloc[2] == inverted_residual(mobilenet_v2_presets()[2].config).macs
+
+
+def test_feature_maps_section_runs(at):
+    text = texts(at)
+    assert "after expand" in text and "after depthwise" in text and "after project" in text
+    assert "Untrained network" in text or "Pretrained weights" in text
