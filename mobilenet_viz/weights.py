@@ -26,6 +26,7 @@ treat ``LoadedModel.model`` as read-only (it is shared by every session of the p
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import pickle
@@ -120,6 +121,13 @@ def _new_model() -> torch.nn.Module:
     return mobilenet_v2(weights=None, num_classes=NUM_CLASSES)
 
 
+@functools.lru_cache(maxsize=1)
+def _expected_tensors() -> dict[str, torch.Tensor]:
+    """torchvision MobileNetV2's state_dict layout (names, shapes, dtypes), on the meta device."""
+    with torch.device("meta"):
+        return dict(_new_model().state_dict())
+
+
 def _is_torchscript(data: bytes) -> bool:
     if not data.startswith(b"PK"):
         return False
@@ -150,11 +158,16 @@ def read_state_dict(data: bytes, *, label: str = "the file") -> dict[str, torch.
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        if "weights only load failed" in str(exc).lower():
+        text = str(exc).lower()
+        if "global" in text:
             raise WeightsError(
                 f"{label} was refused: it contains pickled Python objects other than tensors "
                 "(it could run code); only a plain state_dict saved with "
                 "torch.save(model.state_dict(), path) is accepted"
+            ) from None
+        if data[:1] == b"\x80":  # a raw pickle (protocol 2+), not torch.save's format
+            raise WeightsError(
+                f"{label} was refused: it is a raw Python pickle, not a state_dict saved with torch.save"
             ) from None
         raise WeightsError(f"{label} is not a PyTorch weights file (corrupt or not a .pth)") from None
     except Exception as exc:  # noqa: BLE001 - torch.load raises many types for broken bytes
@@ -183,7 +196,7 @@ def check_state_dict(obj: object, *, label: str = "the file") -> dict[str, torch
             f"{label} is not a mapping of tensors: {len(bad)} entries are not tensors (e.g. '{bad[0]}')"
         )
     state = {k.removeprefix("module."): v for k, v in obj.items()}
-    expected = _new_model().state_dict()
+    expected = _expected_tensors()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     if missing or unexpected:
@@ -236,7 +249,7 @@ def _build(state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = _new_model()
-            _calibrate_batchnorm(model, torch.randn(4, 3, 224, 224))
+            _calibrate_batchnorm(model, torch.randn(2, 3, 224, 224))
     else:
         model = _new_model()
         model.load_state_dict({k: v.to(torch.float32) if v.is_floating_point() else v for k, v in state.items()})

@@ -1,0 +1,195 @@
+"""Engines agree, timing is reported per step, CAM and the per-layer profile are exact."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch.utils.flop_counter import FlopCounterMode
+from torchvision.transforms import functional as TF
+
+from mobilenet_viz import cam, profiling
+from mobilenet_viz import inference as inf
+from mobilenet_viz.samples import get_sample
+from mobilenet_viz.weights import load_file, untrained
+
+CAT_CLASSES = {281, 282, 283, 284, 285}  # tabby, tiger cat, Persian, Siamese, Egyptian cat
+
+
+@pytest.fixture(scope="module")
+def untrained_engines():
+    loaded = untrained()
+    return loaded, inf.EngineSet(loaded, device="cpu")  # one ONNX export for this module
+
+
+@pytest.fixture(scope="module")
+def real_engines(test_weights_path):
+    loaded = load_file(test_weights_path, preprocessing="IMAGENET1K_V1")
+    return loaded, inf.EngineSet(loaded, device="cpu")
+
+
+def sample_tensor(loaded, name="cat.jpg"):
+    return inf.preprocess(loaded, Image.open(get_sample(name).path).convert("RGB"))
+
+
+def assert_engines_agree(loaded, engines, batch):
+    probs = {}
+    for name in inf.ENGINES:
+        probs[name] = torch.softmax(engines.get(name).run(batch), dim=1)
+    for name in ("optimized", "onnx"):
+        assert torch.equal(torch.topk(probs[name], 5).indices, torch.topk(probs["eager"], 5).indices), name
+        assert float((probs[name] - probs["eager"]).abs().max()) < 1e-3, name
+
+
+def test_engines_agree_on_untrained_model(untrained_engines):
+    loaded, engines = untrained_engines
+    batch = torch.stack([sample_tensor(loaded, n) for n in ("cat.jpg", "coffee.jpg")])
+    assert_engines_agree(loaded, engines, batch)
+
+
+@pytest.mark.weights
+def test_engines_agree_and_recognise_real_photos(real_engines, test_photos_dir):
+    loaded, engines = real_engines
+    items = [(n, (test_photos_dir / n).read_bytes()) for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")]
+    report = inf.classify(loaded, engines, items, engine="onnx", runs=2, warmup=1)
+    top1 = [r.top[0] for r in report.results]
+    assert top1[0].index in CAT_CLASSES
+    assert [t.label for t in top1[1:]] == ["dragonfly", "chickadee"]
+    assert_engines_agree(loaded, engines, torch.stack([r.tensor for r in report.results]))
+
+
+def test_classify_reports_errors_per_image_and_timing_per_step(untrained_engines):
+    loaded, engines = untrained_engines
+    items = [
+        ("cat.jpg", get_sample("cat.jpg").read_bytes()),
+        ("notes.txt", b"hello, this is text"),
+        ("coffee.jpg", get_sample("coffee.jpg").read_bytes()),
+    ]
+    report = inf.classify(loaded, engines, items, engine="eager", top=3, runs=4, warmup=1)
+    assert [r.error for r in report.results] == [None, "not an image (looks like text)", None]
+    assert not report.ok and report.engine == "eager" and report.threads == torch.get_num_threads()
+    good = [r for r in report.results if r.error is None]
+    assert all(len(r.top) == 3 and len(r.inference_runs_ms) == 4 for r in good)
+    every = [t for r in good for t in r.inference_runs_ms]
+    assert report.timing_ms["inference_median"] == pytest.approx(float(np.median(every)))
+    assert report.timing_ms["inference_p90"] >= report.timing_ms["inference_median"] > 0
+    assert all(report.timing_ms[k] > 0 for k in ("decode", "preprocess", "postprocess"))
+    probs = good[0].probs
+    assert probs.shape == (1000,) and probs.sum() == pytest.approx(1, abs=1e-4)
+    assert [p.index for p in good[0].top] == list(np.argsort(-probs)[:3])
+
+
+def test_settings_are_validated(untrained_engines):
+    loaded, engines = untrained_engines
+    with pytest.raises(ValueError, match="--top"):
+        inf.classify(loaded, engines, [], top=0)
+    with pytest.raises(ValueError, match="--runs"):
+        inf.classify(loaded, engines, [], runs=0)
+    with pytest.raises(ValueError, match="unknown engine"):
+        engines.get("tensorrt")
+
+
+def test_onnx_missing_falls_back_to_optimized(untrained_engines, monkeypatch):
+    loaded, _ = untrained_engines
+    monkeypatch.setattr(inf, "onnx_available", lambda: False)
+    assert inf.default_engine() == "optimized"
+    engines = inf.EngineSet(loaded, device="cpu")
+    engines._engines["optimized"] = untrained_engines[1].get("optimized")  # reuse the built one
+    engine, note = engines.get_or_fallback("onnx")
+    assert engine.name == "optimized" and "onnxruntime" in note
+
+
+def test_default_engine_is_onnx_when_onnxruntime_imports():
+    pytest.importorskip("onnxruntime")
+    assert inf.default_engine() == "onnx"
+
+
+def test_network_view_is_the_resized_centre_crop(untrained_engines):
+    loaded, _ = untrained_engines
+    image = Image.open(get_sample("rocket.jpg").path).convert("RGB")
+    view = inf.network_view(loaded, inf.preprocess(loaded, image))
+    expected = TF.center_crop(TF.resize(image, 256, antialias=True), 224)
+    assert view.size == (224, 224)
+    diff = np.abs(np.asarray(view, dtype=int) - np.asarray(expected, dtype=int))
+    assert diff.max() <= 1
+
+
+def test_cam_is_the_exact_decomposition_of_the_logit(untrained_engines):
+    loaded, engines = untrained_engines
+    x = sample_tensor(loaded)
+    logits = engines.get("eager").run(x.unsqueeze(0))[0]
+    c = int(logits.argmax())
+    heat = cam.class_activation_map(loaded.model, x, c)
+    assert heat.shape == (7, 7)
+    bias = float(loaded.model.classifier[1].bias[c])
+    assert heat.mean() + bias == pytest.approx(float(logits[c]), rel=1e-4, abs=1e-4)
+    picture = cam.overlay(inf.network_view(loaded, x), heat)
+    assert picture.size == (224, 224)
+    assert cam.normalise(np.ones((7, 7))).max() == 0
+
+
+def test_profile_counts_match_torch_and_the_paper(untrained_engines):
+    loaded, _ = untrained_engines
+    x = torch.zeros(1, 3, 224, 224)
+    with FlopCounterMode(display=False) as counter:
+        loaded.model(x)
+    macs = profiling.model_macs(loaded.model)
+    assert macs == counter.get_total_flops() // 2  # FLOPs = 2 x MACs
+    assert 290e6 < macs < 310e6  # the paper's ~300M mult-adds (Table 3)
+    profile = profiling.profile_layers(loaded.model, x, runs=2)
+    assert sum(p.macs for p in profile) == macs
+    shares = {s.kind: s for s in profiling.group_by_kind(profile)}
+    assert (shares["depthwise"].layers, shares["pointwise"].layers, shares["other"].layers) == (17, 34, 2)
+    assert shares["depthwise"].mac_share < 0.1 < shares["pointwise"].mac_share
+    assert sum(s.time_share for s in shares.values()) == pytest.approx(1)
+    assert all(p.ms > 0 for p in profile)
+    assert not loaded.model._forward_hooks and not loaded.model._forward_pre_hooks  # shared model untouched
+
+
+def test_batch_throughput_is_batch_over_median(untrained_engines):
+    loaded, engines = untrained_engines
+    tensors = [sample_tensor(loaded, n) for n in ("cat.jpg", "coffee.jpg")]
+    timing, logits = inf.time_batch(engines.get("onnx"), tensors, runs=2, warmup=1)
+    assert logits.shape == (2, 1000)
+    assert timing.images_per_s == pytest.approx(2 / (timing.median_ms / 1e3))
+    assert inf.achieved_gflops(300_000_000, 1, 0.01) == pytest.approx(60.0)
+
+
+def test_compare_engines_reports_agreement_and_ratios(untrained_engines):
+    loaded, engines = untrained_engines
+    rows = {r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=2, warmup=1)}
+    assert set(rows) == set(inf.ENGINES)
+    assert rows["onnx"].ratio_to_onnx == 1.0 and rows["eager"].speedup_vs_eager == 1.0
+    assert all(r.top5_matches_eager and r.max_prob_diff_vs_eager < 1e-3 for r in rows.values())
+
+
+def test_semaphore_queues_concurrent_inferences():
+    held = threading.Event()
+
+    def hold():
+        with inf.inference_slot():
+            held.set()
+            time.sleep(0.3)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    with inf.inference_slot() as slot:
+        pass
+    thread.join()
+    if inf.MAX_CONCURRENT == 1:
+        assert slot["queued_ms"] > 150
+
+
+def test_results_table_csv_has_one_row_per_image(untrained_engines):
+    loaded, engines = untrained_engines
+    items = [("cat.jpg", get_sample("cat.jpg").read_bytes()), ("bad.png", b"\x89PNG\r\n\x1a\n broken")]
+    report = inf.classify(loaded, engines, items, engine="eager", runs=1, warmup=0)
+    csv_text = inf.rows_to_csv(inf.report_rows(report))
+    lines = csv_text.strip().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("image,error,top1_label,top1_prob")
+    assert lines[1].startswith("cat.jpg,,") and lines[2].startswith("bad.png,")
