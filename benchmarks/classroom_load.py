@@ -1,0 +1,448 @@
+"""Classroom load: N students open the app at once, in real browsers, against `streamlit run app.py`.
+
+For each N in --sessions, a fresh server is started on a free localhost port. One warm-up session
+runs the whole route first (imports, the shared model, caches), then N Playwright contexts in one
+system Chromium run concurrently, each a student:
+
+  home -> separable (click the page link) -> move the D_K slider -> inverted residual page
+       -> Classify page -> upload a photo from assets/samples and wait for the top-5
+
+Per step: p50/p95 latency in seconds, from the action to the end of the Streamlit script run
+(the stApp element's data-test-script-state attribute), errors (timeouts, exception elements).
+Server: RSS and thread count from /proc/<pid>/status when idle before the sessions, the peak
+while they run, and --settle seconds after every context closed (Streamlit keeps a closed
+session for server.disconnectedSessionTTL = 120 s by default, so the settle time should exceed
+it). Model loads are counted from the server log (lines matching --model-load-pattern).
+
+    python benchmarks/classroom_load.py --sessions 5 10 20 30 --settle 150
+    python benchmarks/classroom_load.py --sessions 5 --settle 10 --json out.json   # a quick look
+
+The numbers depend on the machine; the browsers run on the same cores as the server, so at high
+N part of the latency is Chromium rendering, not Streamlit. Localhost only; everything is bounded
+(--step-timeout per step, --session-timeout per session, at most 60 sessions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+STEPS = ["home", "separable", "slider", "inverted_residual", "classify_page", "classify_photo"]
+MAX_SESSIONS = 60
+
+# Counts script runs in the page: every change of stApp's data-test-script-state away from
+# notRunning is one run (a widget change, a page switch, an upload).
+RUN_TRACKER = """
+(() => {
+  const s = {starts: 0, state: null};
+  window.__mnl = s;
+  const check = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const v = app ? app.getAttribute('data-test-script-state') : null;
+    if (v !== s.state) {
+      if (v && v !== 'notRunning' && v !== 'initial') s.starts++;
+      s.state = v;
+    }
+  };
+  new MutationObserver(check).observe(document, {attributes: true, childList: true, subtree: true,
+                                                  attributeFilter: ['data-test-script-state']});
+})();
+"""
+IDLE = "() => window.__mnl && window.__mnl.state === 'notRunning'"
+RAN_SINCE = "(n) => window.__mnl && window.__mnl.starts > n && window.__mnl.state === 'notRunning'"
+ON_PAGE = """([path, n]) => window.__mnl && window.__mnl.starts > n && window.__mnl.state === 'notRunning'
+    && location.pathname.replace(/\\/$/, '').endsWith(path)"""
+
+
+# --- server -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> tuple[float, int]:
+    """(RSS in MB, thread count) of a process, from /proc (no psutil needed)."""
+    rss_kb, threads = 0, 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss_kb = int(line.split()[1])
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+    return rss_kb / 1024, threads
+
+
+class Server:
+    def __init__(self, env: dict[str, str], log_dir: Path, ttl: int | None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"server-{self.port}.log"
+        cmd = [
+            sys.executable, str(Path(__file__).resolve()), "--serve", "run", str(ROOT / "app.py"),
+            "--server.port", str(self.port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            # other people edit this working tree during the run: no "source changed" reruns
+            "--server.fileWatcherType", "none",
+        ]
+        if ttl is not None:
+            cmd += ["--server.disconnectedSessionTTL", str(ttl)]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **env})
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("streamlit did not become healthy within 120 s")
+
+    def status(self) -> tuple[float, int]:
+        return proc_status(self.proc.pid)
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+class Sampler(threading.Thread):
+    """Samples server RSS/threads every `every` seconds; keeps the peaks."""
+
+    def __init__(self, server: Server, every: float = 0.5):
+        super().__init__(daemon=True)
+        self.server, self.every = server, every
+        self.peak_rss, self.peak_threads = 0.0, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                rss, threads = self.server.status()
+            except OSError:
+                return
+            self.peak_rss, self.peak_threads = max(self.peak_rss, rss), max(self.peak_threads, threads)
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+# --- one student --------------------------------------------------------------------------------
+
+@dataclass
+class SessionResult:
+    times: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    app_errors: list[str] = field(default_factory=list)  # st.error messages seen (not exceptions)
+
+
+async def _starts(page) -> int:
+    return await page.evaluate("() => window.__mnl ? window.__mnl.starts : 0")
+
+
+async def _check_page(page, step: str, result: SessionResult) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    if await exceptions.count():
+        text = (await exceptions.first.inner_text())[:200].replace("\n", " ")
+        result.errors.append(f"{step}: exception element: {text}")
+    alerts = page.locator('[data-testid="stAlertContentError"]')
+    for i in range(await alerts.count()):
+        result.app_errors.append(f"{step}: {(await alerts.nth(i).inner_text())[:160]}")
+
+
+async def _goto_page(page, path: str, timeout_ms: float) -> None:
+    """Click the page's link in the sidebar navigation (same session), or load the URL."""
+    n = await _starts(page)
+    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
+    if await link.count():
+        await link.first.click()
+    else:
+        await page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/{path}")
+        n = 0
+    await page.wait_for_function(ON_PAGE, arg=[f"/{path}", n], timeout=timeout_ms)
+
+
+async def _move_slider(page, label: str, timeout_ms: float) -> None:
+    sliders = page.locator('[data-testid="stSlider"]').filter(has_text=re.compile(label, re.I))
+    if not await sliders.count():
+        sliders = page.locator('[data-testid="stSlider"]')
+    # Streamlit's slider thumb is a visually hidden <input type="range"> (react-aria)
+    thumb = sliders.first.locator('input[type="range"], [role="slider"]').first
+    await thumb.wait_for(state="attached", timeout=timeout_ms)
+    n = await _starts(page)
+    await thumb.focus()
+    await page.keyboard.press("ArrowRight")
+    await page.wait_for_function(RAN_SINCE, arg=n, timeout=timeout_ms)
+
+
+async def _classify_photo(page, photo: Path, result_pattern: str, timeout_ms: float) -> None:
+    # the photo uploader is in the main area (the weights uploader lives in the sidebar)
+    uploader = page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type="file"]')
+    await uploader.first.wait_for(state="attached", timeout=timeout_ms)
+    n = await _starts(page)
+    await uploader.first.set_input_files(str(photo))
+    await page.wait_for_function(RAN_SINCE, arg=n, timeout=timeout_ms)
+    button = page.get_by_role("button", name=re.compile(r"^\s*classify", re.I))
+    if await button.count() and await button.first.is_enabled():
+        n = await _starts(page)
+        await button.first.click()
+        await page.wait_for_function(RAN_SINCE, arg=n, timeout=timeout_ms)
+    main = page.locator('[data-testid="stMain"]')
+    result_pattern = result_pattern.replace("{name}", re.escape(photo.name))
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not re.search(result_pattern, await main.inner_text(), re.I):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no text matching {result_pattern!r} after the upload")
+        await page.wait_for_timeout(200)
+        await page.wait_for_function(IDLE, timeout=timeout_ms)
+
+
+async def student(browser, base_url: str, photo: Path, args, result: SessionResult, tag: str) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    await context.add_init_script(RUN_TRACKER)
+    page = await context.new_page()
+    step_ms = args.step_timeout * 1000
+
+    async def step(name, action):
+        start = time.perf_counter()
+        try:
+            await action()
+        except Exception as exc:  # noqa: BLE001 - every failure is a measured error
+            result.errors.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+            if args.shots:
+                args.shots.mkdir(parents=True, exist_ok=True)
+                try:
+                    await page.screenshot(path=str(args.shots / f"{tag}-{name}.png"), timeout=10_000)
+                except Exception:  # noqa: BLE001 - a missing screenshot is not a result
+                    pass
+            return False
+        result.times[name] = time.perf_counter() - start
+        await _check_page(page, name, result)
+        return True
+
+    async def home():
+        await page.goto(base_url + "/")
+        await page.wait_for_function(RAN_SINCE, arg=0, timeout=step_ms)
+        await page.locator("h1").first.wait_for(timeout=step_ms)
+
+    try:
+        if await step("home", home):
+            await step("separable", lambda: _goto_page(page, "separable", step_ms))
+            await step("slider", lambda: _move_slider(page, args.slider_label, step_ms))
+            await step("inverted_residual", lambda: _goto_page(page, "inverted_residual", step_ms))
+            if await step("classify_page", lambda: _goto_page(page, "classify", step_ms)):
+                await step("classify_photo", lambda: _classify_photo(page, photo, args.result_pattern, step_ms))
+    finally:
+        await context.close()
+
+
+async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> list[SessionResult]:
+    from playwright.async_api import async_playwright
+
+    results = [SessionResult() for _ in range(n)]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        try:
+            async def one(i: int):
+                await asyncio.sleep(i * args.ramp / max(n, 1))
+                try:
+                    await asyncio.wait_for(student(browser, base_url, photo, args, results[i], f"{tag}-{i}"), args.session_timeout)
+                except TimeoutError:
+                    results[i].errors.append(f"session: over {args.session_timeout} s")
+
+            await asyncio.gather(*(one(i) for i in range(n)))
+        finally:
+            await browser.close()
+    return results
+
+
+# --- one classroom ------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> dict:
+    server = Server(env, log_dir, args.ttl)
+    try:
+        cold = server.status()
+        warm = asyncio.run(run_students(1, server.url, photo, args, f"n{n}-warmup"))[0]
+        time.sleep(args.idle)
+        before = server.status()
+        sampler = Sampler(server)
+        sampler.start()
+        t0 = time.perf_counter()
+        results = asyncio.run(run_students(n, server.url, photo, args, f"n{n}"))
+        wall = time.perf_counter() - t0
+        sampler.stop()
+        peak = (sampler.peak_rss, sampler.peak_threads)
+        settle_series = []
+        t_closed = time.perf_counter()
+        while (elapsed := time.perf_counter() - t_closed) < args.settle:
+            time.sleep(min(30, args.settle - elapsed))
+            rss, threads = server.status()
+            settle_series.append((round(time.perf_counter() - t_closed), round(rss), threads))
+        after = server.status()
+        log = server.log_text()
+        loads = len(re.findall(args.model_load_pattern, log, re.M))
+        tracebacks = log.count("Traceback (most recent call last)")
+    finally:
+        server.stop()
+    steps = {}
+    for name in STEPS:
+        values = [r.times[name] for r in results if name in r.times]
+        steps[name] = {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
+    errors = [e for r in results for e in r.errors]
+    return {
+        "sessions": n,
+        "wall_s": wall,
+        "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
+        "errors": errors,
+        "warmup_errors": warm.errors,
+        "app_error_messages": sorted({e for r in results for e in r.app_errors}),
+        "steps": steps,
+        "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0]},
+        "threads": {"cold": cold[1], "before": before[1], "peak": peak[1], "after": after[1]},
+        "settle_series": settle_series,
+        "model_loads": loads,
+        "mobilenet_v2_built": len(re.findall(f"^{BUILD_MARK}", log, re.M)),
+        "server_tracebacks": tracebacks,
+        "server_log": str(server.log_path),
+    }
+
+
+def fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def markdown(rows: list[dict], settle: int) -> str:
+    lines = ["| N | " + " | ".join(f"{s} p50 / p95 (s)" for s in STEPS) + " |",
+             "|---:|" + "---:|" * len(STEPS)]
+    for r in rows:
+        cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in STEPS]
+        lines.append(f"| {r['sessions']} | " + " | ".join(cells) + " |")
+    lines += ["", f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) |",
+              "|---:|---:|---:|---|---|---:|---:|"]
+    for r in rows:
+        m, t = r["rss_mb"], r["threads"]
+        lines.append(
+            f"| {r['sessions']} | {r['completed']}/{r['sessions']} | {len(r['errors'])} | "
+            f"{m['before']:.0f} / {m['peak']:.0f} / {m['after']:.0f} ({m['after'] - m['before']:+.0f}) | "
+            f"{t['before']} / {t['peak']} / {t['after']} | {r['model_loads']} | {r['wall_s']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+LOAD_MARK = "CLASSROOM_LOAD model load"
+BUILD_MARK = "CLASSROOM_LOAD mobilenet_v2 built"
+
+
+def serve(streamlit_args: list[str]) -> None:
+    """`streamlit <args>` in this process, printing one log line per model load and per torchvision
+    mobilenet_v2 construction, so the run can count them (the app itself is not changed)."""
+    sys.path.insert(0, str(ROOT))
+    import torchvision.models
+
+    import mobilenet_viz.weights as weights
+
+    def counted(fn, mark):
+        def wrapper(*a, **k):
+            print(mark, flush=True)
+            return fn(*a, **k)
+        return wrapper
+
+    torchvision.models.mobilenet_v2 = counted(torchvision.models.mobilenet_v2, BUILD_MARK)
+    weights.load_mobilenet_v2 = counted(weights.load_mobilenet_v2, LOAD_MARK)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", *streamlit_args]
+    sys.exit(cli.main())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, nargs="+", default=[5, 10, 20, 30])
+    ap.add_argument("--settle", type=int, default=150, help="seconds to wait after the sessions close before the last RSS reading")
+    ap.add_argument("--idle", type=float, default=5, help="seconds between the warm-up and the 'before' reading")
+    ap.add_argument("--ramp", type=float, default=2.0, help="sessions start spread over this many seconds")
+    ap.add_argument("--step-timeout", type=float, default=120)
+    ap.add_argument("--session-timeout", type=float, default=600)
+    ap.add_argument("--photo", type=Path, default=ROOT / "assets" / "samples" / "coffee.jpg",
+                    help="uploaded on the Classify page (not the page's pre-selected sample)")
+    ap.add_argument("--slider-label", default="Kernel", help="label text of the separable page's slider to move")
+    ap.add_argument("--result-pattern", default=r"{name}\W.*\d+(\.\d+)?\s*%",
+                    help="regex the Classify page shows once the photo is classified ({name}: the file name)")
+    ap.add_argument("--model-load-pattern", default=f"^{LOAD_MARK}",
+                    help="regex for one server-log line per model load")
+    ap.add_argument("--shots", type=Path, help="save a screenshot of every failed step here")
+    ap.add_argument("--weights", type=Path, help="MobileNetV2 state_dict for the server (sets MOBILENET_VIZ_WEIGHTS)")
+    ap.add_argument("--ttl", type=int, help="server.disconnectedSessionTTL (default: Streamlit's, 120 s)")
+    ap.add_argument("--chromium", default=os.environ.get("MOBILENET_VIZ_CHROMIUM", "/usr/bin/chromium"))
+    ap.add_argument("--json", type=Path, help="also write the raw results here")
+    args = ap.parse_args(argv)
+    if any(n < 1 or n > MAX_SESSIONS for n in args.sessions):
+        ap.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if not args.photo.is_file():
+        ap.error(f"no photo at {args.photo}")
+    env = {"MOBILENET_VIZ_OFFLINE": "1"}
+    if args.weights:
+        env["MOBILENET_VIZ_WEIGHTS"] = str(args.weights.resolve())
+    log_dir = Path(tempfile.mkdtemp(prefix="classroom-load-"))
+    args.shots = args.shots or log_dir / "failures"
+    print(f"# classroom load: {os.cpu_count()} CPUs, photo {args.photo.name}, logs in {log_dir}", file=sys.stderr)
+
+    rows = []
+    for n in args.sessions:
+        print(f"## N = {n} ...", file=sys.stderr, flush=True)
+        row = classroom(n, args, args.photo, env, log_dir)
+        rows.append(row)
+        print(json.dumps({k: row[k] for k in ("sessions", "completed", "rss_mb", "threads", "model_loads", "settle_series")}), file=sys.stderr)
+        for e in row["errors"][:10] + row["warmup_errors"]:
+            print(f"   error: {e}", file=sys.stderr)
+    print(markdown(rows, args.settle))
+    messages = sorted({m for r in rows for m in r["app_error_messages"]})
+    if messages:
+        print("\nst.error messages seen:\n" + "\n".join(f"- {m}" for m in messages[:20]))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0 if all(not r["errors"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        serve(sys.argv[2:])
+    sys.exit(main())
