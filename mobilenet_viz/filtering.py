@@ -228,7 +228,7 @@ def make_filter_bank(
     elif source == "mobilenet_v2":
         if first_layer is None:
             raise ValueError("MobileNetV2 filters need pretrained weights, which are not available")
-        standard = np.asarray(first_layer, dtype=np.float32)[:out_channels]
+        standard = np.array(first_layer, dtype=np.float32)[:out_channels]  # a copy: input may be read-only
         if in_channels == 1:
             standard = standard.sum(axis=1, keepdims=True)
     else:
