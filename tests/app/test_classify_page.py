@@ -1,0 +1,164 @@
+"""The Classify page through AppTest: real photos, bad uploads, the untrained banner, timing tools."""
+
+from __future__ import annotations
+
+import io
+import socket
+import struct
+import zlib
+
+import pytest
+import torch
+from torchvision.models import mobilenet_v2
+
+from mobilenet_viz import profiling
+from mobilenet_viz import weights as w
+from mobilenet_viz.samples import get_sample
+from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+from ui import model as ui_model
+
+PAGE = "pages/classify.py"
+FAST = {"runs": "2"}
+
+
+def _clear_model_cache():
+    ui_model.get_model.clear()
+    ui_model.get_engines.clear()
+
+
+@pytest.fixture
+def real_weights(monkeypatch, test_weights_path):
+    monkeypatch.setenv(w.ENV_WEIGHTS, str(test_weights_path))
+    monkeypatch.setenv(w.ENV_OFFLINE, "1")
+    _clear_model_cache()
+    yield test_weights_path
+    _clear_model_cache()
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{port}/models")
+    monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
+    monkeypatch.delenv(w.ENV_OFFLINE, raising=False)
+    _clear_model_cache()
+    yield tmp_path
+    _clear_model_cache()
+
+
+def subheaders(at) -> list[str]:
+    return [str(s.value) for s in at.subheader]
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height (no pixel data needed to trip the size check)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + _png_chunk(b"IEND", b"")
+
+
+@pytest.mark.weights
+def test_uploaded_real_photos_are_classified_correctly(real_weights, test_photos_dir):
+    at = open_page(PAGE, query=FAST)
+    at.pills(key="cls_samples").set_value([])
+    files = [(n, (test_photos_dir / n).read_bytes(), "image/jpeg") for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")]
+    by_key(at.file_uploader, "cls_uploads").set_value(files)
+    at.run()
+    assert_no_exception(at)
+    heads = subheaders(at)
+    assert heads[0].startswith("cat.jpg: ") and heads[0].split(": ")[1].split(" (")[0] in {
+        "Egyptian cat", "tabby", "tiger cat", "Persian cat", "Siamese cat"}
+    assert heads[1].startswith("dragonfly.jpg: dragonfly (")
+    assert heads[2].startswith("bird.jpg: chickadee (")
+    shown = texts(at)
+    assert "mobilenet_v2_imagenet_test.pth ($MOBILENET_VIZ_WEIGHTS)" in shown
+    assert w.UNTRAINED_LABEL not in shown and not at.error
+    assert "Inference (median)" in shown and "GFLOP/s" in shown
+    csv = by_key(at.download_button, "cls_csv")
+    assert csv is not None
+
+
+def test_every_bad_upload_gets_its_own_error_and_the_rest_still_classify(offline):
+    cat = get_sample("cat.jpg").read_bytes()
+    bad = {
+        "empty.jpg": (b"", "the file is empty"),
+        "notes.txt": (b"just some text\n", "not an image (looks like text)"),
+        "scan.pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF is not supported"),
+        "photo.tif": (b"II*\x00\x08\x00\x00\x00" + b"\x00" * 64, "TIFF is not supported"),
+        "phone.heic": (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, "HEIC is not supported"),
+        "cut.jpg": (cat[: len(cat) // 3], "truncated JPEG"),
+        "bomb.png": (png_header(20_000, 20_000), "megapixels; the limit is"),
+        "junk.bin": (b"\xfe\xed\x00\x01" * 100, "unrecognised file format"),
+    }
+    at = open_page(PAGE, query={**FAST, "engine": "eager", "cam": "0"})
+    at.pills(key="cls_samples").set_value([])
+    uploads = [(name, data, "application/octet-stream") for name, (data, _) in bad.items()]
+    uploads.append(("good.jpg", get_sample("coffee.jpg").read_bytes(), "image/jpeg"))
+    by_key(at.file_uploader, "cls_uploads").set_value(uploads)
+    at.run()
+    assert_no_exception(at)
+    errors = [str(e.value) for e in at.error]
+    for name, (_, reason) in bad.items():
+        mine = [e for e in errors if e.startswith(f"**{name}**: ")]
+        assert len(mine) == 1 and reason in mine[0], (name, errors)
+    assert any(h.startswith("good.jpg: ") for h in subheaders(at))
+
+
+def test_untrained_fallback_banner_and_sidebar_weights_upload(offline, tmp_path):
+    at = open_page(PAGE, query=FAST)
+    banner = " ".join(str(e.value) for e in at.error)
+    assert w.UNTRAINED_LABEL in banner and "could not download http://127.0.0.1:" in banner
+    assert any(h.startswith("cat.jpg: ") for h in subheaders(at))  # timings still real
+    assert "Inference (median)" in texts(at)
+
+    by_key(at.file_uploader, "cls_weights_file").set_value(("model.pth", b"not weights", "application/octet-stream"))
+    at.run()
+    assert_no_exception(at)
+    assert any("'model.pth' is not a PyTorch weights file" in str(e.value) for e in at.sidebar.error)
+
+    torch.manual_seed(3)
+    buffer = io.BytesIO()
+    torch.save(mobilenet_v2().state_dict(), buffer)
+    by_key(at.file_uploader, "cls_weights_file").set_value(("mine.pth", buffer.getvalue(), "application/octet-stream"))
+    at.run()
+    assert_no_exception(at)
+    assert "mine.pth (uploaded file)" in texts(at)
+    assert not any(w.UNTRAINED_LABEL in str(e.value) for e in at.error)
+
+
+def test_engine_comparison_layer_profile_and_batch(offline):
+    at = open_page(PAGE, query={**FAST, "cam": "0"})
+    at.pills(key="cls_samples").set_value(["cat.jpg", "coffee.jpg"])
+    at.run()
+    at.button(key="cls_compare").click()
+    at.run(timeout=180)
+    assert_no_exception(at)
+    table = at.dataframe[-1].value
+    assert list(table["engine"]) == ["eager PyTorch", "TorchScript frozen + optimize_for_inference", "ONNX Runtime"]
+    assert table["top-5 = eager's"].all() and (table["max prob. diff vs eager"] < 1e-3).all()
+
+    at.button(key="cls_profile").click()
+    at.run(timeout=120)
+    assert_no_exception(at)
+    shares = {s.kind: s for s in profiling.group_by_kind(
+        profiling.profile_layers(mobilenet_v2(), torch.zeros(1, 3, 224, 224), runs=1))}
+    expected = f"do **{shares['depthwise'].mac_share * 100:.1f}% of the MACs**"
+    assert expected in texts(at)
+
+    at.button(key="cls_batch").click()
+    at.run(timeout=120)
+    assert_no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Batch size"] == "2" and metrics["Throughput"].endswith("images/s")
+
+
+def test_bad_link_settings_fall_back_with_a_warning(offline):
+    at = open_page(PAGE, query={"engine": "tensorrt", "runs": "0"})
+    assert any("'engine'" in str(m.value) and "'runs'" in str(m.value) for m in at.warning)
+    assert by_key(at.slider, "cls_runs").value == 10
