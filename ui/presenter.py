@@ -44,9 +44,17 @@ html {{ font-size: 21px !important; }}
 [data-testid="stMetricValue"] {{ font-weight: 700 !important; }}
 h1, h2, h3 {{ color: #000 !important; }}
 a {{ color: #0b3d91 !important; }}
-/* Less chrome: use the projector's pixels for content. */
+/* Text that is small by default gets projector-sized too. */
+[data-testid="stCaptionContainer"] {{ font-size: 0.95rem !important; }}
+button[role="tab"] p, [data-testid="stPageLink"] p {{ font-size: 1.05rem !important; font-weight: 600 !important; }}
+/* Long metric values wrap instead of ending in an ellipsis. */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] * {{
+    white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important;
+}}
+[data-testid="stMetricValue"] {{ font-size: 2rem !important; line-height: 1.15 !important; }}
+/* Less chrome: use the projector's pixels for content (the sidebar's open button stays). */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.2rem !important; padding-bottom: 2rem !important; }}
-[data-testid="stDecoration"], [data-testid="stToolbar"] {{ display: none !important; }}
+[data-testid="stDecoration"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"] {{ display: none !important; }}
 </style>
 """
 
