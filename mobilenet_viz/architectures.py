@@ -137,7 +137,7 @@ class Architecture:
 
     @property
     def title(self) -> str:
-        return f"{MODEL_NAMES[self.model]} {self.alpha:g}-{self.resolution}"
+        return f"{MODEL_NAMES[self.model]} {format_alpha(self.alpha)}-{self.resolution}"
 
     @property
     def macs(self) -> int:
@@ -258,14 +258,14 @@ class Architecture:
                 "operator": r.operator,
                 "input (C×H×W)": "×".join(map(str, r.input_shape)),
                 "output (C×H×W)": "×".join(map(str, r.output_shape)),
+                "MACs": r.macs,
+                "% of MACs": round(100 * r.macs / total, 3),
+                "params": r.params,
+                "weights": r.weights,
                 "kernel": r.kernel,
                 "stride": r.stride,
                 "expansion t": r.expansion,
                 "activation": r.activation,
-                "MACs": r.macs,
-                "params": r.params,
-                "weights": r.weights,
-                "% of MACs": round(100 * r.macs / total, 3),
             }
             for i, r in enumerate(self.layers)
         ]
@@ -310,6 +310,11 @@ def _numel(shape: Shape) -> int:
 
 def _last_of_block(layers: tuple[Layer, ...], block: str) -> Layer:
     return [r for r in layers if r.block == block][-1]
+
+
+def format_alpha(alpha: float) -> str:
+    """The papers' way of naming a width: 1.0, 0.75, 1.4."""
+    return f"{alpha:.1f}" if float(alpha).is_integer() else f"{alpha:g}"
 
 
 class _Builder:
@@ -636,6 +641,13 @@ def compare_v1_v2(alpha: float = 1.0, resolution: int = 224, num_classes: int = 
             "largest_tensor_bytes": memory["paper"]["bytes"],
             "largest_tensor_shape": memory["paper"]["shape"],
             "final_channels": arch.layers[-1].input_shape[0],
+            "block_channels": sorted(
+                {
+                    b["output_shape"][0]
+                    for b in arch.blocks()
+                    if b["block"].startswith(("bneck", "dw/pw"))
+                }
+            ),
         }
 
     a, b = summary(v1), summary(v2)

@@ -35,7 +35,9 @@ class PublishedPoint:
 
     @property
     def label(self) -> str:
-        return f"{self.model.upper()} {self.alpha:g}-{self.resolution}"
+        short = {"v1": "V1", "v2": "V2", "v3-large": "V3-Large", "v3-small": "V3-Small"}[self.model]
+        alpha = f"{self.alpha:.1f}" if float(self.alpha).is_integer() else f"{self.alpha:g}"
+        return f"{short} {alpha}-{self.resolution}"
 
     def as_dict(self) -> dict:
         return {**asdict(self), "label": self.label}
@@ -166,7 +168,7 @@ DISAGREEMENTS: tuple[Disagreement, ...] = (
     Disagreement(
         "v1",
         "569M mult-adds (V1 paper Table 6); 575M in V2 paper Table 4",
-        "no torchvision model; the torch build here measures 568.7M",
+        "none (torchvision has no MobileNetV1); the torch build here measures 568.7M",
         "Same network; the V2 paper does not explain its 575M (568.7M here already includes the "
         "FC layer's 1.0M).",
     ),

@@ -42,11 +42,10 @@ def kb(n_bytes: int) -> str:
     return f"{n_bytes / 1000:,.0f}K"
 
 
-st.title("Architectures: MobileNetV1, V2 and V3 layer by layer")
+st.title("MobileNet architectures, layer by layer")
 st.caption(
-    "Every layer's shapes, multiply-accumulates and parameters, computed from the papers' tables "
-    "(V1 Table 1, V2 Table 2, V3 Tables 1-2 as built by torchvision) and checked in the tests "
-    "against the real torch models. **MACs** = multiply-accumulates of conv and FC layers (the "
+    "Every layer's shapes, multiply-accumulates and parameters, from the papers' tables (V1 Table 1, "
+    "V2 Table 2, V3 Tables 1-2 as built by torchvision), checked against the real torch models. **MACs** = multiply-accumulates of conv and FC layers (the "
     "papers' mult-adds; FLOPs = 2 × MACs). **Params** = every learnable number, including biases "
     "and BatchNorm, so the total equals `sum(p.numel())`; **weights** = conv/FC weights only, the "
     "MobileNet paper's convention."
@@ -95,9 +94,7 @@ except ValueError as exc:
 
 memory = arch.activation_memory(2)
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric(
-    "MACs (mult-adds)", fmt_count(arch.macs), help=f"{arch.macs:,} MACs = {arch.flops:,} FLOPs"
-)
+m1.metric("MACs", fmt_count(arch.macs), help=f"{arch.macs:,} MACs = {arch.flops:,} FLOPs")
 m2.metric(
     "Params",
     fmt_count(arch.params),
@@ -109,21 +106,23 @@ m3.metric(
     help="conv, SE and FC layers",
 )
 m4.metric(
-    "Largest activation (16-bit)",
+    "Peak tensor (16-bit)",
     kb(memory["paper"]["bytes"]),
     help=f"{'×'.join(map(str, memory['paper']['shape']))} values × 2 bytes, counted as MobileNetV2 Table 3 "
     "(see 'Feature maps & memory').",
 )
 m5.metric(
-    "Output", f"{arch.num_classes:,} classes", help=f"input 3×{arch.resolution}×{arch.resolution}"
+    "Weights only",
+    fmt_count(arch.weights),
+    help="conv/FC weights without BatchNorm and biases: the MobileNet paper's parameter count",
 )
 
 note = published.disagreement(arch.model)
 if note is not None:
     reference = table(arch.model, 1.0, 224, 1000)
     st.info(
-        f"**{archs.MODEL_NAMES[arch.model]} 1.0-224, published vs measured.** Paper: {note.paper}. "
-        f"torchvision: {note.torchvision}. This page at 1.0-224: {reference.macs / 1e6:.1f}M MACs, "
+        f"**{archs.MODEL_NAMES[arch.model]} 1.0-224, published vs computed.** Paper: {note.paper}. "
+        f"torchvision: {note.torchvision}. This page: {reference.macs / 1e6:.1f}M MACs, "
         f"{reference.params / 1e6:.2f}M params. *Why:* {note.reason}",
         icon=":material/menu_book:",
     )
@@ -142,6 +141,7 @@ if tabs[0].open:
             arch.table(),
             hide_index=True,
             key="arch_table",
+            height=420,
             column_config={
                 "MACs": st.column_config.NumberColumn(format="localized"),
                 "params": st.column_config.NumberColumn(format="localized"),
@@ -228,7 +228,7 @@ if tabs[3].open:
         paper, every = memory["paper"], memory["every_layer"]
         a1, a2 = st.columns(2)
         a1.metric(
-            "Largest tensor to keep, V2 Table 3 counting",
+            "Peak tensor, V2 Table 3 counting",
             kb(paper["bytes"]),
             help=f"{paper['layer']}: {'×'.join(map(str, paper['shape']))} = {paper['values']:,} values × 2 bytes",
         )
@@ -285,18 +285,33 @@ if tabs[5].open:
     with tabs[5]:
         pair = compare(float(v["alpha"]), int(v["resolution"]), int(v["classes"]))
         one, two = pair["v1"], pair["v2"]
-        left, right = st.columns(2)
-        for column, s in ((left, one), (right, two)):
-            with column:
-                st.markdown(f"#### {s['title']}")
-                k1, k2, k3 = st.columns(3)
-                k1.metric("MACs", fmt_count(s["macs"]), help=f"{s['macs']:,}")
-                k2.metric("Params", fmt_count(s["params"]), help=f"{s['params']:,}")
-                k3.metric("Largest tensor (16-bit)", kb(s["largest_tensor_bytes"]))
-                st.caption(
-                    f"{s['conv_layers']} conv layers, 1×1 convs = {100 * s['pointwise_macs_share']:.1f}% of "
-                    f"MACs, {s['final_channels']} channels into the classifier."
-                )
+        rows = [
+            ("MACs", f"{one['macs']:,}", f"{two['macs']:,}", f"× {pair['macs_ratio']:.2f}"),
+            ("Params", f"{one['params']:,}", f"{two['params']:,}", f"× {pair['params_ratio']:.2f}"),
+            (
+                "Peak tensor (16-bit)",
+                kb(one["largest_tensor_bytes"]),
+                kb(two["largest_tensor_bytes"]),
+                f"× {pair['memory_ratio']:.2f}",
+            ),
+            ("Conv layers", str(one["conv_layers"]), str(two["conv_layers"]), ""),
+            (
+                "1×1 convs' share of MACs",
+                f"{100 * one['pointwise_macs_share']:.1f}%",
+                f"{100 * two['pointwise_macs_share']:.1f}%",
+                "",
+            ),
+            (
+                "Channels into the classifier",
+                str(one["final_channels"]),
+                str(two["final_channels"]),
+                "",
+            ),
+        ]
+        st.markdown(
+            f"| | {one['title']} | {two['title']} | V2 / V1 |\n|---|---:|---:|---:|\n"
+            + "\n".join(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} |" for r in rows)
+        )
         show_plotly(
             figures.v1_v2_bars(
                 table("v1", float(v["alpha"]), int(v["resolution"]), int(v["classes"])),
@@ -306,16 +321,18 @@ if tabs[5].open:
         )
         st.markdown(
             f"**What changed from V1 to V2** at α = {arch.alpha:g}, {arch.resolution} px: "
-            f"MACs × {pair['macs_ratio']:.2f}, params × {pair['params_ratio']:.2f}, largest tensor "
+            f"MACs × {pair['macs_ratio']:.2f}, params × {pair['params_ratio']:.2f}, peak tensor "
             f"× {pair['memory_ratio']:.2f}.\n"
             "- V2 replaces each depthwise-separable pair by an inverted residual block: 1×1 expansion "
             "(t = 6), 3×3 depthwise, then a **linear** 1×1 projection to a thin bottleneck.\n"
-            "- The bottlenecks are thin (16-320 channels vs V1's 64-1024), so the 1×1 convs that "
-            "dominate V1's cost get cheaper even though V2 is deeper.\n"
+            f"- The tensors between blocks are thin ({two['block_channels'][0]}-"
+            f"{two['block_channels'][-1]} channels vs V1's {one['block_channels'][0]}-"
+            f"{one['block_channels'][-1]}), so the 1×1 convs that dominate V1's cost get cheaper "
+            f"even though V2 has more conv layers ({two['conv_layers']} vs {one['conv_layers']}).\n"
             "- Residual connections join the bottlenecks (dashed edges in the network graph); only "
-            "the thin tensors must be kept, which is why the largest tensor shrinks.\n"
-            "- V2 widens the last 1×1 conv to 1280 channels before the classifier, so the FC layer has "
-            "more weights than V1's."
+            "the thin tensors must be kept whole, which is why the peak tensor shrinks.\n"
+            f"- V2 widens the last 1×1 conv to {two['final_channels']} channels before the classifier "
+            f"(V1: {one['final_channels']}), so its FC layer holds more of the weights."
         )
 
 PARAMS.share()

@@ -67,13 +67,13 @@ def per_layer_bars(arch: Architecture) -> go.Figure:
         "data": data,
         "layout": {
             "title": {"text": f"{arch.title}: cost of every layer, in depth order"},
-            "barmode": "overlay", "height": 560, "legend": {"orientation": "h", "y": 1.08},
+            "barmode": "overlay", "height": 560, "legend": {"orientation": "h", "y": -0.04},
             "xaxis": {"categoryorder": "array", "categoryarray": names, "showticklabels": False,
                       "anchor": "y", "matches": "x2"},
             "yaxis": {"title": {"text": "MACs (millions)"}, "domain": [0.55, 1]},
             "xaxis2": {"categoryorder": "array", "categoryarray": names, "anchor": "y2",
-                       "title": {"text": "layer (input → output, hover for details)"}, "showticklabels": False},
-            "yaxis2": {"title": {"text": "params (thousands)"}, "domain": [0, 0.42]},
+                       "showticklabels": False},
+            "yaxis2": {"title": {"text": "params (thousands)"}, "domain": [0.06, 0.45]},
         },
     })  # fmt: skip
 
@@ -97,7 +97,7 @@ def breakdown_bars(arch: Architecture) -> go.Figure:
         "data": data,
         "layout": {
             "title": {"text": f"{arch.title}: where the cost goes, by layer type"},
-            "barmode": "stack", "height": 300, "legend": LEGEND,
+            "barmode": "stack", "height": 340, "legend": {"orientation": "h", "y": -0.35},
             "xaxis": {"title": {"text": "share of the network total (%)"}, "range": [0, 100]},
             "yaxis": {"autorange": "reversed"},
         },
@@ -109,6 +109,12 @@ def feature_map_lines(arch: Architecture) -> go.Figure:
     maps = arch.feature_maps()
     x = [m["index"] for m in maps]
     labels = [m["layer"] for m in maps]
+    sizes = sorted({m["size"] for m in maps})
+    channels = [
+        c
+        for c in (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+        if min(m["channels"] for m in maps) / 2 < c < 2 * max(m["channels"] for m in maps)
+    ]
     return go.Figure({
         "data": [
             {"type": "scatter", "mode": "lines+markers", "x": x, "y": [m["size"] for m in maps],
@@ -122,9 +128,10 @@ def feature_map_lines(arch: Architecture) -> go.Figure:
             "title": {"text": f"{arch.title}: feature maps shrink while channels grow"},
             "height": 380, "legend": LEGEND,
             "xaxis": {"title": {"text": "layer index (depth)"}},
-            "yaxis": {"title": {"text": "size H = W (px, log)"}, "type": "log", "color": "#2563eb"},
+            "yaxis": {"title": {"text": "size H = W (px, log)"}, "type": "log", "color": "#2563eb",
+                      "tickvals": sizes, "showgrid": False},
             "yaxis2": {"title": {"text": "channels (log)"}, "type": "log", "overlaying": "y",
-                       "side": "right", "color": "#c2410c"},
+                       "side": "right", "color": "#c2410c", "tickvals": channels},
         },
     })  # fmt: skip
 
@@ -144,7 +151,8 @@ def accuracy_scatter(points: list[PublishedPoint], current: Architecture) -> go.
         data.append({
             "type": "scatter", "mode": "markers+text", "name": MODEL_NAMES[model],
             "x": [p.macs_m for p in rows], "y": [p.top1 for p in rows],
-            "text": [f"{p.alpha:g}-{p.resolution}" for p in rows], "textposition": "top center",
+            "text": [p.label.split(" ")[1] if "torchvision" not in p.source else "" for p in rows],
+            "textposition": "top center", "textfont": {"size": 10},
             "marker": {"size": 11, "color": MODEL_COLORS[model], "symbol": [_symbol(p.source) for p in rows],
                        "line": {"width": 1, "color": "white"}},
             "customdata": [[p.label, p.source, p.params_m] for p in rows],
@@ -157,13 +165,15 @@ def accuracy_scatter(points: list[PublishedPoint], current: Architecture) -> go.
         "layout": {
             "title": {"text": "Published ImageNet accuracy vs cost (hover a point for its source)"},
             "height": 460, "legend": LEGEND,
-            "xaxis": {"title": {"text": "mult-adds (MACs, millions, log scale)"}, "type": "log"},
+            "xaxis": {"title": {"text": "mult-adds (MACs, millions, log scale)"}, "type": "log",
+                      "tickvals": [10, 20, 50, 100, 200, 300, 500, 1000, 2000]},
             "yaxis": {"title": {"text": "ImageNet top-1 accuracy (%)"}},
             "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": macs_m, "x1": macs_m,
                         "y0": 0, "y1": 1, "line": {"color": "#111827", "dash": "dash", "width": 2}}],
-            "annotations": [{"x": math.log10(macs_m), "xref": "x", "yref": "paper", "y": 1.0,
-                             "text": f"{current.title}: {macs_m:.1f}M", "showarrow": False,
-                             "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)"}],
+            "annotations": [{"x": math.log10(macs_m), "xref": "x", "yref": "paper", "y": 0.02,
+                             "text": f" current: {current.title}, {macs_m:.1f}M MACs ",
+                             "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+                             "bgcolor": "rgba(255,255,255,0.85)"}],
         },
     })  # fmt: skip
 
@@ -208,8 +218,9 @@ def v1_v2_bars(v1: Architecture, v2: Architecture) -> go.Figure:
 
 
 def network_dot(arch: Architecture) -> str:
-    """The network as a Graphviz DOT graph: one node per block with its shapes and cost, a dashed
-    skip edge around every residual block, laid out top to bottom."""
+    """The network as a Graphviz DOT graph: one node per block with its operators, shapes and cost,
+    laid out top to bottom; a dashed green edge jumps over every residual block (its input is
+    added to its output before the next block)."""
     lines = [
         "digraph G {",
         '  graph [rankdir=TB, nodesep=0.2, ranksep=0.18, bgcolor="transparent"];',
@@ -218,10 +229,11 @@ def network_dot(arch: Architecture) -> str:
         '  edge [color="#64748b", arrowsize=0.6];',
         f'  input [label="input\\n{_shape((3, arch.resolution, arch.resolution))}", fillcolor="#f1f5f9"];',
     ]
-    previous = "input"
+    previous, skip_from = "input", None
     for i, block in enumerate(arch.blocks()):
         node = f"b{i}"
-        ops = ", ".join(dict.fromkeys(op.rsplit(" s", 1)[0] for op in block["operators"]))
+        steps = [name.split(" · ")[-1] for name in block["layers"]]
+        ops = " → ".join(steps) if len(steps) > 1 else block["operators"][0].rsplit(" s", 1)[0]
         label = (
             f"{block['block']}: {ops}\\n{_shape(block['input_shape'])} → {_shape(block['output_shape'])}"
             f"\\n{block['macs'] / 1e6:.1f}M MACs, {block['params'] / 1e3:.1f}K params"
@@ -229,10 +241,11 @@ def network_dot(arch: Architecture) -> str:
         fill = "#fff7ed" if block["block"] in ("conv1", "last conv", "classifier") else "#eef2ff"
         lines.append(f'  {node} [label="{label}", fillcolor="{fill}"];')
         lines.append(f"  {previous} -> {node};")
-        if block["residual"]:
+        if skip_from is not None:  # the previous block's input is added to its output
             lines.append(
-                f'  {previous} -> {node} [style=dashed, color="#16a34a", constraint=false, label=" +"];'
+                f'  {skip_from} -> {node} [style=dashed, color="#16a34a", constraint=false, label=" +"];'
             )
+        skip_from = previous if block["residual"] else None
         previous = node
     lines.append("}")
     return "\n".join(lines)

@@ -241,3 +241,24 @@ def test_v1_vs_v2_summary():
 def test_impossible_settings_raise_value_error(args, message):
     with pytest.raises(ValueError, match=message):
         build(*args)
+
+
+# ---- figures: built from the same tables ------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_figures_show_every_layer_and_every_skip(model):
+    from mobilenet_viz.figures import architectures as figures
+
+    arch = build(model)
+    bars = figures.per_layer_bars(arch)
+    drawn = sum(len(trace.x) for trace in bars.data if trace.yaxis in (None, "y"))
+    assert drawn == sum(1 for r in arch.layers if r.layer_type != "pool")
+    assert bars.layout.yaxis.title.text and bars.layout.yaxis2.title.text
+    dot = figures.network_dot(arch)
+    residual = sum(b["residual"] for b in arch.blocks())
+    assert dot.count("style=dashed") == residual
+    assert dot.count("->") == len(arch.blocks()) + residual
+    scatter = figures.accuracy_scatter(list(published.POINTS), arch)
+    assert scatter.layout.shapes[0].x0 == pytest.approx(arch.macs / 1e6)
+    assert sum(len(t.x) for t in scatter.data) == len(published.POINTS)
