@@ -253,12 +253,12 @@ if tabs[3].open:
         s1, s2, s3, s4 = st.columns(4)
         s1.metric("Standard: Σ products", f"{ins.standard_sum:.6f}",
                   help=f"Sum of the {cnt.standard_per_channel} products W[n]·patch below")
-        s2.metric("Separable: Σ P[n,m]·Z[m]", f"{ins.separable_sum:.6f}",
+        s2.metric("Separable: Σ P·Z", f"{ins.separable_sum:.6f}",
                   help="Depthwise sums Z[m], then the pointwise weighted sum")
-        s3.metric("Mults, standard (1 output)", f"{cnt.standard_per_channel}",
-                  help=f"D_K²·M = {kernel}²·{m}; all N = {n} outputs: {cnt.standard_all}")
-        s4.metric("Mults, separable (1 output)", f"{cnt.depthwise_once} + {cnt.pointwise_per_channel}",
-                  help=f"D_K²·M = {cnt.depthwise_once} depthwise (shared by all outputs) + M = {m} per output; "
+        s3.metric("Mults, standard", f"{cnt.standard_per_channel}",
+                  help=f"For this one output value: D_K²·M = {kernel}²·{m}; all N = {n} outputs: {cnt.standard_all}")
+        s4.metric("Mults, separable", f"{cnt.depthwise_once} + {cnt.pointwise_per_channel}",
+                  help=f"For this one output value: D_K²·M = {cnt.depthwise_once} depthwise (shared by all outputs) + M = {m} per output; "
                   f"all N = {n} outputs: {cnt.separable_all}")
         st.markdown(
             f"One output value costs D_K²·M = **{cnt.standard_per_channel}** multiplications in the standard "

@@ -429,12 +429,13 @@ def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, k
         "output": _Boxes(OUTPUT_COLOR, "outputs"),
     }
     labels: list[tuple[float, float, str]] = []  # (x, z, text)
-    gap = 3.0
+    big = _spatial(df)
+    gap = max(4.0, 0.45 * big)
 
     def tensor(x: float, z_mid: float, size: int, ch: int, group: str, label: str) -> float:
         s, d = _spatial(size), _depth(ch)
         groups[group].add(x, -s / 2, z_mid - s / 2, d, s, s)
-        labels.append((x + d / 2, z_mid + s / 2 + 1.2, label))
+        labels.append((x + d / 2, z_mid + s / 2 + 1.2, label))  # feature maps: label above
         return x + d
 
     def stack(x: float, z_mid: float, count: int, size: int, ch: int, group: str, label: str) -> float:
@@ -446,10 +447,10 @@ def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, k
             cx, cz = divmod(i, per_col)
             groups[group].add(x + cx * (d + 0.4), -s / 2, z_mid + height / 2 - (cz + 1) * s - cz * 0.35, d, s, s)
         width = ncols * d + (ncols - 1) * 0.4
-        labels.append((x + width / 2, z_mid + height / 2 + 1.2, label))
+        labels.append((x + width / 2, z_mid - max(height, big) / 2 - 2.4, label))  # filters: label below
         return x + width
 
-    top, bottom = 0.0, -(_spatial(df) + 9.0)
+    top, bottom = 0.0, -(big + 11.0)
     x = tensor(0.0, top, df, m, "input", f"input {df}×{df}×{m}")
     x = stack(x + gap, top, n, k, m, "standard", f"{n} filters {k}×{k}×{m}")
     tensor(x + gap, top, df, n, "output", f"output {df}×{df}×{n}")
@@ -475,7 +476,7 @@ def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, k
         "height": 640,
         "legend": {"orientation": "h", "y": 0.0},
         "scene": {"xaxis": hidden, "yaxis": hidden, "zaxis": hidden, "aspectmode": "data",
-                  "camera": {"eye": {"x": 0.55, "y": -2.0, "z": 0.55}, "up": {"x": 0, "y": 0, "z": 1},
+                  "camera": {"eye": {"x": 0.45, "y": -1.6, "z": 0.45}, "up": {"x": 0, "y": 0, "z": 1},
                              "projection": {"type": "orthographic"}}},
     }
     return go.Figure({"data": data, "layout": layout})

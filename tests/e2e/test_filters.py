@@ -1,0 +1,29 @@
+"""Real browser: the filters page renders, reacts to a control and to a tab, without exceptions."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_filters_page_switches_to_a_pattern_and_inspects_a_pixel(page, app_url):
+    page.goto(f"{app_url}/filters?size=32")
+    wait_for_app(page)
+    page.wait_for_selector("h1:has-text('How the filters work')", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    assert_no_exception(page)
+
+    page.get_by_text("Synthetic pattern", exact=True).click()
+    wait_for_app(page)
+    page.wait_for_selector("text=synthetic pattern “Stripes”", timeout=60_000)
+    assert "source=pattern" in page.url
+
+    page.get_by_role("tab", name="One output pixel").click()
+    wait_for_app(page)
+    page.wait_for_selector("text=Standard: Σ products", timeout=60_000)
+    assert page.locator(".js-plotly-plot").count() >= 3
+    assert_no_exception(page)
+    screenshot(page, "filters-pixel")
