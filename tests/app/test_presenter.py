@@ -4,12 +4,19 @@ charts get larger text and thicker lines, and the share links carry the page's c
 from __future__ import annotations
 
 import json
+import re
 
 import plotly.graph_objects as go
 import pytest
 
 from tests.app.helpers import assert_no_exception, by_key, open_page
+from tests.conftest import ROOT
 from ui import presenter
+
+# page files as app.py registers them (robust to the pages folder being renamed)
+_PAGES = re.findall(r"st\.Page\(\s*[\"']([^\"']+\.py)[\"']", (ROOT / "app.py").read_text())
+HOME = next(p for p in _PAGES if p.endswith("home.py"))
+SEPARABLE = next(p for p in _PAGES if p.endswith("separable.py"))
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +47,7 @@ def toggle(at):
 
 
 def test_url_turns_presenter_mode_on():
-    at = open_page("pages/home.py", query={"present": "1"})
+    at = open_page(HOME, query={"present": "1"})
     assert toggle(at).value is True
     assert css_injected(at)
     assert not at.warning
@@ -48,7 +55,7 @@ def test_url_turns_presenter_mode_on():
 
 
 def test_off_by_default_and_toggle_switches_it():
-    at = open_page("pages/home.py")
+    at = open_page(HOME)
     assert toggle(at).value is False and not css_injected(at)
     assert "present" not in at.query_params
 
@@ -65,7 +72,7 @@ def test_off_by_default_and_toggle_switches_it():
 
 @pytest.mark.parametrize("raw", ["banana", ["1", "1"], "-1", "1e9"])
 def test_garbage_falls_back_to_off_with_a_warning(raw):
-    at = open_page("pages/home.py", query={"present": raw})
+    at = open_page(HOME, query={"present": raw})
     assert toggle(at).value is False and not css_injected(at)
     warnings = " ".join(w.value for w in at.warning)
     assert "Presenter mode is off" in warnings and "present" in warnings
@@ -75,16 +82,16 @@ def test_garbage_falls_back_to_off_with_a_warning(raw):
 
 
 def test_present_0_is_off_without_warning():
-    at = open_page("pages/home.py", query={"present": "0"})
+    at = open_page(HOME, query={"present": "0"})
     assert toggle(at).value is False and not at.warning
 
 
 def test_mode_survives_page_navigation_and_restyles_charts():
     """Switching pages drops the query string in the browser; the session keeps presenter mode,
     writes present=1 back, and the page's plotly charts get presenter-sized text."""
-    at = open_page("pages/home.py", query={"present": "1"})
+    at = open_page(HOME, query={"present": "1"})
     at.query_params.clear()  # as after a click in the page navigation
-    at.switch_page("pages/separable.py").run()
+    at.switch_page(SEPARABLE).run()
     assert_no_exception(at)
     assert toggle(at).value is True and css_injected(at)
     assert at.query_params.get("present") == "1"
@@ -99,7 +106,7 @@ def test_mode_survives_page_navigation_and_restyles_charts():
 
 
 def test_share_links_carry_the_page_configuration():
-    at = open_page("pages/separable.py", query={"kernel": "5"})
+    at = open_page(SEPARABLE, query={"kernel": "5"})
     links = [c.value for c in at.sidebar.get("code")]
     assert len(links) == 2, links
     student, projector = links
