@@ -90,13 +90,14 @@ def test_mode_survives_page_navigation_and_restyles_charts():
     """Switching pages drops the query string in the browser; the session keeps presenter mode,
     writes present=1 back, and the page's plotly charts get presenter-sized text."""
     at = open_page(HOME, query={"present": "1"})
-    at.query_params.clear()  # as after a click in the page navigation
+    at.query_params.clear()  # as after a click in the page navigation: no present=1
+    at.query_params["view"] = "Charts"  # the separable page's chart tab (tabs render lazily)
     at.switch_page(SEPARABLE).run()
     assert_no_exception(at)
     assert toggle(at).value is True and css_injected(at)
     assert at.query_params.get("present") == "1"
     charts = at.get("plotly_chart")
-    assert charts, "the separable page draws plotly charts"
+    assert charts, "the separable page's Charts tab draws plotly charts"
     big = [json.loads(c.proto.spec)["layout"].get("font", {}).get("size") for c in charts]
 
     toggle(at).set_value(False).run()
