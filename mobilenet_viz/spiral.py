@@ -54,7 +54,7 @@ def _relative_error(estimate: np.ndarray, truth: np.ndarray) -> float:
     return float(np.linalg.norm(estimate - truth) / np.linalg.norm(truth))
 
 
-def linear_bottleneck_demo(dimensions: int, seed: int = 0, n_points: int = 600) -> SpiralDemo:
+def linear_bottleneck_demo(dimensions: int, seed: int = 0, n_points: int = 300) -> SpiralDemo:
     """Embed the spiral in ``dimensions`` dims with a random T, ReLU, and project back (Figure 1)."""
     if not isinstance(dimensions, int | np.integer) or not 2 <= dimensions <= MAX_DIMENSIONS:
         raise ValueError(f"n must be a whole number in 2..{MAX_DIMENSIONS}, got {dimensions!r}")

@@ -45,6 +45,7 @@ NUMBER_COLUMNS = {
     for name in ("MACs", "params (conv + BN)", "output fp32 bytes", "output fp16 bytes", "live fp32 bytes (naive)",
                  "widest tensor (elements)", "peak fp32 bytes (naive)")
 }
+VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps")
 SPIRAL_CHOICES = (*(str(n) for n in PAPER_DIMENSIONS), "free")
 PARAMS = PageParams(
     "ir",
@@ -60,6 +61,7 @@ PARAMS = PageParams(
         "spiral_n": IntParam(10, 2, 1000),
         "seed": IntParam(0, 0, 9999),
         "fm_block": IntParam(3, 1, 17),
+        "view": ChoiceParam(VIEWS[0], VIEWS),
         **IMAGE_SPECS,
     },
 )
@@ -173,174 +175,181 @@ else:
 
 m = st.columns(5)
 m[0].metric("MACs", fmt_count(cost.macs), help=f"{cost.macs:,} MACs = {cost.flops:,} FLOPs")
-m[1].metric("Params (conv + BN)", fmt_count(cost.params), help=f"{cost.params:,} learnable parameters")
-m[2].metric("Peak memory (fp32)", mb(cost.naive_peak_bytes("fp32")),
-            help=f"Naive schedule, activations only: {cost.naive_peak_bytes('fp32'):,} bytes; "
+m[1].metric("Params", fmt_count(cost.params), help=f"{cost.params:,} learnable parameters: conv weights + BatchNorm weight and bias")
+m[2].metric("Peak memory", mb(cost.naive_peak_bytes("fp32")),
+            help=f"fp32, naive schedule, activations only: {cost.naive_peak_bytes('fp32'):,} bytes; "
             f"fp16: {cost.naive_peak_bytes('fp16'):,} bytes")
-m[3].metric("Streaming peak (fp32)", mb(cost.streaming_peak_bytes("fp32")),
-            help=f"Section 5.1's memory-efficient schedule: {cost.streaming_peak_bytes('fp32'):,} bytes "
+m[3].metric("Streaming peak", mb(cost.streaming_peak_bytes("fp32")),
+            help=f"fp32, section 5.1's memory-efficient schedule: {cost.streaming_peak_bytes('fp32'):,} bytes "
             f"with t = {config.expansion} splits")
-m[4].metric("Residual connection", "yes" if cost.residual else "no")
+m[4].metric("Residual", "yes" if cost.residual else "no")
 (st.success if cost.residual else st.info)(cost.residual_reason)
 
-tabs = st.tabs(["The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps"])
+# Lazy tabs: only the open tab runs, so a rerun builds one view (and never runs the network
+# unless the feature-map tab is open).
+tabs = st.tabs(VIEWS, key=PARAMS.key("view"), on_change="rerun")
 
 # --- the block ---------------------------------------------------------------------------------
-with tabs[0]:
-    show_plotly(figures.block_diagram(cost), key="ir_fig_diagram")
-    st.caption(
-        "Slab thickness grows with channels and face size with h×w (both √-scaled). Solid slabs come "
-        "out of ReLU6; **hatched** slabs are linear, with no activation (the paper's convention). "
-        "The red shortcut is drawn only when s = 1 and k = k′."
-    )
-    st.subheader("Stage by stage")
-    rows = stage_rows(cost)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS)
-    st.download_button("Download the stage table (CSV)", rows_to_csv(rows), file_name="inverted_residual_stages.csv",
-                       mime="text/csv", key="ir_csv")
-    h, k, t, k2, dk = cost.input_size, cost.in_channels, config.expansion, cost.out_channels, config.kernel
-    ho = cost.output_size
-    st.markdown("**The paper's cost formula** (section 3.3, with d′ = k input channels, d″ = k′ output "
-                "channels and k × k the depthwise kernel):")
-    st.latex(
-        rf"h\cdot w\cdot d'\cdot t\,(d' + k^2 + d'') = {h}\cdot{h}\cdot{k}\cdot{t}\,({k} + {dk}^2 + {k2})"
-        rf" = {latex_int(cost.paper_formula_macs)}"
-    )
-    terms = []
-    if t != 1:
-        terms.append(rf"\underbrace{{{h}\cdot{h}\cdot{k}\cdot{t * k}}}_{{\text{{expand}}}}")
-    terms.append(rf"\underbrace{{{ho}\cdot{ho}\cdot{t * k}\cdot{dk}^2}}_{{\text{{depthwise}}}}")
-    terms.append(rf"\underbrace{{{ho}\cdot{ho}\cdot{t * k}\cdot{k2}}}_{{\text{{project}}}}")
-    st.latex(r"\text{stages: }" + " + ".join(terms) + rf" = {latex_int(cost.macs)}\ \text{{MACs}}")
-    if cost.macs == cost.paper_formula_macs:
-        st.caption("Equal: at stride 1 with t > 1 the formula is exact.")
-    else:
-        why = []
-        if t == 1:
-            why.append(f"t = 1 has no expansion conv (−{h}·{h}·{k}² MACs, as in torchvision)")
-        if ho != h:
-            why.append(f"at stride {config.stride} the depthwise and projection run on {ho}×{ho}, not {h}×{h}")
-        st.caption(f"The formula gives {cost.paper_formula_macs / cost.macs:.2f}× the true count: "
-                   + "; ".join(why) + ".")
-    st.subheader("Activation memory")
-    mm = st.columns(4)
-    mm[0].metric("Naive peak, fp32", mb(cost.naive_peak_bytes("fp32")))
-    mm[1].metric("Naive peak, fp16", mb(cost.naive_peak_bytes("fp16")))
-    mm[2].metric(f"Streaming, {config.expansion} splits, fp16", mb(cost.streaming_peak_bytes("fp16")))
-    mm[3].metric("Streaming, 1 channel, fp16",
-                 mb(cost.streaming_peak_bytes("fp16", splits=cost.hidden_channels)))
-    st.caption(
-        "Batch size 1, activations only. **Naive**: each stage materialises its whole output; while it "
-        "runs its input and output are alive, plus the block input when the shortcut needs it later. "
-        "**Streaming** (section 5.1): the t·k expanded channels are computed in groups and the "
-        "projection is accumulated, so only |x| + |y| + one group of the expanded and depthwise "
-        "tensors is alive; the big expanded tensor never exists whole."
-    )
+if tabs[0].open:
+    with tabs[0]:
+        show_plotly(figures.block_diagram(cost), key="ir_fig_diagram")
+        st.caption(
+            "Slab thickness grows with channels and face size with h×w (both √-scaled). Solid slabs come "
+            "out of ReLU6; **hatched** slabs are linear, with no activation (the paper's convention). "
+            "The red shortcut is drawn only when s = 1 and k = k′."
+        )
+        st.subheader("Stage by stage")
+        rows = stage_rows(cost)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS)
+        st.download_button("Download the stage table (CSV)", rows_to_csv(rows), file_name="inverted_residual_stages.csv",
+                           mime="text/csv", key="ir_csv")
+        h, k, t, k2, dk = cost.input_size, cost.in_channels, config.expansion, cost.out_channels, config.kernel
+        ho = cost.output_size
+        st.markdown("**The paper's cost formula** (section 3.3, with d′ = k input channels, d″ = k′ output "
+                    "channels and k × k the depthwise kernel):")
+        st.latex(
+            rf"h\cdot w\cdot d'\cdot t\,(d' + k^2 + d'') = {h}\cdot{h}\cdot{k}\cdot{t}\,({k} + {dk}^2 + {k2})"
+            rf" = {latex_int(cost.paper_formula_macs)}"
+        )
+        terms = []
+        if t != 1:
+            terms.append(rf"\underbrace{{{h}\cdot{h}\cdot{k}\cdot{t * k}}}_{{\text{{expand}}}}")
+        terms.append(rf"\underbrace{{{ho}\cdot{ho}\cdot{t * k}\cdot{dk}^2}}_{{\text{{depthwise}}}}")
+        terms.append(rf"\underbrace{{{ho}\cdot{ho}\cdot{t * k}\cdot{k2}}}_{{\text{{project}}}}")
+        st.latex(r"\text{stages: }" + " + ".join(terms) + rf" = {latex_int(cost.macs)}\ \text{{MACs}}")
+        if cost.macs == cost.paper_formula_macs:
+            st.caption("Equal: at stride 1 with t > 1 the formula is exact.")
+        else:
+            why = []
+            if t == 1:
+                why.append(f"t = 1 has no expansion conv (−{h}·{h}·{k}² MACs, as in torchvision)")
+            if ho != h:
+                why.append(f"at stride {config.stride} the depthwise and projection run on {ho}×{ho}, not {h}×{h}")
+            st.caption(f"The formula gives {cost.paper_formula_macs / cost.macs:.2f}× the true count: "
+                       + "; ".join(why) + ".")
+        st.subheader("Activation memory")
+        mm = st.columns(4)
+        mm[0].metric("Naive peak, fp32", mb(cost.naive_peak_bytes("fp32")))
+        mm[1].metric("Naive peak, fp16", mb(cost.naive_peak_bytes("fp16")))
+        mm[2].metric(f"Streaming, {config.expansion} splits, fp16", mb(cost.streaming_peak_bytes("fp16")))
+        mm[3].metric("Streaming, 1 channel, fp16",
+                     mb(cost.streaming_peak_bytes("fp16", splits=cost.hidden_channels)))
+        st.caption(
+            "Batch size 1, activations only. **Naive**: each stage materialises its whole output; while it "
+            "runs its input and output are alive, plus the block input when the shortcut needs it later. "
+            "**Streaming** (section 5.1): the t·k expanded channels are computed in groups and the "
+            "projection is accumulated, so only |x| + |y| + one group of the expanded and depthwise "
+            "tensors is alive; the big expanded tensor never exists whole."
+        )
 
 # --- comparison ------------------------------------------------------------------------------
-with tabs[1]:
-    st.markdown(
-        "Same input and output channels, three blocks. A **ResNet bottleneck** squeezes wide tensors "
-        "through a narrow 3×3 conv (wide → narrow → wide, shortcut between the wide ends). "
-        "**MobileNetV1** has no expansion and no shortcut. MobileNetV2 **inverts** ResNet: the "
-        "shortcut joins the thin bottlenecks and the wide tensor lives only inside the block."
-    )
-    costs = compare_blocks(config)
-    scale_c, scale_s = figures.diagram_scale(costs)
-    for c in costs:
-        show_plotly(figures.block_diagram(c, max_channels=scale_c, max_size=scale_s, height=300),
-                    key=f"ir_fig_cmp_{c.kind}")
-    table = comparison_rows(costs)
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS)
-    st.download_button("Download the comparison (CSV)", rows_to_csv(table), file_name="block_comparison.csv",
-                       mime="text/csv", key="ir_cmp_csv")
-    st.caption("ResNet bottleneck: 1×1 to k′/4, 3×3 conv, 1×1 to k′ (torchvision's Bottleneck), with a "
-               "1×1 projection shortcut when the shape changes. All three share stride and kernel.")
+if tabs[1].open:
+    with tabs[1]:
+        st.markdown(
+            "Same input and output channels, three blocks. A **ResNet bottleneck** squeezes wide tensors "
+            "through a narrow 3×3 conv (wide → narrow → wide, shortcut between the wide ends). "
+            "**MobileNetV1** has no expansion and no shortcut. MobileNetV2 **inverts** ResNet: the "
+            "shortcut joins the thin bottlenecks and the wide tensor lives only inside the block."
+        )
+        costs = compare_blocks(config)
+        scale_c, scale_s = figures.diagram_scale(costs)
+        for c in costs:
+            show_plotly(figures.block_diagram(c, max_channels=scale_c, max_size=scale_s, height=300),
+                        key=f"ir_fig_cmp_{c.kind}")
+        table = comparison_rows(costs)
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS)
+        st.download_button("Download the comparison (CSV)", rows_to_csv(table), file_name="block_comparison.csv",
+                           mime="text/csv", key="ir_cmp_csv")
+        st.caption("ResNet bottleneck: 1×1 to k′/4, 3×3 conv, 1×1 to k′ (torchvision's Bottleneck), with a "
+                   "1×1 projection shortcut when the shape changes. All three share stride and kernel.")
 
 # --- expansion sweep ------------------------------------------------------------------------------
-with tabs[2]:
-    points = expansion_sweep(config)
-    show_plotly(figures.expansion_sweep_chart(points, config.expansion), key="ir_fig_sweep")
-    sweep_rows = [{"t": p.expansion, "MACs": p.macs, "params": p.params, "peak fp32 bytes (naive)": p.naive_peak_bytes,
-                   "peak fp32 bytes (streaming)": p.streaming_peak_bytes} for p in points]
-    st.caption("MACs and params grow linearly in t; the naive peak grows with the expanded tensor, "
-               "while streaming keeps it close to |x| + |y|.")
-    st.download_button("Download the sweep (CSV)", rows_to_csv(sweep_rows), file_name="expansion_sweep.csv",
-                       mime="text/csv", key="ir_sweep_csv")
+if tabs[2].open:
+    with tabs[2]:
+        points = expansion_sweep(config)
+        show_plotly(figures.expansion_sweep_chart(points, config.expansion), key="ir_fig_sweep")
+        sweep_rows = [{"t": p.expansion, "MACs": p.macs, "params": p.params, "peak fp32 bytes (naive)": p.naive_peak_bytes,
+                       "peak fp32 bytes (streaming)": p.streaming_peak_bytes} for p in points]
+        st.caption("MACs and params grow linearly in t; the naive peak grows with the expanded tensor, "
+                   "while streaming keeps it close to |x| + |y|.")
+        st.download_button("Download the sweep (CSV)", rows_to_csv(sweep_rows), file_name="expansion_sweep.csv",
+                           mime="text/csv", key="ir_sweep_csv")
 
 # --- linear bottleneck ---------------------------------------------------------------------------
-with tabs[3]:
-    st.markdown(
-        "The paper's Figure 1: a 2D spiral is embedded into **n** dimensions by a random matrix T, "
-        "passed through ReLU, and mapped back to 2D with T's pseudo-inverse T⁺."
-    )
-    sc = st.columns([4, 2, 2])
-    sc[0].radio("Dimensions n", SPIRAL_CHOICES, key=PARAMS.key("spiral"), horizontal=True,
-                format_func=lambda s: "other…" if s == "free" else f"n = {s}")
-    if st.session_state[PARAMS.key("spiral")] == "free":
-        sc[1].number_input("n (2–1000)", 2, 1000, key=PARAMS.key("spiral_n"))
-    sc[2].number_input("Random seed for T", 0, 9999, key=PARAMS.key("seed"))
-    choice = st.session_state[PARAMS.key("spiral")]
-    n = int(st.session_state[PARAMS.key("spiral_n")]) if choice == "free" else int(choice)
-    demo = spiral(n, int(st.session_state[PARAMS.key("seed")]))
-    show_plotly(figures.spiral_figure(demo), key="ir_fig_spiral")
-    sm = st.columns(4)
-    sm[0].metric("Error without ReLU", f"{demo.error_linear:.1%}", help="‖T⁺Tx − x‖ / ‖x‖")
-    sm[1].metric("Error with ReLU, T⁺", f"{demo.error_relu:.1%}", help="‖T⁺ReLU(Tx) − x‖ / ‖x‖")
-    sm[2].metric("Error of best linear read-out", f"{demo.error_readout:.1%}",
-                 help="least-squares W·ReLU(Tx) + b: what a trained linear 1×1 layer could recover")
-    sm[3].metric("Points recovered (within 5%)", f"{demo.recovered_fraction:.0%}")
-    st.markdown(
-        "**Why the projection is linear.** ReLU zeroes every negative coordinate, so in a narrow "
-        "layer it throws away part of the manifold for good: with n = 2 or 3 the spiral cannot be "
-        "recovered. In a wide layer the same information is spread over many coordinates and survives "
-        "(n = 15, 30), which is why ReLU6 is used only inside the expanded layer. The thin bottleneck "
-        "that carries the information between blocks is therefore produced by a linear 1×1 "
-        "projection, with no ReLU to destroy it."
-    )
+if tabs[3].open:
+    with tabs[3]:
+        st.markdown(
+            "The paper's Figure 1: a 2D spiral is embedded into **n** dimensions by a random matrix T, "
+            "passed through ReLU, and mapped back to 2D with T's pseudo-inverse T⁺."
+        )
+        sc = st.columns([4, 2, 2])
+        sc[0].radio("Dimensions n", SPIRAL_CHOICES, key=PARAMS.key("spiral"), horizontal=True,
+                    format_func=lambda s: "other…" if s == "free" else f"n = {s}")
+        if st.session_state[PARAMS.key("spiral")] == "free":
+            sc[1].number_input("n (2–1000)", 2, 1000, key=PARAMS.key("spiral_n"))
+        sc[2].number_input("Random seed for T", 0, 9999, key=PARAMS.key("seed"))
+        choice = st.session_state[PARAMS.key("spiral")]
+        n = int(st.session_state[PARAMS.key("spiral_n")]) if choice == "free" else int(choice)
+        demo = spiral(n, int(st.session_state[PARAMS.key("seed")]))
+        show_plotly(figures.spiral_figure(demo), key="ir_fig_spiral")
+        sm = st.columns(4)
+        sm[0].metric("Error without ReLU", f"{demo.error_linear:.1%}", help="‖T⁺Tx − x‖ / ‖x‖")
+        sm[1].metric("Error with ReLU, T⁺", f"{demo.error_relu:.1%}", help="‖T⁺ReLU(Tx) − x‖ / ‖x‖")
+        sm[2].metric("Error of best linear read-out", f"{demo.error_readout:.1%}",
+                     help="least-squares W·ReLU(Tx) + b: what a trained linear 1×1 layer could recover")
+        sm[3].metric("Points recovered (within 5%)", f"{demo.recovered_fraction:.0%}")
+        st.markdown(
+            "**Why the projection is linear.** ReLU zeroes every negative coordinate, so in a narrow "
+            "layer it throws away part of the manifold for good: with n = 2 or 3 the spiral cannot be "
+            "recovered. In a wide layer the same information is spread over many coordinates and survives "
+            "(n = 15, 30), which is why ReLU6 is used only inside the expanded layer. The thin bottleneck "
+            "that carries the information between blocks is therefore produced by a linear 1×1 "
+            "projection, with no ReLU to destroy it."
+        )
 
 # --- real feature maps ---------------------------------------------------------------------------
-with tabs[4]:
-    st.markdown(
-        "The activations of a real MobileNetV2 inside one bottleneck block: the **16 strongest "
-        "channels** (largest mean |activation|) after each stage, each scaled to its own range."
-    )
-    fc = st.columns([2, 3])
-    fc[0].selectbox("Block of MobileNetV2", list(range(1, 18)), key=PARAMS.key("fm_block"),
-                    format_func=lambda b: next(p.label for p in PRESETS.values() if p.number == b))
-    with fc[1]:
-        picked = pick_image_for_page()
-    if picked is None:
-        st.info("Pick a sample photo or upload an image to see the feature maps.")
-    else:
-        image, image_label = picked
-        model, pretrained, model_name, transforms, message = model_for_page()
-        if not pretrained:
-            st.warning(
-                f"**Untrained network** ({model_name}): random weights, so these maps show the "
-                "block's mechanics (shapes, ReLU6 sparsity, linear projection), not learned features."
-                + (f" {message}" if message else ""),
-                icon=":material/warning:",
-            )
+if tabs[4].open:
+    with tabs[4]:
+        st.markdown(
+            "The activations of a real MobileNetV2 inside one bottleneck block: the **16 strongest "
+            "channels** (largest mean |activation|) after each stage, each scaled to its own range."
+        )
+        fc = st.columns([2, 3])
+        fc[0].selectbox("Block of MobileNetV2", list(range(1, 18)), key=PARAMS.key("fm_block"),
+                        format_func=lambda b: next(p.label for p in PRESETS.values() if p.number == b))
+        with fc[1]:
+            picked = pick_image_for_page()
+        if picked is None:
+            st.info("Pick a sample photo or upload an image to see the feature maps.")
         else:
-            st.caption(f"Pretrained weights: {model_name}." + (f" {message}" if message else ""))
-        block = int(st.session_state[PARAMS.key("fm_block")])
-        try:
-            with st.spinner("Running the network up to this block…"):
-                grids = feature_map_grids(model, model_name, transforms, np.asarray(image.convert("RGB")), block)
-        except (ValueError, RuntimeError) as exc:
-            st.error(f"Could not compute the feature maps: {exc}", icon=":material/error:")
-        else:
-            fm = st.columns([1, 3])
-            fm[0].image(image, caption=image_label, width="stretch")
-            with fm[1]:
-                for stage, (mosaic, channels, shape, zeros) in grids.items():
-                    act = "linear, no activation" if stage == "project" else "ReLU6"
-                    st.markdown(f"**after {stage}** — {shape[1]}×{shape[2]}×{shape[0]}, {act}, "
-                                f"{zeros:.0%} exact zeros")
-                    st.image(mosaic, clamp=True, width="stretch",
-                             caption="channels " + ", ".join(map(str, channels)))
-            if "expand" not in grids:
-                st.caption("Block 1 has t = 1: there is no expansion conv, the depthwise conv runs on the input.")
+            image, image_label = picked
+            model, pretrained, model_name, transforms, message = model_for_page()
+            if not pretrained:
+                st.warning(
+                    f"**Untrained network** ({model_name}): random weights, so these maps show the "
+                    "block's mechanics (shapes, ReLU6 sparsity, linear projection), not learned features."
+                    + (f" {message}" if message else ""),
+                    icon=":material/warning:",
+                )
+            else:
+                st.caption(f"Pretrained weights: {model_name}." + (f" {message}" if message else ""))
+            block = int(st.session_state[PARAMS.key("fm_block")])
+            try:
+                with st.spinner("Running the network up to this block…"):
+                    grids = feature_map_grids(model, model_name, transforms, np.asarray(image.convert("RGB")), block)
+            except (ValueError, RuntimeError) as exc:
+                st.error(f"Could not compute the feature maps: {exc}", icon=":material/error:")
+            else:
+                fm = st.columns([1, 3])
+                fm[0].image(image, caption=image_label, width="stretch")
+                with fm[1]:
+                    for stage, (mosaic, channels, shape, zeros) in grids.items():
+                        act = "linear, no activation" if stage == "project" else "ReLU6"
+                        st.markdown(f"**after {stage}** — {shape[1]}×{shape[2]}×{shape[0]}, {act}, "
+                                    f"{zeros:.0%} exact zeros")
+                        st.image(mosaic, clamp=True, width="stretch",
+                                 caption="channels " + ", ".join(map(str, channels)))
+                if "expand" not in grids:
+                    st.caption("Block 1 has t = 1: there is no expansion conv, the depthwise conv runs on the input.")
 
 PARAMS.share()

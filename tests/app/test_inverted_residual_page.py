@@ -28,19 +28,21 @@ def at():
 
 
 def test_defaults_show_the_librarys_numbers(at):
+    show(at, "The block")
     cost = inverted_residual(BlockConfig(56, 24, 6, 24))
     table = stage_table(at)
     assert list(table["stage"]) == ["expand", "depthwise", "project", "total"]
     assert list(table["MACs"]) == [s.macs for s in cost.stages] + [cost.macs]
     assert list(table["params (conv + BN)"]) == [s.params for s in cost.stages] + [cost.params]
     assert list(table["output (h x w x c)"])[:3] == ["56x56x144", "56x56x144", "56x56x24"]
-    assert metric(at, "MACs") == "25.7M" and metric(at, "Residual connection") == "yes"
+    assert metric(at, "MACs") == "25.7M" and metric(at, "Residual") == "yes"
     latex = " ".join(e.value for e in at.latex)
     assert "25{,}740{,}288" in latex  # the paper's formula with the user's numbers, equal to the total
     assert "Residual applies" in texts(at)
 
 
 def test_presets_load_every_block(at):
+    show(at, "The block")
     for preset in mobilenet_v2_presets():
         by_key(at.selectbox, "ir_preset").set_value(preset.label).run()
         assert_no_exception(at)
@@ -49,7 +51,7 @@ def test_presets_load_every_block(at):
         assert by_key(at.slider, "ir_expansion").value == preset.config.expansion
         assert list(stage_table(at)["MACs"])[-1] == cost.macs
         assert re.search(rf"blocks? [0-9, ]*\b{preset.number}\b", texts(at))
-        assert metric(at, "Residual connection") == ("yes" if cost.residual else "no")
+        assert metric(at, "Residual") == ("yes" if cost.residual else "no")
     # block 1 (t = 1) has no expansion stage
     by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[0].label).run()
     assert list(stage_table(at)["stage"]) == ["depthwise", "project", "total"]
@@ -62,7 +64,7 @@ def test_presets_load_every_block(at):
 def test_residual_rule(stride, out_channels, residual, words):
     at = open_page(PAGE, query={"input_size": "28", "in_channels": "24", "out_channels": str(out_channels),
                                 "stride": str(stride)})
-    assert metric(at, "Residual connection") == ("yes" if residual else "no")
+    assert metric(at, "Residual") == ("yes" if residual else "no")
     assert words in texts(at)
     ir_diagram = _traces(at.get("plotly_chart")[0])
     assert any(t.get("name") == "shortcut" for t in ir_diagram) == residual
@@ -93,7 +95,15 @@ def test_shared_link_and_garbage_falls_back_with_warning():
     assert list(stage_table(at)["MACs"])[-1] == inverted_residual(BlockConfig(56, 24, 4, 24)).macs
 
 
+def show(at, view: str) -> None:
+    at.session_state["ir_view"] = view
+    at.run()
+    assert_no_exception(at)
+
+
 def test_spiral_for_each_n(at):
+    show(at, "Linear bottleneck")
+    assert not at.dataframe  # lazy tabs: the stage table is not built while another tab is open
     for choice in PAPER_DIMENSIONS:
         by_key(at.radio, "ir_spiral").set_value(str(choice)).run()
         demo = linear_bottleneck_demo(choice, 0)
@@ -105,14 +115,25 @@ def test_spiral_for_each_n(at):
     assert "Why the projection is linear" in texts(at)
 
 
-def test_comparison_and_sweep_tables(at):
+def test_comparison_table(at):
     by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[2].label).run()
-    comparison = at.dataframe[1].value
+    show(at, "Inverted vs classic")
+    comparison = at.dataframe[0].value
     assert list(comparison["shape"]) == ["wide -> narrow -> wide", "no expansion", "narrow -> wide -> narrow"]
     assert comparison["MACs"].iloc[2] == inverted_residual(mobilenet_v2_presets()[2].config).macs
 
 
 def test_feature_maps_section_runs(at):
+    show(at, "Real feature maps")
     text = texts(at)
     assert "after expand" in text and "after depthwise" in text and "after project" in text
     assert "Untrained network" in text or "Pretrained weights" in text
+
+
+def test_feature_maps_for_block_one_has_no_expand(at):
+    show(at, "Real feature maps")
+    by_key(at.selectbox, "ir_fm_block").set_value(1).run()
+    assert_no_exception(at)
+    text = texts(at)
+    assert "after expand" not in text and "after depthwise" in text and "t = 1" in text
+    assert "112×112×32" in text  # block 1's depthwise output on a 224 input

@@ -1,0 +1,92 @@
+"""Server-side rerun time of the "Inverted residual block" page after a control change.
+
+Drives the real app (app.py router) through Streamlit's AppTest, no browser: opens the page on
+one tab, then alternates the expansion slider between two values and times each `at.run()`
+(the whole script: router, sidebar, page, every st.* call serialised). Tabs are lazy, so the
+figure is reported per open tab. On the "Real feature maps" tab the network's forward pass is
+cached per (image, block), so a rerun after a block-config change excludes inference; the cold
+forward pass (stem + blocks up to the chosen one, no hooks) is timed separately below.
+
+Usage: python benchmarks/inverted_residual_rerun.py [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.app.helpers import by_key, open_page  # noqa: E402
+
+PAGE = next(f"{d}/inverted_residual.py" for d in ("app_pages", "pages") if (ROOT / d / "inverted_residual.py").exists())
+VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps")
+
+
+def measure(view: str, runs: int) -> list[float]:
+    at = open_page(PAGE, query={"view": view})
+    samples = []
+    for i in range(runs + 2):
+        by_key(at.slider, "ir_expansion").set_value(4 if i % 2 else 6)
+        start = time.perf_counter()
+        at.run()
+        elapsed = (time.perf_counter() - start) * 1e3
+        if at.exception:
+            raise SystemExit(f"page raised: {at.exception[0].value}")
+        if i >= 2:  # the first two reruns warm caches
+            samples.append(elapsed)
+    return sorted(samples)
+
+
+def home_baseline(runs: int) -> list[float]:
+    """The same AppTest round trip on the nearly empty home page: the harness's own overhead."""
+    at = open_page("pages/home.py" if (ROOT / "pages/home.py").exists() else "app_pages/home.py")
+    samples = []
+    for i in range(runs + 2):
+        start = time.perf_counter()
+        at.run()
+        if i >= 2:
+            samples.append((time.perf_counter() - start) * 1e3)
+    return sorted(samples)
+
+
+def cold_feature_maps(runs: int = 5) -> list[float]:
+    import torch
+    from torchvision.models import mobilenet_v2
+
+    from mobilenet_viz.feature_maps import block_feature_maps
+
+    torch.manual_seed(0)
+    model = mobilenet_v2().eval()
+    batch = torch.randn(1, 3, 224, 224)
+    samples = []
+    for block in (3, 17) * runs:
+        start = time.perf_counter()
+        block_feature_maps(model, block, batch)
+        samples.append((time.perf_counter() - start) * 1e3)
+    return sorted(samples)
+
+
+def report(name: str, samples: list[float]) -> None:
+    print(f"  {name:<20} median {statistics.median(samples):7.1f} ms   p90 {samples[int(0.9 * (len(samples) - 1))]:7.1f} ms   "
+          f"min {samples[0]:7.1f} ms   max {samples[-1]:7.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    print(f"inverted residual page: AppTest rerun after an expansion change, {args.runs} runs per open tab")
+    for view in VIEWS:
+        report(view, measure(view, args.runs))
+    report("home page (baseline)", home_baseline(args.runs))
+    print("cold feature-map forward pass (untrained MobileNetV2, 224x224, blocks 3 and 17, CPU):")
+    report("features[:i] + block", cold_feature_maps())
+
+
+if __name__ == "__main__":
+    main()
