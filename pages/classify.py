@@ -40,12 +40,15 @@ def _architecture_macs() -> int:
 def _thumbnail(name: str) -> Image.Image:
     sample = next(s for s in list_samples() if s.name == name)
     image = Image.open(sample.path).convert("RGB")
-    image.thumbnail((160, 160))
-    return image
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((160, 160), Image.LANCZOS)
 
 
 def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f} ms"
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
 st.title("Classify with a real MobileNetV2")
@@ -61,7 +64,7 @@ PARAMS.restore()
 with st.sidebar:
     with st.expander("Model weights", expanded=False):
         weights_file = st.file_uploader(
-            "Use your own MobileNetV2 state_dict (.pth)", key="cls_weights_file",
+            "Use your own MobileNetV2 state_dict (.pth)", key="cls_weights_file", max_upload_size=16,
             help="A file saved with torch.save(model.state_dict(), path) for torchvision's "
                  "mobilenet_v2 (1000 classes). It is read with weights_only=True: no code runs.",
         )
@@ -96,7 +99,7 @@ left, right = st.columns([3, 2])
 with left:
     uploads = st.file_uploader(
         "Upload photos (JPEG, PNG, WebP, BMP or GIF; several at once)", accept_multiple_files=True,
-        key="cls_uploads",
+        key="cls_uploads", max_upload_size=10,
     ) or []
 with right:
     camera_on = st.toggle("Use the camera", key="cls_camera_on")
@@ -111,13 +114,13 @@ picked = st.pills(
     format_func=lambda name: next(s.title for s in samples if s.name == name),
 ) or []
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 c1.selectbox("Engine", inf.ENGINES, key=PARAMS.key("engine"), format_func=inf.ENGINE_TITLES.get,
              help="All three compute the same function; the default is the fastest here.")
 c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))
 c3.slider("Timed runs per image (N)", 1, 100, key=PARAMS.key("runs"),
           help="After 2 warm-up runs; median and p90 are over these N runs.")
-c4.toggle("Heat map", key=PARAMS.key("cam"), help="Class activation map of the top class")
+c4.toggle("CAM", key=PARAMS.key("cam"), help="Class activation map: where the top class's evidence is")
 PARAMS.share()
 
 items: list[tuple[str, bytes]] = [(name, next(s for s in samples if s.name == name).read_bytes()) for name in picked]

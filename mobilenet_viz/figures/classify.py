@@ -42,8 +42,9 @@ def timing_breakdown(timing_ms: dict[str, float | None]) -> go.Figure:
             marker_color=STEP_COLORS[label], hovertemplate=f"{label}: %{{x:.2f}} ms<extra></extra>",
         ))
     fig.update_layout(
-        barmode="stack", height=170, title="Where one image's time goes (median, ms)",
-        xaxis={"title": "time (ms)"}, yaxis={"title": None}, legend={"orientation": "h", "y": -0.6},
+        barmode="stack", height=230, title="Where one image's time goes (median, ms)",
+        xaxis={"title": "time per image (ms)"}, yaxis={"title": None, "showticklabels": False},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
     )
     return fig
 
