@@ -185,7 +185,7 @@ if tabs[0].open:
 if tabs[1].open:
     with tabs[1]:
         if bank.exact:
-            st.markdown(f"Every channel uses the same depthwise kernel ({flt.SOURCE_TITLES[source]}):")
+            st.markdown(f"Every channel uses the same depthwise kernel, {flt.SOURCE_TITLES[source]}:")
             st.latex("D = " + latex_matrix(bank.depthwise[0]))
         st.markdown(
             f"**Step 1, depthwise:** {m} filters of {kernel}×{kernel}×1 ({kernel * kernel * m} weights), "

@@ -95,10 +95,11 @@ def _grid(
             idx = r * cols + c + 1
             suffix = "" if idx == 1 else str(idx)
             x1 = x0 + widths[c]
+            bare = {} if ticks else {"ticks": "", "showline": False}
             xaxis = {"domain": [x0, min(1.0, x1)], "anchor": f"y{suffix}", "showgrid": False,
-                     "zeroline": False, "showticklabels": ticks}
+                     "zeroline": False, "showticklabels": ticks, **bare}
             yaxis = {"domain": [y0, y1], "anchor": f"x{suffix}", "showgrid": False,
-                     "zeroline": False, "showticklabels": ticks}
+                     "zeroline": False, "showticklabels": ticks, **bare}
             if image_axes:
                 xaxis["constrain"] = "domain"
                 yaxis.update(autorange="reversed", scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain")
