@@ -26,6 +26,7 @@ _LAST = "_present_qp_last"  # what presenter mode last wrote to the URL ("1" or 
 FONT_SCALE = 1.6
 LINE_SCALE = 1.8
 BASE_CHART_FONT = 12  # plotly's default layout font size
+TITLE_WRAP = 42  # characters per line of a chart title in presenter mode
 
 CSS_MARKER = "mnl-presenter-css"
 CSS = f"""
@@ -158,6 +159,19 @@ def _page_url(url_path: str) -> str:
     return "/" + url_path
 
 
+def wrap_title(text: str, width: int = TITLE_WRAP) -> str:
+    """Break a long chart title into lines of about ``width`` characters (plotly's ``<br>``):
+    at presenter sizes a one-line title is cut off at the chart's edge in a half-width column."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
+
 def style_figure(fig):
     """A presenter-mode copy of a plotly figure: text x FONT_SCALE, lines x LINE_SCALE, black text.
 
@@ -174,15 +188,19 @@ def style_figure(fig):
     )
     if fig.layout.title.font.size:
         fig.layout.title.font.size = round(fig.layout.title.font.size * FONT_SCALE)
-    if fig.layout.legend.font.size:
-        fig.layout.legend.font.size = round(fig.layout.legend.font.size * FONT_SCALE)
+    if fig.layout.title.text and "<br>" not in fig.layout.title.text:
+        fig.layout.title.text = wrap_title(fig.layout.title.text)
+    legend_size = fig.layout.legend.font.size
+    fig.layout.legend.font.size = round((legend_size or base * 0.9) * FONT_SCALE)
+
+    # Streamlit's chart theme sets axis text explicitly (small, grey): set it, don't inherit it.
+    tick_size, title_size = round(base * FONT_SCALE * 0.9), round(base * FONT_SCALE)
 
     def axis(ax):
-        if ax.tickfont.size:
-            ax.tickfont.size = round(ax.tickfont.size * FONT_SCALE)
-        if ax.title.font.size:
-            ax.title.font.size = round(ax.title.font.size * FONT_SCALE)
+        ax.tickfont.size = round(ax.tickfont.size * FONT_SCALE) if ax.tickfont.size else tick_size
+        ax.title.font.size = round(ax.title.font.size * FONT_SCALE) if ax.title.font.size else title_size
         ax.tickfont.color = ax.tickfont.color or "#000000"
+        ax.title.font.color = ax.title.font.color or "#000000"
         ax.linecolor = ax.linecolor or "#000000"
         ax.gridcolor = ax.gridcolor or "#c8c8c8"
 
@@ -197,6 +215,9 @@ def style_figure(fig):
     for trace in fig.data:
         if "line" in trace and trace.type in ("scatter", "scattergl", "scatterpolar"):
             trace.line.width = (trace.line.width or 2) * LINE_SCALE
+        if "colorbar" in trace:
+            trace.colorbar.tickfont.size = tick_size
+            trace.colorbar.title.font.size = title_size
         if "textfont" in trace and trace.textfont.size:
             trace.textfont.size = round(trace.textfont.size * FONT_SCALE)
         if trace.type in ("scatter", "scattergl") and isinstance(trace.marker.size, int | float):

@@ -126,7 +126,18 @@ def test_style_figure_scales_a_copy():
     assert big.data[1].textfont.size == 16
     assert big.layout.annotations[0].font.size == 16
     assert big.layout.title.font.size == 32
+    assert big.layout.legend.font.size >= 16
     assert big.layout.xaxis.tickfont.size == 16
     # the input (possibly a cached figure shared between sessions) is untouched
     assert fig.layout.font.size is None and fig.data[0].line.width == 2
     assert fig.layout.title.font.size == 20
+
+
+def test_long_chart_titles_wrap_in_presenter_mode():
+    title = "Separable / standard MACs = 1/N + 1/D_K² (dotted: the 1/D_K² floor)"
+    wrapped = presenter.wrap_title(title)
+    assert wrapped.replace("<br>", " ") == title
+    assert all(len(line) <= presenter.TITLE_WRAP for line in wrapped.split("<br>"))
+    assert presenter.wrap_title("Short title") == "Short title"
+    fig = presenter.style_figure(go.Figure(layout={"title": {"text": title}}))
+    assert "<br>" in fig.layout.title.text
