@@ -37,6 +37,7 @@ SOURCE_LABELS = {"sample": "Sample photo", "upload": "Upload", "pattern": "Synth
 PATTERN_LABELS = {"stripes": "Stripes", "checkerboard": "Checkerboard", "gradient": "Gradient"}
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
 DEFAULT_SAMPLE = "cat.jpg"
+MAX_UPLOAD_MB = 10  # the server-wide cap in .streamlit/config.toml
 
 
 def _sample_names() -> list[str]:
@@ -122,8 +123,8 @@ def pick_image(
         return synthetic_pattern(pattern, pattern_size), f"synthetic pattern “{PATTERN_LABELS[pattern]}”"
 
     uploaded = st.file_uploader(
-        "Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload",
-        help=f"JPEG, PNG, WebP, BMP or GIF, up to {MAX_PIXELS // 1_000_000} megapixels. "
+        "Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload", max_upload_size=MAX_UPLOAD_MB,
+        help=f"JPEG, PNG, WebP, BMP or GIF, up to {MAX_UPLOAD_MB} MB and {MAX_PIXELS // 1_000_000} megapixels. "
         "It stays in this session only.",
     )
     if uploaded is None:

@@ -344,7 +344,7 @@ def sliding_figure(
 
     layout = _grid(1, 2, ["input with the sliding window", f"{output_label} filling in"], hspace=0.08)
     slider_steps = [
-        {"label": f"{(n - 1) // w},{(n - 1) % w}", "method": "animate",
+        {"label": f"({(n - 1) // w}, {(n - 1) % w})", "method": "animate",
          "args": [[str(n)], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
                              "transition": {"duration": 0}}]}
         for n in steps
@@ -364,7 +364,7 @@ def sliding_figure(
             ],
         }],
         sliders=[{"active": 0, "steps": slider_steps, "x": 0.2, "len": 0.8, "y": -0.02, "yanchor": "top",
-                  "currentvalue": {"prefix": "output pixel (row, col): "}, "pad": {"t": 30}}],
+                  "currentvalue": {"prefix": "output pixel (row, col) "}, "pad": {"t": 30}}],
     )
     frames_list = [{"name": str(n), "layout": {"shapes": shapes(n)}} for n in steps]
     return go.Figure({"data": data, "layout": layout, "frames": frames_list})

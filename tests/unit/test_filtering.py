@@ -211,3 +211,22 @@ def test_real_mobilenet_v2_filters(test_weights_path):
     assert res.approximation_error > 1e-3  # trained filters are not depthwise separable
     gray = flt.make_filter_bank("mobilenet_v2", in_channels=1, out_channels=2, first_layer=w)
     np.testing.assert_allclose(gray.standard[:, 0], w[:2].sum(axis=1), atol=1e-6)
+
+
+def test_figures_show_the_true_sizes_and_animate_every_position():
+    from mobilenet_viz.figures import filters as figs
+
+    fig = figs.tensors_3d_figure(input_size=96, in_channels=3, out_channels=8, kernel=5)
+    text = " ".join(t for trace in fig.data if trace.type == "scatter3d" for t in trace.text)
+    for label in ("input 96×96×3", "8 filters 5×5×3", "3 depthwise 5×5×1", "8 pointwise 1×1×3",
+                  "output 96×96×8", f"= {5 * 5 * 3 * 8} weights", f"= {5 * 5 * 3 + 3 * 8} weights"):
+        assert label in text
+    out = np.arange(100, dtype=np.float32).reshape(10, 10)
+    slide = figs.sliding_figure(np.zeros((1, 10, 10), np.float32), out, kernel=3, frames=48)
+    assert len(slide.frames) == 48
+    last = slide.frames[-1].layout.shapes[0]  # the window ends centred on the last pixel (9, 9)
+    assert (last.x0, last.x1, last.y0, last.y1) == (7.5, 10.5, 7.5, 10.5)
+    maps = np.zeros((2, 8, 8), np.float32)
+    maps[:, 0, :] = 50.0  # a hot zero-padded border does not set the colour scale
+    maps[:, 4, 4] = -2.0
+    assert figs.interior_limit(maps, 3) == 2.0
