@@ -106,9 +106,9 @@ m3.metric(
     help="conv, SE and FC layers",
 )
 m4.metric(
-    "Peak tensor (16-bit)",
+    "Peak tensor",
     kb(memory["paper"]["bytes"]),
-    help=f"{'×'.join(map(str, memory['paper']['shape']))} values × 2 bytes, counted as MobileNetV2 Table 3 "
+    help=f"16-bit: {'×'.join(map(str, memory['paper']['shape']))} values × 2 bytes, counted as MobileNetV2 Table 3 "
     "(see 'Feature maps & memory').",
 )
 m5.metric(
@@ -120,11 +120,10 @@ m5.metric(
 note = published.disagreement(arch.model)
 if note is not None:
     reference = table(arch.model, 1.0, 224, 1000)
-    st.info(
-        f"**{archs.MODEL_NAMES[arch.model]} 1.0-224, published vs computed.** Paper: {note.paper}. "
-        f"torchvision: {note.torchvision}. This page: {reference.macs / 1e6:.1f}M MACs, "
-        f"{reference.params / 1e6:.2f}M params. *Why:* {note.reason}",
-        icon=":material/menu_book:",
+    st.caption(
+        f":material/menu_book: **Published {archs.MODEL_NAMES[arch.model]} 1.0-224** — paper: "
+        f"{note.paper}; torchvision: {note.torchvision}; this page: {reference.macs / 1e6:.1f}M MACs, "
+        f"{reference.params / 1e6:.2f}M params. *Why they differ:* {note.reason}"
     )
 
 with st.expander(
