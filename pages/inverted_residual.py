@@ -99,7 +99,8 @@ def model_for_page():
     """(model, pretrained, name, transforms, message). The model is the app-wide cached instance:
     it is only read here (no hooks, no mode changes)."""
     loaded = get_model()
-    return loaded.model, loaded.pretrained, f"{loaded.name}, {loaded.source}", loaded.transforms, loaded.message
+    name = loaded.name if loaded.source == "untrained" else f"{loaded.name}, from {loaded.source}"
+    return loaded.model, loaded.pretrained, name, loaded.transforms, loaded.message
 
 
 def pick_image_for_page():

@@ -9,6 +9,7 @@ non-linearities; the residual arrow is drawn only when the block has one.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -108,7 +109,7 @@ def block_diagram(cost: BlockCost, *, max_channels: int | None = None, max_size:
     for (_, right, _), (left, _, _), stage in zip(boxes[:-1], boxes[1:], cost.main_path, strict=True):
         notes.append(_arrow(left - 0.08, 0, right + 0.08, 0, "#374151", 1.6))
         act = "linear" if stage.linear else stage.activation
-        op = stage.operator.replace(" conv", "").replace(", stride", "<br>stride")
+        op = re.sub(r"(\d)x(\d)", r"\1×\2", stage.operator.replace(" conv", "").replace(", stride", "<br>stride"))
         notes.append(_text((left + right) / 2, 0.12, f"{op}<br><i>{act}</i>", anchor="bottom", size=11))
     top = max(b[2] for b in boxes)
     if cost.residual:
