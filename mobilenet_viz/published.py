@@ -180,5 +180,14 @@ def points(model: str | None = None) -> list[PublishedPoint]:
     return [p for p in POINTS if model is None or p.model == model]
 
 
+def at_setting(model: str, alpha: float, resolution: int) -> list[PublishedPoint]:
+    """Published points for exactly this network, width multiplier and input resolution."""
+    return [
+        p
+        for p in POINTS
+        if p.model == model and abs(p.alpha - alpha) < 1e-9 and p.resolution == resolution
+    ]
+
+
 def disagreement(model: str) -> Disagreement | None:
     return next((d for d in DISAGREEMENTS if d.model == model), None)

@@ -126,6 +126,23 @@ if note is not None:
         f"{reference.params / 1e6:.2f}M params. *Why they differ:* {note.reason}"
     )
 
+same = published.at_setting(arch.model, arch.alpha, arch.resolution)
+if same and arch.num_classes == 1000 and (arch.alpha, arch.resolution) != (1.0, 224):
+    st.caption(
+        ":material/compare_arrows: **Published at exactly this setting** — "
+        + "; ".join(
+            f"{p.macs_m:g}M mult-adds, {p.params_m:.3g}M params ({p.source}): computed MACs "
+            f"{100 * (arch.macs / 1e6 / p.macs_m - 1):+.1f}%"
+            for p in same
+        )
+        + (
+            ". The paper does not list its layer widths for α ≠ 1; this page follows "
+            "torchvision's rule (every layer × α, rounded to a multiple of 8)."
+            if arch.model.startswith("v3") and arch.alpha != 1.0
+            else "."
+        )
+    )
+
 with st.expander(
     "Network graph: blocks as nodes, shapes C×H×W, dashed green = residual skip", expanded=False
 ):

@@ -85,3 +85,14 @@ def test_v1_vs_v2_side_by_side():
     v1, v2 = build("v1", 0.75, 192), build("v2", 0.75, 192)
     assert f"MACs × {v2.macs / v1.macs:.2f}" in shown
     assert f"| MACs | {v1.macs:,} | {v2.macs:,} | × {v2.macs / v1.macs:.2f} |" in shown
+
+
+@pytest.mark.parametrize(
+    ("model", "alpha", "published_m"), [("v1", 0.5, 149), ("v3-large", 0.75, 155)]
+)
+def test_published_number_at_the_same_setting_is_compared(model, alpha, published_m):
+    at = open_page(PAGE, {"model": model, "alpha": str(alpha)})
+    delta = 100 * (build(model, alpha).macs / 1e6 / published_m - 1)
+    note = next(c.value for c in at.caption if "exactly this setting" in c.value)
+    assert f"{published_m}M mult-adds" in note and f"computed MACs {delta:+.1f}%" in note
+    assert ("layer widths" in note) == model.startswith("v3")
