@@ -172,6 +172,27 @@ def wrap_title(text: str, width: int = TITLE_WRAP) -> str:
     return "<br>".join([*lines, line])
 
 
+def _make_room(fig) -> None:
+    """Margins for presenter-sized text: the (maybe wrapped) title at the top of the figure, above
+    any subplot titles; a horizontal legend under the plot moves to the figure's bottom edge,
+    clear of the larger axis titles; fixed heights grow so the plot area keeps its size."""
+    lines = fig.layout.title.text.count("<br>") + 1 if fig.layout.title.text else 0
+    titles_above = any(
+        (a.yref or "paper").endswith("paper") and a.y is not None and a.y >= 1 for a in fig.layout.annotations
+    )
+    if lines:
+        fig.update_layout(title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}})
+    top = 24 + 30 * lines + (40 if titles_above else 0)
+    bottom = 10
+    legend = fig.layout.legend
+    if fig.layout.showlegend is not False and legend.orientation == "h" and (legend.y is None or legend.y < 0.1):
+        fig.update_layout(legend={"yref": "container", "y": 0, "yanchor": "bottom"})
+        bottom = 50
+    fig.update_layout(margin={"l": 10, "r": 10, "t": top, "b": bottom})
+    if fig.layout.height:
+        fig.layout.height = round(fig.layout.height * 1.25)
+
+
 def style_figure(fig):
     """A presenter-mode copy of a plotly figure: text x FONT_SCALE, lines x LINE_SCALE, black text.
 
@@ -212,6 +233,7 @@ def style_figure(fig):
             a.font.size = round(a.font.size * FONT_SCALE)
 
     fig.for_each_annotation(annotation)
+    _make_room(fig)
     for trace in fig.data:
         if "line" in trace and trace.type in ("scatter", "scattergl", "scatterpolar"):
             trace.line.width = (trace.line.width or 2) * LINE_SCALE
