@@ -31,8 +31,7 @@ def show_plotly(fig, *, key: str | None = None) -> None:
     """Every page draws its plotly figures through here, so the shared look (presenter mode's
     larger text, the download-as-PNG button in the toolbar) is applied in one place."""
     if presenter.is_on():
-        fig = presenter.style_figure(fig)  # a copy: the caller's (maybe cached) figure is untouched
-        fig.update_layout(margin={"l": 10, "r": 10, "t": 80, "b": 10})
+        fig = presenter.style_figure(fig)  # a copy, with margins for the larger text
     else:
         fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
     st.plotly_chart(
