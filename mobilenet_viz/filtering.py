@@ -372,9 +372,3 @@ def sliding_positions(size: int, frames: int) -> list[int]:
     total = size * size
     frames = max(1, min(frames, total))
     return sorted({max(1, round(total * (i + 1) / frames)) for i in range(frames)})
-
-
-def configured_weights_path() -> Path | None:
-    """The state_dict named by $MOBILENET_VIZ_WEIGHTS, if set (not checked for existence)."""
-    value = os.environ.get(WEIGHTS_ENV, "").strip()
-    return Path(value).expanduser() if value else None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from mobilenet_viz import filtering as flt
+from mobilenet_viz import weights
 from mobilenet_viz.figures import filters as figs
 from ui.image_input import image_param_specs, pick_image
 from ui.layout import show_plotly
@@ -38,26 +40,34 @@ PARAMS = PageParams(
 )
 
 
-@st.cache_resource(show_spinner="Loading MobileNetV2's first-layer filters…")
-def first_layer_filters(path: str) -> np.ndarray:
-    """features.0.0.weight (32×3×3×3) from the state_dict at ``path`` (read-only, shared)."""
-    weights = flt.load_first_layer(path)
-    weights.setflags(write=False)
-    return weights
+@st.cache_resource(show_spinner="Loading MobileNetV2's first-layer filters…", max_entries=4)
+def first_layer_filters(locations: tuple) -> tuple[np.ndarray | None, str]:
+    """features.0.0.weight (32×3×3×3) of the pretrained MobileNetV2, if one is on this machine.
+
+    Uses the app's weights chain without downloading ($MOBILENET_VIZ_WEIGHTS, then the torch hub
+    cache). Keyed by what exists where, so weights downloaded later (Classify page, CLI) are
+    picked up. Only the small filter array is kept; the model is dropped.
+    """
+    del locations  # only the cache key
+    loaded = weights.load_mobilenet_v2(allow_download=False)
+    if not loaded.pretrained:
+        return None, f"MobileNetV2 filters unavailable: {loaded.message or 'no pretrained weights found'}"
+    first = loaded.model.features[0][0].weight.detach().float().numpy().copy()
+    first.setflags(write=False)
+    return first, loaded.describe()
 
 
 def pretrained_filters() -> tuple[np.ndarray | None, str]:
-    """The real first-layer filters when weights are configured, else (None, why not)."""
-    path = flt.configured_weights_path()
-    if path is None:
+    """The real first-layer filters when pretrained weights are present, else (None, why not)."""
+    rows = [r for r in weights.search_locations() if r["step"] in ("env", "cache")]
+    if not any(r["exists"] for r in rows):
         return None, (
-            f"MobileNetV2's real first-layer filters appear here when pretrained weights are "
-            f"present: set {flt.WEIGHTS_ENV} to a MobileNetV2 state_dict file."
+            "MobileNetV2's real first-layer filters appear here when pretrained weights are present: "
+            f"set {weights.ENV_WEIGHTS} to a MobileNetV2 state_dict file, or fetch them once with "
+            "`python -m mobilenet_viz weights download`."
         )
-    try:
-        return first_layer_filters(str(path)), ""
-    except ValueError as exc:
-        return None, f"MobileNetV2 filters unavailable ({flt.WEIGHTS_ENV}): {exc}."
+    key = tuple((r["path"], r["exists"], Path(str(r["path"])).stat().st_mtime if r["exists"] else 0) for r in rows)
+    return first_layer_filters(key)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -102,7 +112,7 @@ st.caption(
 )
 
 PARAMS.restore()
-filters_1st, weights_note = pretrained_filters()
+filters_1st, weights_note = pretrained_filters()  # weights_note: where from, or why not
 sources = flt.KERNEL_SOURCES if filters_1st is not None else tuple(s for s in flt.KERNEL_SOURCES if s != "mobilenet_v2")
 if st.session_state[PARAMS.key("kernel")] not in sources:
     st.warning(f"Kernel source “MobileNetV2 first layer” is not available here; using Sobel x. {weights_note}")
@@ -134,6 +144,8 @@ with right:
                     help="Seeds the random filters and the pointwise mixing weights.")
     if filters_1st is None:
         st.caption(weights_note)
+    elif source == "mobilenet_v2":
+        st.caption(f"Pretrained weights: {weights_note}.")
 
 if picked is None:
     PARAMS.share()
