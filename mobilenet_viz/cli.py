@@ -58,9 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         sys.stderr.write(f"error: {message}\n")
         return 2
-    if args.json:
-        print(json.dumps(result))
-    else:
-        render = getattr(module, "render", None)
-        print(render(result) if render else json.dumps(result, indent=2))
+    render = getattr(module, "render", None)
+    text = json.dumps(result) if args.json or render is None else render(result)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error worth a traceback
+        sys.stdout = None
     return status
