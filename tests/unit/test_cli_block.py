@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from mobilenet_viz.cli import main
-from tests.conftest import ROOT
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict | None, str]:
@@ -52,10 +49,15 @@ def test_user_errors_exit_2_with_one_line(capsys, args, word):
     assert err.count("\n") == 1 and word in err
 
 
-def test_subprocess_human_output_and_bad_number():
-    ok = subprocess.run([sys.executable, "-m", "mobilenet_viz", "block", "--input-size", "14", "--in-channels", "64",
-                         "--expansion", "6", "--out-channels", "96"], cwd=ROOT, capture_output=True, text=True)
-    assert ok.returncode == 0 and "No residual" in ok.stdout and "project" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "mobilenet_viz", "block", "--input-size", "big", "--in-channels", "64",
-                          "--expansion", "6", "--out-channels", "96", "--json"], cwd=ROOT, capture_output=True, text=True)
-    assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr
+def test_human_output(capsys):
+    assert main(["block", "--input-size", "14", "--in-channels", "64", "--expansion", "6", "--out-channels", "96"]) == 0
+    out = capsys.readouterr().out
+    assert "No residual" in out and "project" in out and "12,719,616" in out
+
+
+def test_bad_number_exits_2_with_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["block", "--input-size", "big", "--in-channels", "64", "--expansion", "6", "--out-channels", "96", "--json"])
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and captured.out == ""
+    assert captured.err.count("\n") == 1 and "--input-size" in captured.err and "Traceback" not in captured.err
