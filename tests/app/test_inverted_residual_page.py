@@ -137,3 +137,10 @@ def test_feature_maps_for_block_one_has_no_expand(at):
     text = texts(at)
     assert "after expand" not in text and "after depthwise" in text and "t = 1" in text
     assert "112×112×32" in text  # block 1's depthwise output on a 224 input
+
+
+def test_every_view_in_presenter_mode():
+    at = open_page(PAGE, query={"present": "1", "stride": "2", "out_channels": "32"})
+    for view in ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck"):
+        show(at, view)
+        assert at.get("plotly_chart"), view
