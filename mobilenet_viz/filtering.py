@@ -55,7 +55,7 @@ SOURCE_TITLES = {
     "identity": "Identity",
     "emboss": "Emboss",
     "random": "Seeded random",
-    "mobilenet_v2": "MobileNetV2 first layer (pretrained)",
+    "mobilenet_v2": "MobileNetV2 first layer",
 }
 
 

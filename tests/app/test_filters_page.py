@@ -199,7 +199,7 @@ def test_real_mobilenet_v2_first_layer(monkeypatch, test_weights_path):
     assert not at.warning
     assert float(metric(at, "max |separable − standard conv")) < 1e-5
     assert float(metric(at, "max |this page's standard − separable|")) > 1e-3
-    assert "these mobilenetv2 first layer (pretrained) filters are a general standard bank" in texts(at).lower()
+    assert "these mobilenetv2 first layer filters are a general standard bank" in texts(at).lower()
     assert f"Pretrained weights: {test_weights_path.name}" in texts(at)
 
 
