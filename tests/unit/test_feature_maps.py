@@ -79,3 +79,19 @@ def test_mosaic_layout():
     mosaic = channel_mosaic(maps, channels, columns=2, tile=14)
     assert mosaic.shape == (2 * 14 + 1, 2 * 14 + 1)
     assert mosaic.min() == 0 and mosaic.max() == 1
+
+
+@pytest.mark.weights
+def test_pretrained_maps_on_a_real_photo(test_weights_path, test_photos_dir):
+    net = mobilenet_v2()
+    net.load_state_dict(torch.load(test_weights_path, weights_only=True))
+    net.eval()
+    batch = preprocess(Image.open(test_photos_dir / "cat.jpg"))
+    with torch.inference_mode():
+        top = net(batch).argmax(1).item()
+    assert top == 285  # Egyptian cat: our preprocessing matches torchvision's preset
+    maps = block_feature_maps(net, 5, batch)
+    with torch.inference_mode():
+        expected = net.features[:6](batch)[0]
+    torch.testing.assert_close(maps["output"], expected)
+    assert maps["expand"].max() <= 6 and sparsity(maps["expand"]) > 0.2
