@@ -62,9 +62,11 @@ RUN_TRACKER = """
                                                   attributeFilter: ['data-test-script-state']});
 })();
 """
-IDLE = "() => window.__mnl && window.__mnl.state === 'notRunning'"
-RAN_SINCE = "(n) => window.__mnl && window.__mnl.starts > n && window.__mnl.state === 'notRunning'"
-ON_PAGE = """([path, n]) => window.__mnl && window.__mnl.starts > n && window.__mnl.state === 'notRunning'
+# "done": the script run ended and every widget's frontend code has loaded (no skeletons left)
+DONE = "window.__mnl && window.__mnl.state === 'notRunning' && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+IDLE = f"() => {DONE}"
+RAN_SINCE = f"(n) => {DONE} && window.__mnl.starts > n"
+ON_PAGE = f"""([path, n]) => {DONE} && window.__mnl.starts > n
     && location.pathname.replace(/\\/$/, '').endsWith(path)"""
 
 
@@ -86,6 +88,36 @@ def proc_status(pid: int) -> tuple[float, int]:
             elif line.startswith("Threads:"):
                 threads = int(line.split()[1])
     return rss_kb / 1024, threads
+
+
+def _stat(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds user+system) from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    return _stat(pid)[1]
+
+
+def descendants_cpu(root: int, exclude: int) -> dict[int, float]:
+    """pid -> CPU seconds of every live process below `root` (the browsers), except `exclude`'s tree."""
+    parents, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)], cpu[int(entry)] = _stat(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    found = {}
+    for pid, seconds in cpu.items():
+        p, seen = pid, 0
+        while p in parents and p not in (root, exclude, 0, 1) and seen < 64:
+            p, seen = parents[p], seen + 1
+        if p == root and pid != root:
+            found[pid] = seconds
+    return found
 
 
 class Server:
@@ -131,6 +163,30 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+
+
+class BrowserCpu(threading.Thread):
+    """CPU seconds the browser processes (our descendants) used; sampled because they exit."""
+
+    def __init__(self, server_pid: int, every: float = 1.0):
+        super().__init__(daemon=True)
+        self.server_pid, self.every = server_pid, every
+        self.seen: dict[int, float] = {}
+        self._stop_event = threading.Event()
+
+    @property
+    def last(self) -> float:
+        return sum(self.seen.values())
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            for pid, seconds in descendants_cpu(os.getpid(), self.server_pid).items():
+                self.seen[pid] = max(self.seen.get(pid, 0.0), seconds)
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
 
 
 class Sampler(threading.Thread):
@@ -305,9 +361,13 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
         before = server.status()
         sampler = Sampler(server)
         sampler.start()
-        t0 = time.perf_counter()
+        t0, cpu0, load0 = time.perf_counter(), cpu_seconds(server.proc.pid), os.getloadavg()[0]
+        browsers = BrowserCpu(server.proc.pid)
+        browsers.start()
         results = asyncio.run(run_students(n, server.url, photo, args, f"n{n}"))
         wall = time.perf_counter() - t0
+        server_cpu, load1 = cpu_seconds(server.proc.pid) - cpu0, os.getloadavg()[0]
+        browsers.stop()
         sampler.stop()
         peak = (sampler.peak_rss, sampler.peak_threads)
         settle_series = []
@@ -330,6 +390,9 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
     return {
         "sessions": n,
         "wall_s": wall,
+        "server_cpu_s": server_cpu,
+        "browser_cpu_s": browsers.last,
+        "loadavg_1min": [load0, load1],
         "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
         "errors": errors,
         "warmup_errors": warm.errors,
@@ -355,14 +418,15 @@ def markdown(rows: list[dict], settle: int) -> str:
     for r in rows:
         cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in STEPS]
         lines.append(f"| {r['sessions']} | " + " | ".join(cells) + " |")
-    lines += ["", f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) |",
-              "|---:|---:|---:|---|---|---:|---:|"]
+    lines += ["", f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers | load avg |",
+              "|---:|---:|---:|---|---|---:|---:|---|---|"]
     for r in rows:
         m, t = r["rss_mb"], r["threads"]
         lines.append(
             f"| {r['sessions']} | {r['completed']}/{r['sessions']} | {len(r['errors'])} | "
             f"{m['before']:.0f} / {m['peak']:.0f} / {m['after']:.0f} ({m['after'] - m['before']:+.0f}) | "
-            f"{t['before']} / {t['peak']} / {t['after']} | {r['model_loads']} | {r['wall_s']:.0f} |"
+            f"{t['before']} / {t['peak']} / {t['after']} | {r['model_loads']} | {r['wall_s']:.0f} | "
+            f"{r['server_cpu_s']:.0f} / {r['browser_cpu_s']:.0f} | {r['loadavg_1min'][0]:.1f} → {r['loadavg_1min'][1]:.1f} |"
         )
     return "\n".join(lines)
 
