@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 
 PAGES = re.findall(r"st\.Page\(\s*[\"']([^\"']+\.py)[\"']", (ROOT / "app.py").read_text())
 
-SWEEP_STEPS = 6  # runs per page in the random walk; keep the whole file near 2 minutes
+SWEEP_STEPS = 8  # runs per page in the random walk; keep the whole file near 2 minutes
 TEXT_VALUES = ["", "   ", "-1", "1e999", "nan", "<script>alert(1)</script>", "ünïcødé ✓", "x" * 300]
 BIG_NUMBERS = [0, -1, 1, 10**6, -(10**6), 10**9]
 
@@ -178,16 +178,40 @@ def interactive_widgets(at) -> list:
     return found
 
 
+CHOICES = re.compile(r"'(\w+)': '[^']*' is not one of (.+?); using the default")
+
+
+def shared_choices(page: str) -> dict[str, list[str]]:
+    """The page's shareable choice parameters (e.g. which tab is open) and their values, read from
+    the warning a letters-only link produces ("'view': 'zq!x' is not one of A, B, C; ...")."""
+    defaults = page_defaults(page)
+    if not defaults:
+        return {}
+    at = open_page(page, query=dict.fromkeys(defaults, "zq!x"))
+    found = {}
+    for warning in at.warning:
+        for name, choices in CHOICES.findall(warning.value):
+            found[name] = choices.split(", ")
+    return found
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_random_widget_values_never_raise(page):
+    """A seeded random walk: each step sets 1-3 widgets to random valid values and, every other
+    step, opens another value of a shared choice (tabs render lazily, so this reaches every tab)."""
     rng = random.Random(zlib.crc32(page.encode()))
+    choices = shared_choices(page)
     at = open_page(page)
     history = []
-    for _ in range(SWEEP_STEPS):
+    for step in range(SWEEP_STEPS):
         widgets = interactive_widgets(at)
         if not widgets:
             break
         changes = []
+        if choices and step % 2 == 1:
+            name = rng.choice(sorted(choices))
+            at.query_params[name] = rng.choice(choices[name])
+            changes.append(f"?{name}={at.query_params[name]}")
         for widget in rng.sample(widgets, min(len(widgets), rng.randint(1, 3))):
             value = random_value(widget, rng)
             if value is not None:
