@@ -12,7 +12,7 @@ black-on-white text, less chrome around the page, expanders start closed
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import streamlit as st
 
@@ -147,6 +147,11 @@ def share_links(url_path: str) -> None:
         st.code(projector, language=None, wrap_lines=True)
         if not base.startswith("http"):
             st.caption("Put the app's address (e.g. `http://<teacher-laptop>:8501`) in front.")
+        elif urlparse(base).hostname in ("localhost", "127.0.0.1", "::1"):
+            st.caption(
+                "This address only works on this computer: students need its network address "
+                "(the *Network URL* Streamlit prints when it starts) with the same path and settings."
+            )
 
 
 def _page_url(url_path: str) -> str:
