@@ -1,0 +1,35 @@
+"""In a real browser: upload a photo on the Classify page, see its top-5 and the timing panel."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobilenet_viz.samples import get_sample
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_upload_a_photo_and_see_top5_and_timing(page, app_url):
+    page.goto(f"{app_url}/classify?runs=2&cam=0")
+    wait_for_app(page, timeout=180_000)
+    page.wait_for_selector("h1:has-text('Classify')", timeout=120_000)
+    # The default sample is classified first (this also loads the model and builds the engine).
+    page.wait_for_selector("h3:has-text('cat.jpg: ')", timeout=240_000)
+    wait_for_app(page, timeout=120_000)
+    # Deselect it so the upload is the only image.
+    page.get_by_role("button", name="Cat", exact=True).click()
+    page.wait_for_selector("h3:has-text('cat.jpg: ')", state="detached", timeout=120_000)
+    wait_for_app(page, timeout=120_000)
+    page.locator('.st-key-cls_uploads input[type="file"]').set_input_files(
+        {"name": "my_coffee.jpg", "mimeType": "image/jpeg", "buffer": get_sample("coffee.jpg").read_bytes()}
+    )
+    page.wait_for_selector("h3:has-text('my_coffee.jpg: ')", timeout=180_000)
+    wait_for_app(page, timeout=180_000)
+    assert_no_exception(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.wait_for(timeout=60_000)
+    assert chart.locator("g.bars path, g.point path").count() == 5  # the top-5 bars
+    page.get_by_text("Inference (median)").first.wait_for(timeout=60_000)
+    assert "ms" in page.locator('[data-testid="stMetricValue"]').nth(2).inner_text()
+    screenshot(page, "classify-upload")
