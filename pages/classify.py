@@ -228,9 +228,10 @@ if layers:
     dw = next(s for s in shares if s.kind == "depthwise")
     st.markdown(
         f"The {dw.layers} depthwise convolutions do **{dw.mac_share * 100:.1f}% of the MACs** but take "
-        f"**{dw.time_share * 100:.1f}% of the time**: each weight is used for only D_K² = 9 "
-        "multiply-adds per output pixel, so they wait on memory rather than arithmetic "
-        "(eager PyTorch, batch 1; each layer's time includes its BatchNorm and ReLU6)."
+        f"**{dw.time_share * 100:.1f}% of the time**: each output value needs only D_K² = 9 "
+        "multiply-adds (a pointwise conv needs M = 16 to 960), so they wait on memory rather than "
+        "arithmetic. Eager PyTorch, batch 1, median of 5 runs; each layer's time includes its "
+        "BatchNorm and ReLU6 (and the residual add after a projection)."
     )
 
 if batch:

@@ -78,7 +78,7 @@ def kind_shares(shares: list[KindShare]) -> go.Figure:
                text=[f"{s.time_share * 100:.1f}%" for s in shares], textposition="outside"),
     ])
     fig.update_layout(
-        barmode="group", title="MACs vs time by layer type (eager, batch 1)", height=380,
+        barmode="group", title="Share of MACs vs share of time", height=380,
         yaxis={"title": "share of the whole network (%)", "range": [0, 105]}, xaxis={"title": "layer type"},
         legend={"orientation": "h", "y": 1.08, "x": 0},
     )
@@ -96,7 +96,7 @@ def layer_latency(profile: list[LayerProfile]) -> go.Figure:
             hovertemplate="%{customdata[0]}<br>%{y:.3f} ms, %{customdata[1]:.2f}M MACs<extra>" + kind + "</extra>",
         ))
     fig.update_layout(
-        title="Latency of each layer (incl. its BatchNorm/ReLU6), in network order", height=360, bargap=0.1,
+        title="Latency of each conv / FC layer", height=360, bargap=0.1,
         xaxis={"title": "layer index (input → output)"}, yaxis={"title": "latency (ms)"},
         legend={"orientation": "h", "y": 1.1, "x": 0},
     )
