@@ -50,24 +50,45 @@ RUN_TRACKER = """
 (() => {
   const s = {starts: 0, state: null};
   window.__mnl = s;
-  const check = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const v = app ? app.getAttribute('data-test-script-state') : null;
-    if (v !== s.state) {
-      if (v && v !== 'notRunning' && v !== 'initial') s.starts++;
-      s.state = v;
+  const observer = new MutationObserver((records) => {
+    // Records keep every transition even when the callback runs after several of them.
+    for (const r of records) {
+      if (r.type === 'attributes' && (r.oldValue === 'notRunning' || r.oldValue === 'initial')) s.starts++;
     }
-  };
-  new MutationObserver(check).observe(document, {attributes: true, childList: true, subtree: true,
-                                                  attributeFilter: ['data-test-script-state']});
+    const app = document.querySelector('[data-testid="stApp"]');
+    s.state = app ? app.getAttribute('data-test-script-state') : null;
+  });
+  observer.observe(document, {attributes: true, attributeOldValue: true, childList: true, subtree: true,
+                              attributeFilter: ['data-test-script-state']});
 })();
 """
-# "done": the script run ended and every widget's frontend code has loaded (no skeletons left)
+# "done": the script run ended and every widget's frontend code has loaded (no skeletons left).
+# A run is recognised by what it changes (the URL, the page title, the result text), with the
+# run counter as a second signal: a fast run can start and end between two observer callbacks.
 DONE = "window.__mnl && window.__mnl.state === 'notRunning' && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+H1 = "((document.querySelector('[data-testid=\"stMain\"] h1') || {}).innerText || '')"
 IDLE = f"() => {DONE}"
-RAN_SINCE = f"(n) => {DONE} && window.__mnl.starts > n"
-ON_PAGE = f"""([path, n]) => {DONE} && window.__mnl.starts > n
+HOME_READY = f"() => {DONE} && {H1} !== ''"
+CHANGED = f"([href, n]) => {DONE} && (location.href !== href || window.__mnl.starts > n)"
+ON_PAGE = f"""([path, title]) => {DONE} && {H1} !== '' && {H1} !== title
     && location.pathname.replace(/\\/$/, '').endsWith(path)"""
+POLL_MS = 200  # polling every animation frame in 30 pages would itself load the CPU
+
+
+async def wait_js(page, expression: str, arg=None, timeout_ms: float = 120_000) -> None:
+    await page.wait_for_function(expression, arg=arg, timeout=timeout_ms, polling=POLL_MS)
+
+
+async def diagnose(page) -> str:
+    """The page's state when a step timed out: run state, run count, skeletons, status text."""
+    try:
+        return await page.evaluate("""() => JSON.stringify({state: window.__mnl && window.__mnl.state,
+            starts: window.__mnl && window.__mnl.starts,
+            skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+            status: (document.querySelector('[data-testid="stStatusWidget"]') || {}).innerText || '',
+            h1: (document.querySelector('h1') || {}).innerText || '', path: location.pathname})""")
+    except Exception as exc:  # noqa: BLE001
+        return f"(no diagnosis: {type(exc).__name__})"
 
 
 # --- server -------------------------------------------------------------------------------------
@@ -237,14 +258,13 @@ async def _check_page(page, step: str, result: SessionResult) -> None:
 
 async def _goto_page(page, path: str, timeout_ms: float) -> None:
     """Click the page's link in the sidebar navigation (same session), or load the URL."""
-    n = await _starts(page)
+    title = await page.evaluate(f"() => {H1}")
     link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
     if await link.count():
         await link.first.click()
     else:
         await page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/{path}")
-        n = 0
-    await page.wait_for_function(ON_PAGE, arg=[f"/{path}", n], timeout=timeout_ms)
+    await wait_js(page, ON_PAGE, [f"/{path}", title], timeout_ms)
 
 
 async def _move_slider(page, label: str, timeout_ms: float) -> None:
@@ -254,32 +274,29 @@ async def _move_slider(page, label: str, timeout_ms: float) -> None:
     # Streamlit's slider thumb is a visually hidden <input type="range"> (react-aria)
     thumb = sliders.first.locator('input[type="range"], [role="slider"]').first
     await thumb.wait_for(state="attached", timeout=timeout_ms)
-    n = await _starts(page)
+    n, href = await _starts(page), page.url
     await thumb.focus()
     await page.keyboard.press("ArrowRight")
-    await page.wait_for_function(RAN_SINCE, arg=n, timeout=timeout_ms)
+    await wait_js(page, CHANGED, [href, n], timeout_ms)  # the page writes the new value to the URL
 
 
 async def _classify_photo(page, photo: Path, result_pattern: str, timeout_ms: float) -> None:
     # the photo uploader is in the main area (the weights uploader lives in the sidebar)
     uploader = page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type="file"]')
     await uploader.first.wait_for(state="attached", timeout=timeout_ms)
-    n = await _starts(page)
     await uploader.first.set_input_files(str(photo))
-    await page.wait_for_function(RAN_SINCE, arg=n, timeout=timeout_ms)
-    button = page.get_by_role("button", name=re.compile(r"^\s*classify", re.I))
+    button = page.get_by_role("button", name=re.compile(r"^\s*classify\s*$", re.I))  # a page that waits for a click
     if await button.count() and await button.first.is_enabled():
-        n = await _starts(page)
+        await wait_js(page, IDLE, None, timeout_ms)
         await button.first.click()
-        await page.wait_for_function(RAN_SINCE, arg=n, timeout=timeout_ms)
     main = page.locator('[data-testid="stMain"]')
     result_pattern = result_pattern.replace("{name}", re.escape(photo.name))
     deadline = time.monotonic() + timeout_ms / 1000
     while not re.search(result_pattern, await main.inner_text(), re.I):
         if time.monotonic() > deadline:
             raise TimeoutError(f"no text matching {result_pattern!r} after the upload")
-        await page.wait_for_timeout(200)
-        await page.wait_for_function(IDLE, timeout=timeout_ms)
+        await page.wait_for_timeout(250)
+    await wait_js(page, IDLE, None, timeout_ms)
 
 
 async def student(browser, base_url: str, photo: Path, args, result: SessionResult, tag: str) -> None:
@@ -293,7 +310,7 @@ async def student(browser, base_url: str, photo: Path, args, result: SessionResu
         try:
             await action()
         except Exception as exc:  # noqa: BLE001 - every failure is a measured error
-            result.errors.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+            result.errors.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]} {await diagnose(page)}")
             if args.shots:
                 args.shots.mkdir(parents=True, exist_ok=True)
                 try:
@@ -307,8 +324,7 @@ async def student(browser, base_url: str, photo: Path, args, result: SessionResu
 
     async def home():
         await page.goto(base_url + "/")
-        await page.wait_for_function(RAN_SINCE, arg=0, timeout=step_ms)
-        await page.locator("h1").first.wait_for(timeout=step_ms)
+        await wait_js(page, HOME_READY, None, step_ms)
 
     try:
         if await step("home", home):
@@ -352,64 +368,71 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> dict:
+def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> list[dict]:
+    """One server; a warm-up student; then `args.rounds` classes of n students, each followed by
+    the settle period. One result row per round (a per-session leak grows round after round)."""
     server = Server(env, log_dir, args.ttl)
+    rows = []
     try:
         cold = server.status()
         warm = asyncio.run(run_students(1, server.url, photo, args, f"n{n}-warmup"))[0]
         time.sleep(args.idle)
-        before = server.status()
-        sampler = Sampler(server)
-        sampler.start()
-        t0, cpu0, load0 = time.perf_counter(), cpu_seconds(server.proc.pid), os.getloadavg()[0]
-        browsers = BrowserCpu(server.proc.pid)
-        browsers.start()
-        results = asyncio.run(run_students(n, server.url, photo, args, f"n{n}"))
-        wall = time.perf_counter() - t0
-        server_cpu, load1 = cpu_seconds(server.proc.pid) - cpu0, os.getloadavg()[0]
-        browsers.stop()
-        sampler.stop()
-        peak = (sampler.peak_rss, sampler.peak_threads)
-        settle_series = []
-        t_closed = time.perf_counter()
-        while (elapsed := time.perf_counter() - t_closed) < args.settle:
-            time.sleep(min(30, args.settle - elapsed))
-            rss, threads = server.status()
-            settle_series.append((round(time.perf_counter() - t_closed), round(rss), threads))
-        after = server.status()
-        log = server.log_text()
-        loads = len(re.findall(args.model_load_pattern, log, re.M))
-        tracebacks = log.count("Traceback (most recent call last)")
+        for rnd in range(1, args.rounds + 1):
+            before = server.status()
+            sampler = Sampler(server)
+            sampler.start()
+            t0, cpu0, load0 = time.perf_counter(), cpu_seconds(server.proc.pid), os.getloadavg()[0]
+            browsers = BrowserCpu(server.proc.pid)
+            browsers.start()
+            results = asyncio.run(run_students(n, server.url, photo, args, f"n{n}-r{rnd}"))
+            wall = time.perf_counter() - t0
+            server_cpu, load1 = cpu_seconds(server.proc.pid) - cpu0, os.getloadavg()[0]
+            browsers.stop()
+            sampler.stop()
+            peak = (sampler.peak_rss, sampler.peak_threads)
+            settle_series = []
+            t_closed = time.perf_counter()
+            while (elapsed := time.perf_counter() - t_closed) < args.settle:
+                time.sleep(min(30, args.settle - elapsed))
+                rss, threads = server.status()
+                settle_series.append((round(time.perf_counter() - t_closed), round(rss), threads))
+            after = server.status()
+            log = server.log_text()
+            steps = {}
+            for name in STEPS:
+                values = [r.times[name] for r in results if name in r.times]
+                steps[name] = {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
+            rows.append({
+                "sessions": n,
+                "round": rnd,
+                "wall_s": wall,
+                "server_cpu_s": server_cpu,
+                "browser_cpu_s": browsers.last,
+                "loadavg_1min": [load0, load1],
+                "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
+                "errors": [e for r in results for e in r.errors],
+                "warmup_errors": warm.errors if rnd == 1 else [],
+                "app_error_messages": sorted({e for r in results for e in r.app_errors}),
+                "steps": steps,
+                "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0]},
+                "threads": {"cold": cold[1], "before": before[1], "peak": peak[1], "after": after[1]},
+                "settle_series": settle_series,
+                "model_loads": len(re.findall(args.model_load_pattern, log, re.M)),
+                "mobilenet_v2_built": len(re.findall(f"^{BUILD_MARK}", log, re.M)),
+                "server_tracebacks": log.count("Traceback (most recent call last)"),
+                "server_log": str(server.log_path),
+            })
     finally:
         server.stop()
-    steps = {}
-    for name in STEPS:
-        values = [r.times[name] for r in results if name in r.times]
-        steps[name] = {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
-    errors = [e for r in results for e in r.errors]
-    return {
-        "sessions": n,
-        "wall_s": wall,
-        "server_cpu_s": server_cpu,
-        "browser_cpu_s": browsers.last,
-        "loadavg_1min": [load0, load1],
-        "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
-        "errors": errors,
-        "warmup_errors": warm.errors,
-        "app_error_messages": sorted({e for r in results for e in r.app_errors}),
-        "steps": steps,
-        "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0]},
-        "threads": {"cold": cold[1], "before": before[1], "peak": peak[1], "after": after[1]},
-        "settle_series": settle_series,
-        "model_loads": loads,
-        "mobilenet_v2_built": len(re.findall(f"^{BUILD_MARK}", log, re.M)),
-        "server_tracebacks": tracebacks,
-        "server_log": str(server.log_path),
-    }
+    return rows
 
 
 def fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:.2f}"
+
+
+def _label(row: dict) -> str:
+    return f"{row['sessions']}" + (f" (round {row['round']})" if row.get("round", 1) > 1 else "")
 
 
 def markdown(rows: list[dict], settle: int) -> str:
@@ -417,13 +440,13 @@ def markdown(rows: list[dict], settle: int) -> str:
              "|---:|" + "---:|" * len(STEPS)]
     for r in rows:
         cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in STEPS]
-        lines.append(f"| {r['sessions']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
     lines += ["", f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers | load avg |",
               "|---:|---:|---:|---|---|---:|---:|---|---|"]
     for r in rows:
         m, t = r["rss_mb"], r["threads"]
         lines.append(
-            f"| {r['sessions']} | {r['completed']}/{r['sessions']} | {len(r['errors'])} | "
+            f"| {_label(r)} | {r['completed']}/{r['sessions']} | {len(r['errors'])} | "
             f"{m['before']:.0f} / {m['peak']:.0f} / {m['after']:.0f} ({m['after'] - m['before']:+.0f}) | "
             f"{t['before']} / {t['peak']} / {t['after']} | {r['model_loads']} | {r['wall_s']:.0f} | "
             f"{r['server_cpu_s']:.0f} / {r['browser_cpu_s']:.0f} | {r['loadavg_1min'][0]:.1f} → {r['loadavg_1min'][1]:.1f} |"
@@ -462,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, nargs="+", default=[5, 10, 20, 30])
     ap.add_argument("--settle", type=int, default=150, help="seconds to wait after the sessions close before the last RSS reading")
     ap.add_argument("--idle", type=float, default=5, help="seconds between the warm-up and the 'before' reading")
-    ap.add_argument("--ramp", type=float, default=2.0, help="sessions start spread over this many seconds")
+    ap.add_argument("--ramp", type=float, default=10.0, help="sessions start spread over this many seconds")
     ap.add_argument("--step-timeout", type=float, default=120)
     ap.add_argument("--session-timeout", type=float, default=600)
     ap.add_argument("--photo", type=Path, default=ROOT / "assets" / "samples" / "coffee.jpg",
@@ -475,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shots", type=Path, help="save a screenshot of every failed step here")
     ap.add_argument("--weights", type=Path, help="MobileNetV2 state_dict for the server (sets MOBILENET_VIZ_WEIGHTS)")
     ap.add_argument("--ttl", type=int, help="server.disconnectedSessionTTL (default: Streamlit's, 120 s)")
+    ap.add_argument("--rounds", type=int, default=1, help="classes per server (a per-session leak grows per round)")
+    ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)")
     ap.add_argument("--chromium", default=os.environ.get("MOBILENET_VIZ_CHROMIUM", "/usr/bin/chromium"))
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args(argv)
@@ -485,6 +511,11 @@ def main(argv: list[str] | None = None) -> int:
     env = {"MOBILENET_VIZ_OFFLINE": "1"}
     if args.weights:
         env["MOBILENET_VIZ_WEIGHTS"] = str(args.weights.resolve())
+    for item in args.server_env:
+        name, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--server-env wants NAME=VALUE, got {item!r}")
+        env[name] = value
     log_dir = Path(tempfile.mkdtemp(prefix="classroom-load-"))
     args.shots = args.shots or log_dir / "failures"
     print(f"# classroom load: {os.cpu_count()} CPUs, photo {args.photo.name}, logs in {log_dir}", file=sys.stderr)
@@ -492,11 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n in args.sessions:
         print(f"## N = {n} ...", file=sys.stderr, flush=True)
-        row = classroom(n, args, args.photo, env, log_dir)
-        rows.append(row)
-        print(json.dumps({k: row[k] for k in ("sessions", "completed", "rss_mb", "threads", "model_loads", "settle_series")}), file=sys.stderr)
-        for e in row["errors"][:10] + row["warmup_errors"]:
-            print(f"   error: {e}", file=sys.stderr)
+        for row in classroom(n, args, args.photo, env, log_dir):
+            rows.append(row)
+            print(json.dumps({k: row[k] for k in ("sessions", "round", "completed", "rss_mb", "threads", "model_loads",
+                                                  "server_cpu_s", "browser_cpu_s", "settle_series")}), file=sys.stderr)
+            for e in row["errors"][:10] + row["warmup_errors"]:
+                print(f"   error: {e}", file=sys.stderr)
     print(markdown(rows, args.settle))
     messages = sorted({m for r in rows for m in r["app_error_messages"]})
     if messages:
