@@ -28,10 +28,14 @@ def _count(lo: int, hi: int):
     return parse
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    from mobilenet_viz.inference import ENGINES, MAX_RUNS
-    from mobilenet_viz.weights import PREPROCESSINGS
+# Copies of the library's constants, so building the CLI parser never imports torch (`conv` stays
+# fast); tests/unit/test_cli_classify.py checks they equal mobilenet_viz.inference / .weights.
+ENGINES = ("eager", "optimized", "onnx")
+PREPROCESSINGS = ("IMAGENET1K_V1", "IMAGENET1K_V2")
+MAX_RUNS = 1000
 
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("classify", help="classify images with MobileNetV2, with timing")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="JPEG, PNG, WebP, BMP or GIF files")
     p.add_argument("--weights", default=None, help="a MobileNetV2 state_dict file (.pth)")

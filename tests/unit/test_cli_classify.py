@@ -111,3 +111,15 @@ def test_weights_check_where_and_offline_download(offline, capsys, tmp_path):
 
     status, out, err = run_cli(capsys, "weights", "download")
     assert status == 2 and out == "" and "could not download http://127.0.0.1:" in err
+
+
+def test_parser_constants_match_the_library_and_building_it_skips_torch():
+    from mobilenet_viz import inference
+    from mobilenet_viz.commands import classify as cmd
+
+    assert cmd.ENGINES == inference.ENGINES and cmd.MAX_RUNS == inference.MAX_RUNS
+    assert cmd.PREPROCESSINGS == w.PREPROCESSINGS
+    code = ("import sys; from mobilenet_viz.cli import build_parser, _available_commands; "
+            "build_parser(_available_commands()); print('torch' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "False", proc.stderr
