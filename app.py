@@ -8,12 +8,12 @@ from ui.presenter import share_links
 st.set_page_config(page_title="MobileNet Lab", page_icon=":material/memory:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/separable.py", title="Standard vs depthwise separable", icon=":material/call_split:"),
-    st.Page("pages/filters.py", title="How the filters work", icon=":material/filter:"),
-    st.Page("pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"),
-    st.Page("pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
-    st.Page("pages/classify.py", title="Classify", icon=":material/image_search:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/separable.py", title="Standard vs depthwise separable", icon=":material/call_split:"),
+    st.Page("app_pages/filters.py", title="How the filters work", icon=":material/filter:"),
+    st.Page("app_pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"),
+    st.Page("app_pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
+    st.Page("app_pages/classify.py", title="Classify", icon=":material/image_search:"),
 ]
 
 page = st.navigation(PAGES)

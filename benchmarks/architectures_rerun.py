@@ -53,7 +53,7 @@ def main() -> None:
 
 
 def measure(view: str, model: str, runs: int, case: str) -> list[float]:
-    at = open_page("pages/architectures.py", query={"view": view, "model": model})
+    at = open_page("app_pages/architectures.py", query={"view": view, "model": model})
     samples = []
     for i in range(runs + 2):
         alpha = (0.75 if i % 2 == 0 else 1.0) if case == "revisit" else round(0.3 + 0.01 * i, 2)

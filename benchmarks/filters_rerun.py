@@ -47,7 +47,7 @@ def change(at, control: str, i: int) -> None:
 
 
 def measure(view: str, size: int, runs: int, control: str) -> list[float]:
-    at = open_page("pages/filters.py", query={"view": view, "size": str(size)})
+    at = open_page("app_pages/filters.py", query={"view": view, "size": str(size)})
     samples = []
     for i in range(runs + 2):
         change(at, control, i)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.app.helpers import by_key, open_page  # noqa: E402
 
-PAGE = next(f"{d}/inverted_residual.py" for d in ("app_pages", "pages") if (ROOT / d / "inverted_residual.py").exists())
+PAGE = "app_pages/inverted_residual.py"
 VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps")
 
 
@@ -44,7 +44,7 @@ def measure(view: str, runs: int) -> list[float]:
 
 def home_baseline(runs: int) -> list[float]:
     """The same AppTest round trip on the nearly empty home page: the harness's own overhead."""
-    at = open_page("pages/home.py" if (ROOT / "pages/home.py").exists() else "app_pages/home.py")
+    at = open_page("app_pages/home.py")
     samples = []
     for i in range(runs + 2):
         start = time.perf_counter()

@@ -32,7 +32,7 @@ def main() -> None:
 
 
 def measure(view: str, runs: int) -> list[float]:
-    at = open_page("pages/separable.py", query={"view": view})
+    at = open_page("app_pages/separable.py", query={"view": view})
     samples = []
     for i in range(runs + 2):
         by_key(at.slider, "sep_kernel").set_value(5 if i % 2 == 0 else 3)

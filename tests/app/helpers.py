@@ -10,7 +10,7 @@ APP = str(ROOT / "app.py")
 
 
 def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeout: float = 60) -> AppTest:
-    """Run app.py, navigate to `page` (e.g. "pages/separable.py") and return the AppTest.
+    """Run app.py, navigate to `page` (e.g. "app_pages/separable.py") and return the AppTest.
 
     `query` pre-sets st.query_params, as if the page had been opened from a shared link.
     """
@@ -19,7 +19,7 @@ def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeou
         for key, value in query.items():
             at.query_params[key] = value
     at.run()
-    if page != "pages/home.py":
+    if page != "app_pages/home.py":
         at.switch_page(page)
         at.run()
     assert_no_exception(at)

@@ -17,7 +17,7 @@ from mobilenet_viz.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui import model as ui_model
 
-PAGE = "pages/classify.py"
+PAGE = "app_pages/classify.py"
 FAST = {"runs": "2"}
 
 

@@ -32,21 +32,6 @@ def test_app_registers_pages():
     assert len(PAGES) >= 6 and any(p.endswith("home.py") for p in PAGES)
 
 
-@pytest.fixture(autouse=True)
-def router_runs_every_time(monkeypatch):
-    """Make AppTest run app.py on every rerun, as the real server does (see test_presenter.py:
-    AppTest otherwise runs the page file alone because a ``pages/`` folder exists)."""
-    from streamlit.runtime import pages_manager
-
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-
-
 _DEFAULTS: dict[str, dict[str, str]] = {}
 
 

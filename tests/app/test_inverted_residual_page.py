@@ -9,9 +9,8 @@ import pytest
 from mobilenet_viz.blocks import BlockConfig, inverted_residual, mobilenet_v2_presets
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
-from tests.conftest import ROOT
 
-PAGE = next(f"{d}/inverted_residual.py" for d in ("app_pages", "pages") if (ROOT / d / "inverted_residual.py").exists())
+PAGE = "app_pages/inverted_residual.py"
 
 
 def metric(at, label: str) -> str:

@@ -19,25 +19,6 @@ HOME = next(p for p in _PAGES if p.endswith("home.py"))
 SEPARABLE = next(p for p in _PAGES if p.endswith("separable.py"))
 
 
-@pytest.fixture(autouse=True)
-def router_runs_every_time(monkeypatch):
-    """Make AppTest run app.py (the router) on every rerun, as the real server does.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before each run; because a ``pages/``
-    folder exists, every run after the first then executes the page file alone (Streamlit's old
-    pages-directory mode), without app.py's sidebar. st.navigation clears the flag in a real server.
-    """
-    from streamlit.runtime import pages_manager
-
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-
-
 def css_injected(at) -> bool:
     return any(presenter.CSS_MARKER in h.proto.body for h in at.html)
 

@@ -9,7 +9,7 @@ from mobilenet_viz.costs import ConvConfig, compare
 from tests.app.helpers import by_key, open_page, texts
 from ui.layout import fmt_count
 
-PAGE = "pages/separable.py"
+PAGE = "app_pages/separable.py"
 
 
 def metrics(at) -> dict[str, str]:

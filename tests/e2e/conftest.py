@@ -93,17 +93,21 @@ def page(browser, app_url):
     context.close()
 
 
-def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running...' indicator)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+def wait_for_app(page, timeout: float = 90_000) -> None:
+    """Wait until Streamlit has finished running the script and every widget has loaded.
+
+    stApp's data-test-script-state is "notRunning" only after a run ends; widgets show as
+    skeletons until their frontend code has loaded.
+    """
     page.wait_for_function(
         """() => {
-            const s = document.querySelector('[data-testid="stStatusWidget"]');
-            const busy = s && /Running|Connecting/i.test(s.innerText);
-            // Widgets render as skeletons until their frontend code has loaded.
-            return !busy && !document.querySelector('[data-testid="stSkeleton"]');
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && document.querySelector('[data-testid="stMain"] h1')
+                && !document.querySelector('[data-testid="stSkeleton"]');
         }""",
         timeout=timeout,
+        polling=200,
     )
     page.wait_for_timeout(300)
 

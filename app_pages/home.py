@@ -21,14 +21,14 @@ Pick a page to explore:
 
 cols = st.columns(2)
 with cols[0]:
-    st.page_link("pages/separable.py", label="Standard vs depthwise separable", icon=":material/call_split:")
+    st.page_link("app_pages/separable.py", label="Standard vs depthwise separable", icon=":material/call_split:")
     st.caption("Configure one layer and watch the cost formulas, the saving and real timings.")
-    st.page_link("pages/filters.py", label="How the filters work", icon=":material/filter:")
+    st.page_link("app_pages/filters.py", label="How the filters work", icon=":material/filter:")
     st.caption("See what standard, depthwise and pointwise filters do to a real image.")
-    st.page_link("pages/inverted_residual.py", label="Inverted residual block", icon=":material/swap_vert:")
+    st.page_link("app_pages/inverted_residual.py", label="Inverted residual block", icon=":material/swap_vert:")
     st.caption("Expand → depthwise → project: shapes, costs, memory and the linear bottleneck.")
 with cols[1]:
-    st.page_link("pages/architectures.py", label="Architectures", icon=":material/account_tree:")
+    st.page_link("app_pages/architectures.py", label="Architectures", icon=":material/account_tree:")
     st.caption("MobileNetV1, V2 and V3 layer by layer, with width and resolution multipliers.")
-    st.page_link("pages/classify.py", label="Classify", icon=":material/image_search:")
+    st.page_link("app_pages/classify.py", label="Classify", icon=":material/image_search:")
     st.caption("Run a real MobileNetV2 on your photos, with honest timing.")
