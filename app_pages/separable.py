@@ -57,7 +57,7 @@ def apply_preset() -> None:
         )
 
 
-st.title("Standard vs depthwise separable convolution")
+st.title("Standard vs depthwise separable")
 st.caption(
     "A standard convolution filters and combines channels in one step. MobileNets split it into a "
     "**depthwise** convolution (one D_K×D_K filter per input channel) and a **pointwise** 1×1 "
@@ -135,7 +135,7 @@ if c.output_size != c.input_size:
     )
 st.caption(shape_note + ".")
 
-m1, m2, m3, m4, m5 = st.columns(5)
+m1, m2, m3 = st.columns(3)
 m1.metric(
     "Standard conv MACs", fmt_count(c.standard.macs), help=f"{c.standard.macs:,} MACs = {c.standard.flops:,} FLOPs"
 )
@@ -146,9 +146,11 @@ m2.metric(
     delta_color="inverse",
     help=f"{c.separable.macs:,} MACs = {c.separable.flops:,} FLOPs",
 )
-m3.metric("Saving", f"{c.saving:.1f}× fewer MACs", help="standard / separable")
-m4.metric("Params: standard → separable", f"{fmt_count(c.standard.params)} → {fmt_count(c.separable.params)}")
-m5.metric(
+m3.metric("Saving", f"{c.saving:.1f}×", help="How many times fewer MACs: standard / separable")
+p1, p2, p3 = st.columns(3)
+p1.metric("Standard conv params", fmt_count(c.standard.params), help=f"{c.standard.params:,} weights")
+p2.metric("Separable params", fmt_count(c.separable.params), help=f"{c.separable.params:,} weights")
+p3.metric(
     "Pointwise share of separable MACs",
     f"{c.pointwise_share * 100:.1f}%",
     help="The 1×1 conv dominates: with many channels it is almost all of the cost.",
@@ -204,7 +206,7 @@ if tabs[2].open:
         g1, g2, g3 = st.columns(3)
         g1.metric(f"Grouped conv (g = {groups}) MACs", fmt_count(grouped.macs), help=f"{grouped.macs:,} MACs")
         g2.metric("Params", fmt_count(grouped.params), help=f"{grouped.params:,}")
-        g3.metric("vs standard", f"{c.standard.macs / grouped.macs:.1f}× fewer MACs")
+        g3.metric("Saving vs standard", f"{c.standard.macs / grouped.macs:.1f}×")
         show_plotly(figures.groups_sweep(c, groups_options, groups), key="sep_fig_groups")
 
 if tabs[3].open:

@@ -42,13 +42,15 @@ def ratio_vs_out_channels(comparison: ConvComparison, kernels=(3, 5, 7), max_n: 
         "type": "scatter", "x": [comparison.out_channels], "y": [comparison.paper_ratio],
         "mode": "markers+text", "name": "current layer",
         "marker": {"size": 14, "color": "#111827", "symbol": "diamond"},
-        "text": [f"  your layer: {comparison.paper_ratio:.3f} ({comparison.saving:.1f}x fewer)"],
-        "textposition": "middle right",
+        "text": [f"your layer: {comparison.paper_ratio:.3f} ({comparison.saving:.1f}x fewer)"],
+        "textposition": "top left" if comparison.out_channels > 30 else "top right",
     })
     return go.Figure({"data": data, "layout": {
-        "title": {"text": "Separable / standard MACs = 1/N + 1/D_K² (dotted: the 1/D_K² floor)"},
-        "xaxis": {"title": {"text": "output channels N (log scale)"}, "type": "log"},
-        "yaxis": {"title": {"text": "cost ratio (lower is cheaper, log scale)"}, "type": "log"},
+        "title": {"text": "Cost ratio = 1/N + 1/D_K²"},
+        "xaxis": {"title": {"text": "output channels N (log scale)"}, "type": "log",
+                  "tickvals": [1, 4, 16, 64, 256, 1024, 4096]},
+        "yaxis": {"title": {"text": "separable / standard MACs (log)"}, "type": "log",
+                  "tickvals": [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]},
         "legend": HORIZONTAL_LEGEND, "shapes": shapes, "height": 420,
     }})
 
@@ -71,7 +73,7 @@ def saving_heatmap(comparison: ConvComparison, kernels=(1, 3, 5, 7, 9, 11)) -> g
             "marker": {"size": 26, "symbol": "square-open", "color": STANDARD_COLOR, "line": {"width": 3}},
         },
     ], "layout": {
-        "title": {"text": "Saving of depthwise separable over standard conv (the box: your layer)"},
+        "title": {"text": "× fewer MACs by N and D_K (box: your layer)"},
         "xaxis": {"title": {"text": "output channels N"}, "type": "category"},
         "yaxis": {"title": {"text": "kernel size D_K"}, "type": "category"},
         "showlegend": False, "height": 420,
@@ -120,7 +122,7 @@ def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) ->
          "line": {"dash": "dash", "color": POINTWISE_COLOR}, "name": "depthwise + pointwise"},
     ], "layout": {
         "title": {"text": "Grouped convolution: cost falls as 1/g"},
-        "xaxis": {"title": {"text": "groups g (log scale)"}, "type": "log"},
-        "yaxis": {"title": {"text": "MACs (log scale)"}, "type": "log"},
+        "xaxis": {"title": {"text": "groups g (log scale)"}, "type": "log", "tickvals": groups},
+        "yaxis": {"title": {"text": "MACs (log scale)"}, "type": "log", "dtick": "D2"},
         "legend": HORIZONTAL_LEGEND, "height": 380,
     }})
