@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rerun_timing import report, time_reruns
 
-from tests.app.helpers import by_key, open_page  # noqa: E402
+from tests.app.helpers import by_key, open_page
 
 VIEWS = (
     "Layer table",
@@ -53,25 +50,11 @@ def main() -> None:
 
 
 def measure(view: str, model: str, runs: int, case: str) -> list[float]:
-    at = open_page("app_pages/architectures.py", query={"view": view, "model": model})
-    samples = []
-    for i in range(runs + 2):
+    def change(at, i: int) -> None:
         alpha = (0.75 if i % 2 == 0 else 1.0) if case == "revisit" else round(0.3 + 0.01 * i, 2)
         by_key(at.number_input, "arch_alpha").set_value(alpha)
-        start = time.perf_counter()
-        at.run()
-        elapsed = (time.perf_counter() - start) * 1e3
-        if at.exception:
-            raise SystemExit(f"page raised: {at.exception[0].value}")
-        if i >= 2:  # the first two reruns warm caches
-            samples.append(elapsed)
-    return sorted(samples)
 
-
-def report(name: str, samples: list[float]) -> None:
-    p90 = samples[int(0.9 * (len(samples) - 1))]
-    print(f"  {name:<34} median {statistics.median(samples):6.1f} ms   p90 {p90:6.1f} ms   "
-          f"min {samples[0]:6.1f} ms   max {samples[-1]:6.1f} ms")  # fmt: skip
+    return time_reruns(open_page("app_pages/architectures.py", query={"view": view, "model": model}), change, runs)
 
 
 if __name__ == "__main__":

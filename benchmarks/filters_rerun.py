@@ -12,14 +12,10 @@ Usage: python benchmarks/filters_rerun.py [--runs 20] [--size 64]
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rerun_timing import report, time_reruns
 
-from tests.app.helpers import by_key, open_page  # noqa: E402
+from tests.app.helpers import by_key, open_page
 
 VIEWS = ("Standard conv", "Depthwise + pointwise", "Equivalence", "One output pixel", "Sliding window", "3D view")
 
@@ -48,22 +44,7 @@ def change(at, control: str, i: int) -> None:
 
 def measure(view: str, size: int, runs: int, control: str) -> list[float]:
     at = open_page("app_pages/filters.py", query={"view": view, "size": str(size)})
-    samples = []
-    for i in range(runs + 2):
-        change(at, control, i)
-        start = time.perf_counter()
-        at.run()
-        elapsed = (time.perf_counter() - start) * 1e3
-        if at.exception:
-            raise SystemExit(f"page raised: {at.exception[0].value}")
-        if i >= 2:
-            samples.append(elapsed)
-    return sorted(samples)
-
-
-def report(case: str, samples: list[float]) -> None:
-    p90 = samples[int(0.9 * (len(samples) - 1))]
-    print(f"  {case:<36} median {statistics.median(samples):7.1f}   p90 {p90:7.1f}   max {samples[-1]:7.1f}")
+    return time_reruns(at, lambda at, i: change(at, control, i), runs)
 
 
 if __name__ == "__main__":

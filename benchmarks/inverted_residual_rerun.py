@@ -13,15 +13,11 @@ Usage: python benchmarks/inverted_residual_rerun.py [--runs 20]
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from rerun_timing import report, time_reruns
 
-from tests.app.helpers import by_key, open_page  # noqa: E402
+from tests.app.helpers import by_key, open_page
 
 PAGE = "app_pages/inverted_residual.py"
 VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps")
@@ -29,29 +25,12 @@ VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottlene
 
 def measure(view: str, runs: int) -> list[float]:
     at = open_page(PAGE, query={"view": view})
-    samples = []
-    for i in range(runs + 2):
-        by_key(at.slider, "ir_expansion").set_value(4 if i % 2 else 6)
-        start = time.perf_counter()
-        at.run()
-        elapsed = (time.perf_counter() - start) * 1e3
-        if at.exception:
-            raise SystemExit(f"page raised: {at.exception[0].value}")
-        if i >= 2:  # the first two reruns warm caches
-            samples.append(elapsed)
-    return sorted(samples)
+    return time_reruns(at, lambda at, i: by_key(at.slider, "ir_expansion").set_value(4 if i % 2 else 6), runs)
 
 
 def home_baseline(runs: int) -> list[float]:
     """The same AppTest round trip on the nearly empty home page: the harness's own overhead."""
-    at = open_page("app_pages/home.py")
-    samples = []
-    for i in range(runs + 2):
-        start = time.perf_counter()
-        at.run()
-        if i >= 2:
-            samples.append((time.perf_counter() - start) * 1e3)
-    return sorted(samples)
+    return time_reruns(open_page("app_pages/home.py"), lambda at, i: None, runs)
 
 
 def cold_feature_maps(runs: int = 5) -> list[float]:
@@ -69,11 +48,6 @@ def cold_feature_maps(runs: int = 5) -> list[float]:
         block_feature_maps(model, block, batch)
         samples.append((time.perf_counter() - start) * 1e3)
     return sorted(samples)
-
-
-def report(name: str, samples: list[float]) -> None:
-    print(f"  {name:<20} median {statistics.median(samples):7.1f} ms   p90 {samples[int(0.9 * (len(samples) - 1))]:7.1f} ms   "
-          f"min {samples[0]:7.1f} ms   max {samples[-1]:7.1f} ms")
 
 
 def main() -> None:
