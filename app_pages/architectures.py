@@ -88,9 +88,7 @@ v = PARAMS.values()
 try:
     arch = table(v["model"], float(v["alpha"]), int(v["resolution"]), int(v["classes"]))
 except ValueError as exc:
-    st.error(f"This network cannot be built: {exc}.", icon=":material/error:")
-    PARAMS.share()
-    st.stop()
+    PARAMS.stop(f"This network cannot be built: {exc}.")
 
 memory = arch.activation_memory(2)
 m1, m2, m3, m4, m5 = st.columns(5)

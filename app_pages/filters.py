@@ -148,8 +148,7 @@ with right:
         st.caption(f"Pretrained weights: {weights_note}.")
 
 if picked is None:
-    PARAMS.share()
-    st.stop()
+    PARAMS.stop()
 
 values = PARAMS.values()
 image, description = picked
@@ -163,9 +162,7 @@ try:
                                 seed=int(values["seed"]), first_layer=filters_1st)
     result = flt.run_filters(x, bank)
 except ValueError as exc:
-    st.error(f"Cannot filter this input: {exc}.")
-    PARAMS.share()
-    st.stop()
+    PARAMS.stop(f"Cannot filter this input: {exc}.")
 
 st.caption(
     f"Input: {description}, centre-cropped and resized to {size}×{size}, {m} channel(s) "

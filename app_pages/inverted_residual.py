@@ -161,9 +161,7 @@ config = BlockConfig(v["input_size"], v["in_channels"], v["expansion"], v["out_c
 try:
     cost = block_cost(config)
 except ValueError as exc:
-    st.error(f"This block is impossible: {exc}", icon=":material/error:")
-    PARAMS.share()
-    st.stop()
+    PARAMS.stop(f"This block is impossible: {exc}")
 
 matches = [p for p in PRESETS.values() if p.config == config]
 if matches:

@@ -117,9 +117,7 @@ config = ConvConfig(
 try:
     c = compare(config)
 except ValueError as exc:
-    st.error(f"This layer is impossible: {exc}.", icon=":material/error:")
-    PARAMS.share()
-    st.stop()
+    PARAMS.stop(f"This layer is impossible: {exc}.")
 
 groups_options = valid_groups(c.in_channels, c.out_channels)
 if st.session_state[PARAMS.key("groups")] not in groups_options:

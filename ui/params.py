@@ -182,3 +182,11 @@ class PageParams:
         if current != {k: [v] for k, v in target.items()}:
             st.query_params.from_dict(target)
         st.session_state[self._last_key] = written
+
+    def stop(self, error: str | None = None) -> None:
+        """End this run early (after an impossible configuration, say) without losing the link:
+        show the one-line error, keep the URL in step with the widgets, then st.stop()."""
+        if error:
+            st.error(error, icon=":material/error:")
+        self.share()
+        st.stop()
