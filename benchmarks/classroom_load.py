@@ -263,7 +263,7 @@ async def _goto_page(page, path: str, timeout_ms: float) -> None:
     if await link.count():
         await link.first.click()
     else:
-        await page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/{path}")
+        await page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/{path}", wait_until="commit", timeout=timeout_ms)
     await wait_js(page, ON_PAGE, [f"/{path}", title], timeout_ms)
 
 
@@ -301,9 +301,11 @@ async def _classify_photo(page, photo: Path, result_pattern: str, timeout_ms: fl
 
 async def student(browser, base_url: str, photo: Path, args, result: SessionResult, tag: str) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    step_ms = args.step_timeout * 1000
+    context.set_default_timeout(step_ms)
+    context.set_default_navigation_timeout(step_ms)  # Playwright's own default is 30 s
     await context.add_init_script(RUN_TRACKER)
     page = await context.new_page()
-    step_ms = args.step_timeout * 1000
 
     async def step(name, action):
         start = time.perf_counter()
@@ -323,7 +325,7 @@ async def student(browser, base_url: str, photo: Path, args, result: SessionResu
         return True
 
     async def home():
-        await page.goto(base_url + "/")
+        await page.goto(base_url + "/", wait_until="commit", timeout=step_ms)
         await wait_js(page, HOME_READY, None, step_ms)
 
     try:
