@@ -531,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
                                                   "server_cpu_s", "browser_cpu_s", "settle_series")}), file=sys.stderr)
             for e in row["errors"][:10] + row["warmup_errors"]:
                 print(f"   error: {e}", file=sys.stderr)
+        if args.json:  # after every N, so an interrupted run keeps what it measured
+            args.json.write_text(json.dumps(rows, indent=2))
+        print(markdown(rows, args.settle), file=sys.stderr, flush=True)
     print(markdown(rows, args.settle))
     messages = sorted({m for r in rows for m in r["app_error_messages"]})
     if messages:
