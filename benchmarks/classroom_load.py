@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -399,6 +400,11 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                 rss, threads = server.status()
                 settle_series.append((round(time.perf_counter() - t_closed), round(rss), threads))
             after = server.status()
+            trimmed = None
+            if args.trim:
+                server.proc.send_signal(signal.SIGUSR1)
+                time.sleep(3)
+                trimmed = server.status()[0]
             log = server.log_text()
             steps = {}
             for name in STEPS:
@@ -416,7 +422,7 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                 "warmup_errors": warm.errors if rnd == 1 else [],
                 "app_error_messages": sorted({e for r in results for e in r.app_errors}),
                 "steps": steps,
-                "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0]},
+                "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0], "after_trim": trimmed},
                 "threads": {"cold": cold[1], "before": before[1], "peak": peak[1], "after": after[1]},
                 "settle_series": settle_series,
                 "model_loads": len(re.findall(args.model_load_pattern, log, re.M)),
@@ -458,6 +464,7 @@ def markdown(rows: list[dict], settle: int) -> str:
 
 LOAD_MARK = "CLASSROOM_LOAD model load"
 BUILD_MARK = "CLASSROOM_LOAD mobilenet_v2 built"
+TRIM_MARK = "CLASSROOM_LOAD malloc_trim"
 
 
 def serve(streamlit_args: list[str]) -> None:
@@ -474,6 +481,16 @@ def serve(streamlit_args: list[str]) -> None:
             return fn(*a, **k)
         return wrapper
 
+    def trim(signum, frame):
+        """SIGUSR1: give freed heap back to the OS. If RSS then drops, the memory an idle server
+        still holds was free (allocator high-water mark), not live objects (a leak)."""
+        import ctypes
+
+        before = proc_status(os.getpid())[0]
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        print(f"{TRIM_MARK} {before:.0f} -> {proc_status(os.getpid())[0]:.0f} MB", flush=True)
+
+    signal.signal(signal.SIGUSR1, trim)
     torchvision.models.mobilenet_v2 = counted(torchvision.models.mobilenet_v2, BUILD_MARK)
     weights.load_mobilenet_v2 = counted(weights.load_mobilenet_v2, LOAD_MARK)
     from streamlit.web import cli
@@ -500,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shots", type=Path, help="save a screenshot of every failed step here")
     ap.add_argument("--weights", type=Path, help="MobileNetV2 state_dict for the server (sets MOBILENET_VIZ_WEIGHTS)")
     ap.add_argument("--ttl", type=int, help="server.disconnectedSessionTTL (default: Streamlit's, 120 s)")
+    ap.add_argument("--trim", action="store_true",
+                    help="after the last reading, ask the server to malloc_trim and read RSS again (leak or allocator?)")
     ap.add_argument("--rounds", type=int, default=1, help="classes per server (a per-session leak grows per round)")
     ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)")
