@@ -162,3 +162,15 @@ def test_bad_link_settings_fall_back_with_a_warning(offline):
     at = open_page(PAGE, query={"engine": "tensorrt", "runs": "0"})
     assert any("'engine'" in str(m.value) and "'runs'" in str(m.value) for m in at.warning)
     assert by_key(at.slider, "cls_runs").value == 10
+
+
+def test_many_images_cap_the_timed_runs_so_one_student_cannot_hold_the_cpu(offline):
+    at = open_page(PAGE, query={"runs": "100", "engine": "eager", "cam": "0"})
+    names = ["cat.jpg", "coffee.jpg", "rocket.jpg", "camera.jpg", "coins.jpg", "bricks.jpg"]
+    at.pills(key="cls_samples").set_value(names)
+    at.run()
+    assert_no_exception(at)
+    runs = 60 // len(names)
+    assert f"timing {runs} runs per image instead of 100" in texts(at)
+    inference = next(m for m in at.metric if m.label == "Inference (median)")
+    assert f"{runs} timed runs per image" in inference.proto.help
