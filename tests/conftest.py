@@ -10,6 +10,7 @@ Tests that need them skip with a reason when they are not set.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,22 @@ def test_photos_dir() -> Path:
     if not value or not Path(value).is_dir():
         pytest.skip("MOBILENET_VIZ_TEST_PHOTOS is not set to an existing folder")
     return Path(value)
+
+
+def closed_port() -> int:
+    """A localhost port nothing listens on: connections to it are refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the with-block ends
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """An empty torch hub cache and a weights download URL that really refuses connections."""
+    from mobilenet_viz import weights as w
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{closed_port()}/models")
+    monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
+    monkeypatch.delenv(w.ENV_OFFLINE, raising=False)
+    return tmp_path

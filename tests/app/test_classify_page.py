@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import struct
 import zlib
 
@@ -36,16 +35,10 @@ def real_weights(monkeypatch, test_weights_path):
 
 
 @pytest.fixture
-def offline(monkeypatch, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{port}/models")
-    monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
-    monkeypatch.delenv(w.ENV_OFFLINE, raising=False)
+def offline(offline):
+    """tests/conftest.py's offline setup, plus a fresh cached model before and after."""
     _clear_model_cache()
-    yield tmp_path
+    yield offline
     _clear_model_cache()
 
 

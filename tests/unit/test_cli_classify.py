@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -18,17 +17,6 @@ from mobilenet_viz.samples import get_sample
 from tests.conftest import ROOT
 
 CAT_CLASSES = {281, 282, 283, 284, 285}
-
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{port}/models")
-    monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
-    return tmp_path
 
 
 def run_cli(capsys, *argv):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import socket
 import zipfile
 
 import pytest
@@ -26,22 +25,6 @@ def good_file(tmp_path_factory, seeded_state):
     path = tmp_path_factory.mktemp("w") / "my_mobilenet.pth"
     torch.save(seeded_state, path)
     return path
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again when the with-block ends: connections are refused
-
-
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """An empty torch hub cache and a download URL that refuses connections (really)."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{closed_port()}/models")
-    monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
-    monkeypatch.delenv(w.ENV_OFFLINE, raising=False)
-    return tmp_path
 
 
 def same_weights(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> bool:
