@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.layout import sidebar
+from ui.params import EndPageRun
 from ui.presenter import share_links
 
 st.set_page_config(page_title="MobileNet Lab", page_icon=":material/memory:", layout="wide")
@@ -18,5 +19,8 @@ PAGES = [
 
 page = st.navigation(PAGES)
 sidebar()
-page.run()
+try:
+    page.run()
+except EndPageRun:  # the page ended early on purpose (PageParams.stop) and has said why
+    pass
 share_links(page.url_path)  # after the page: the links carry the settings it wrote

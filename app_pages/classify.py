@@ -132,7 +132,7 @@ if photo is not None:
     items.append(("camera photo", photo.getvalue()))
 if not items:
     st.info("Pick a sample photo, upload photos or take one with the camera to classify it.")
-    st.stop()
+    PARAMS.stop()
 if len(items) > MAX_IMAGES:
     st.warning(f"{len(items)} images given; classifying the first {MAX_IMAGES}.")
     items = items[:MAX_IMAGES]
@@ -179,7 +179,7 @@ st.download_button("Download results (CSV)", inf.rows_to_csv(rows), file_name="m
                    mime="text/csv", key="cls_csv", icon=":material/download:")
 
 if not good:
-    st.stop()
+    PARAMS.stop()
 
 # --- timing -------------------------------------------------------------------------------------
 st.header("Timing")

@@ -7,9 +7,8 @@ Usage in a page (``prefix`` is the page's widget-key prefix)::
     PARAMS = PageParams("flt", {**image_param_specs(), "size": ...})
     PARAMS.restore()
     picked = pick_image("flt", pattern_size=64)   # draws the widgets
-    PARAMS.share()
     if picked is None:
-        st.stop()                                  # the picker already said why
+        PARAMS.stop()                              # the picker already said why
     image, description = picked
 
 Widget keys are ``{prefix}_source``, ``{prefix}_sample``, ``{prefix}_pattern`` and

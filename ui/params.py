@@ -97,6 +97,10 @@ class BoolParam:
 Param = IntParam | FloatParam | ChoiceParam | BoolParam
 
 
+class EndPageRun(Exception):
+    """Raised by PageParams.stop(); app.py catches it after page.run()."""
+
+
 def parse_query(
     query: Mapping[str, Sequence[str]], specs: Mapping[str, Param]
 ) -> tuple[dict[str, object], list[str]]:
@@ -184,9 +188,11 @@ class PageParams:
         st.session_state[self._last_key] = written
 
     def stop(self, error: str | None = None) -> None:
-        """End this run early (after an impossible configuration, say) without losing the link:
-        show the one-line error, keep the URL in step with the widgets, then st.stop()."""
+        """End the page's run early (after an impossible configuration, say) without losing the
+        link: show the one-line error, keep the URL in step with the widgets, then raise
+        EndPageRun, which the router catches so the shared sidebar (share links) is still drawn.
+        st.stop() would end the whole script, router included."""
         if error:
             st.error(error, icon=":material/error:")
         self.share()
-        st.stop()
+        raise EndPageRun

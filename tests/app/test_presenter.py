@@ -122,3 +122,11 @@ def test_long_chart_titles_wrap_in_presenter_mode():
     assert presenter.wrap_title("Short title") == "Short title"
     fig = presenter.style_figure(go.Figure(layout={"title": {"text": title}}))
     assert "<br>" in fig.layout.title.text
+
+
+def test_share_box_is_drawn_even_when_the_page_stops_early():
+    # The filters page stops its run while waiting for an upload (PARAMS.stop()).
+    filters = next(p for p in _PAGES if p.endswith("filters.py"))
+    at = open_page(filters, query={"source": "upload"})
+    assert any(e.label == "Share this view" for e in at.sidebar.expander)
+    assert any("source=upload" in c.value for c in at.sidebar.code)
