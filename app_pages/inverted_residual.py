@@ -25,6 +25,7 @@ from mobilenet_viz.feature_maps import (
     strongest_channels,
 )
 from mobilenet_viz.figures import blocks as figures
+from mobilenet_viz.formulas import latex_int
 from mobilenet_viz.samples import list_samples
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from ui.layout import fmt_count, show_plotly
@@ -74,11 +75,6 @@ def apply_preset() -> None:
         PARAMS.set(input_size=c.input_size, in_channels=c.in_channels, expansion=c.expansion,
                    out_channels=c.out_channels, stride=c.stride, kernel="3", alpha="1.0",
                    fm_block=PRESETS[label].number)
-
-
-def latex_int(value: int) -> str:
-    """25740288 -> 25{,}740{,}288 (thousands separators that LaTeX does not space out)."""
-    return f"{value:,}".replace(",", "{,}")
 
 
 def mb(value: int) -> str:

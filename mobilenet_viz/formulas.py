@@ -12,7 +12,7 @@ import io
 from mobilenet_viz.costs import ConvComparison, grouped_conv_cost
 
 
-def _n(value: int) -> str:
+def latex_int(value: int) -> str:
     """A LaTeX number with thin-space thousands separators: 462{,}422{,}016."""
     return f"{value:,}".replace(",", "{,}")
 
@@ -27,7 +27,7 @@ def standard_latex(c: ConvComparison) -> list[str]:
     k, m, n, o = c.config.kernel, c.in_channels, c.out_channels, c.output_size
     return [
         rf"\text{{standard}} = D_K \cdot D_K \cdot M \cdot N \cdot {d} \cdot {d}",
-        rf"= {k} \cdot {k} \cdot {m} \cdot {n} \cdot {o} \cdot {o} = {_n(c.standard.macs)}\ \text{{MACs}}",
+        rf"= {k} \cdot {k} \cdot {m} \cdot {n} \cdot {o} \cdot {o} = {latex_int(c.standard.macs)}\ \text{{MACs}}",
     ]
 
 
@@ -39,7 +39,7 @@ def separable_latex(c: ConvComparison) -> list[str]:
         rf"\text{{separable}} = \underbrace{{D_K \cdot D_K \cdot M \cdot {d} \cdot {d}}}_{{\text{{depthwise}}}}"
         rf" + \underbrace{{M \cdot N \cdot {d} \cdot {d}}}_{{\text{{pointwise}}}}",
         rf"= {k} \cdot {k} \cdot {m} \cdot {o} \cdot {o} + {m} \cdot {n} \cdot {o} \cdot {o}"
-        rf" = {_n(c.depthwise.macs)} + {_n(c.pointwise.macs)} = {_n(c.separable.macs)}\ \text{{MACs}}",
+        rf" = {latex_int(c.depthwise.macs)} + {latex_int(c.pointwise.macs)} = {latex_int(c.separable.macs)}\ \text{{MACs}}",
     ]
 
 
@@ -59,8 +59,8 @@ def params_latex(c: ConvComparison) -> list[str]:
     """Weights: D_K^2 M N for the standard conv vs D_K^2 M + M N (no bias, no BN)."""
     k, m, n = c.config.kernel, c.in_channels, c.out_channels
     return [
-        rf"\text{{params}}_\text{{standard}} = D_K^2 M N = {k}^2 \cdot {m} \cdot {n} = {_n(c.standard.params)}",
-        rf"\text{{params}}_\text{{separable}} = D_K^2 M + M N = {k}^2 \cdot {m} + {m} \cdot {n} = {_n(c.separable.params)}",
+        rf"\text{{params}}_\text{{standard}} = D_K^2 M N = {k}^2 \cdot {m} \cdot {n} = {latex_int(c.standard.params)}",
+        rf"\text{{params}}_\text{{separable}} = D_K^2 M + M N = {k}^2 \cdot {m} + {m} \cdot {n} = {latex_int(c.separable.params)}",
     ]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from mobilenet_viz.costs import ConvComparison, compare, output_size
+from mobilenet_viz.costs import ConvComparison, output_size
 
 # Keep one measurement (warm-up + runs of both layers) near or below ~2 s on a 2-core laptop.
 # A 2-core laptop runs a standard conv at roughly 20-40 GMAC/s; ~30 timed calls at <= 1 GMAC each.
@@ -98,8 +98,3 @@ def time_layers(comparison: ConvComparison, runs: int = 15, seed: int = 0) -> La
         theoretical_speedup=comparison.saving,
         threads=torch.get_num_threads(),
     )
-
-
-def time_config(config, runs: int = 15) -> LayerTiming:
-    """Convenience for scripts: compare() then time_layers()."""
-    return time_layers(compare(config), runs)
