@@ -112,6 +112,20 @@ def wait_for_app(page, timeout: float = 90_000) -> None:
     page.wait_for_timeout(300)
 
 
+def wait_for_query(page, fragment: str, timeout: float = 30_000) -> None:
+    """Wait until the address bar holds ``fragment`` (e.g. "model=v1").
+
+    Streamlit writes st.query_params into the URL in its own message, which can arrive after
+    the run's last element has been drawn; reading page.url at once races it.
+    """
+    page.wait_for_function(
+        "fragment => window.location.search.includes(fragment)",
+        arg=fragment,
+        timeout=timeout,
+        polling=100,
+    )
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()

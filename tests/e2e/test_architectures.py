@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mobilenet_viz.architectures import build
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app, wait_for_query
 from ui.layout import fmt_count
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,7 @@ def test_architectures_page_in_the_browser(page, app_url):
         arg=fmt_count(build("v3-small", 0.5, 160).macs),
         timeout=30_000,
     )
-    assert "model=v3-small" in page.url
+    wait_for_query(page, "model=v3-small")
 
     # the collapsible network graph renders the blocks
     page.get_by_text("Network graph", exact=False).first.click()

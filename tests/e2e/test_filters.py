@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app, wait_for_query
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ def test_filters_page_switches_to_a_pattern_and_inspects_a_pixel(page, app_url):
     page.get_by_text("Synthetic pattern", exact=True).click()
     wait_for_app(page)
     page.wait_for_selector("text=synthetic pattern “Stripes”", timeout=60_000)
-    assert "source=pattern" in page.url
+    wait_for_query(page, "source=pattern")
 
     page.get_by_role("tab", name="One output pixel").click()
     wait_for_app(page)

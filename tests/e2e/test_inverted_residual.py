@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app, wait_for_query
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def test_inverted_residual_page(page, app_url):
     out.press("Enter")
     page.get_by_text("No residual: the channels change (24").wait_for(timeout=90_000)
     wait_for_app(page)
-    assert "out_channels=32" in page.url
+    wait_for_query(page, "out_channels=32")
 
     page.get_by_role("tab", name="Linear bottleneck").click()
     page.get_by_text("n = 2", exact=True).click()
