@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from ui import startup
 from ui.layout import sidebar
 from ui.params import EndPageRun
 from ui.presenter import share_links
 
 st.set_page_config(page_title="MobileNet Lab", page_icon=":material/memory:", layout="wide")
+startup.start()  # once per process: preload heavy imports, then gc.freeze() (keeps per-run GC cheap)
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
