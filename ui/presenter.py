@@ -26,6 +26,7 @@ _LAST = "_present_qp_last"  # what presenter mode last wrote to the URL ("1" or 
 FONT_SCALE = 1.6
 LINE_SCALE = 1.8
 BASE_CHART_FONT = 12  # plotly's default layout font size
+TITLE_FONT = 13  # chart title size under Streamlit's plotly theme, px
 TITLE_WRAP = 42  # characters per line of a chart title in presenter mode
 
 CSS_MARKER = "mnl-presenter-css"
@@ -53,6 +54,9 @@ button[role="tab"] p, [data-testid="stPageLink"] p {{ font-size: 1.05rem !import
     white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important;
 }}
 [data-testid="stMetricValue"] {{ font-size: 2rem !important; line-height: 1.15 !important; }}
+/* Tables are drawn on a canvas in pixels, so the larger root font does not reach them: zoom them. */
+[data-testid="stDataFrame"] {{ zoom: 1.3; width: 100% !important; max-width: 100% !important; }}
+[data-testid="stDataFrame"] > div {{ max-width: 100% !important; }}
 /* Less chrome: use the projector's pixels for content (the sidebar's open button stays). */
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.2rem !important; padding-bottom: 2rem !important; }}
 [data-testid="stDecoration"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"] {{ display: none !important; }}
@@ -186,7 +190,13 @@ def _make_room(fig) -> None:
         (a.yref or "paper").endswith("paper") and a.y is not None and a.y >= 1 for a in fig.layout.annotations
     )
     if lines:
-        fig.update_layout(title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}})
+        # Just above the plot area; automargin grows the top margin until the title fits. Plotly
+        # places the first line of a wrapped title there and the others below it (anchored to the
+        # container's top edge instead, the first line was cut off at 1920x1080), so the bottom
+        # pad lifts the title by its extra lines (plotly's line spacing is 1.3 em).
+        size = fig.layout.title.font.size or round(TITLE_FONT * FONT_SCALE)
+        pad = 10 + round(1.3 * size * (lines - 1))
+        fig.update_layout(title={"yref": "paper", "y": 1, "yanchor": "bottom", "automargin": True, "pad": {"b": pad}})
     top = 24 + 30 * lines + (40 if titles_above else 0)
     bottom = 10
     legend = fig.layout.legend

@@ -122,6 +122,13 @@ def test_long_chart_titles_wrap_in_presenter_mode():
     assert presenter.wrap_title("Short title") == "Short title"
     fig = presenter.style_figure(go.Figure(layout={"title": {"text": title}}))
     assert "<br>" in fig.layout.title.text
+    # the title sits above the plot area, lifted by its extra lines, and may push the margin
+    # (anchored to the top edge, the first line of a wrapped title was cut off at 1920x1080)
+    short = presenter.style_figure(go.Figure(layout={"title": {"text": "Short title"}}))
+    for f in (fig, short):
+        assert (f.layout.title.yref, f.layout.title.yanchor, f.layout.title.automargin) == ("paper", "bottom", True)
+    assert fig.layout.title.pad.b > short.layout.title.pad.b
+    assert fig.layout.margin.t > short.layout.margin.t
 
 
 def test_share_box_is_drawn_even_when_the_page_stops_early():

@@ -76,7 +76,10 @@ def browser():
 def app_url(browser):
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    proc = start_server(port)
+    # The test weights (real ImageNet MobileNetV2, test configuration only) make Classify's
+    # predictions and screenshots meaningful; without them the page runs its untrained fallback.
+    weights = os.environ.get("MOBILENET_VIZ_TEST_WEIGHTS")
+    proc = start_server(port, {"MOBILENET_VIZ_WEIGHTS": weights} if weights and Path(weights).is_file() else None)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     try:
@@ -126,13 +129,24 @@ def wait_for_query(page, fragment: str, timeout: float = 30_000) -> None:
     )
 
 
+def wait_for_charts(page, timeout: float = 120_000) -> None:
+    """Wait until every plotly chart on the page has drawn (plotly's code loads lazily)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(c => c.querySelector('.main-svg'))""",
+        timeout=timeout,
+        polling=250,
+    )
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
 def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Save what the viewport shows as test-artifacts/<name>.png (name may hold a sub-folder)."""
     path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=False)
     return path
