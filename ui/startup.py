@@ -7,7 +7,7 @@ held: every click of every student waited for it (a py-spy profile of the classr
 benchmark put a fifth of the server's CPU there). ``gc.freeze()`` moves the objects alive at that
 moment (modules, classes, functions: they live as long as the process) into a permanent
 generation the collector skips, so the per-run collection only scans what runs created
-(about 0.01 ms instead of 300 ms, measured on this machine) and still frees their cycles.
+(under a microsecond instead of about 300 ms: `benchmarks/post_run_gc.py`) and still frees their cycles.
 
 The imports run in a background thread, so the first visitor's page is not held up; a page that
 needs a module meanwhile waits on Python's import lock and then finds it imported.

@@ -55,6 +55,17 @@ def horizontal_overflow(page) -> int:
     )
 
 
+def show_the_first_chart(page) -> None:
+    """Scroll the page's first chart to the middle of the window (what a screenshot should show)."""
+    page.evaluate(
+        """() => {
+            const chart = document.querySelector('[data-testid="stPlotlyChart"]');
+            if (chart) chart.scrollIntoView({block: "center"});
+        }"""
+    )
+    page.wait_for_timeout(400)
+
+
 def open_and_settle(page, url: str, heading: str) -> None:
     page.goto(url)
     wait_for_app(page, timeout=240_000)
@@ -84,6 +95,7 @@ def test_every_page_at_classroom_sizes(browser, app_url, name):
             else:
                 assert root_font_px(page) == 16
                 assert sidebar_expanded(page)
+            show_the_first_chart(page)
             screenshot(page, f"screens/{name}-{width}x{height}{'-present' if present else ''}")
         finally:
             context.close()
