@@ -12,6 +12,7 @@ from mobilenet_viz import inference as inf
 from mobilenet_viz.figures import classify as figs
 from mobilenet_viz.samples import list_samples
 from mobilenet_viz.weights import PREPROCESSINGS, WeightsError
+from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
 from ui.params import BoolParam, ChoiceParam, IntParam, PageParams
@@ -173,7 +174,7 @@ for i, r in enumerate(good):
                        f"p90 {_ms(r.timing_ms.get('inference_p90'))}")
 
 rows = inf.report_rows(report)
-with st.expander("Results table", expanded=len(items) > 1):
+with st.expander("Results table", expanded=presenter.expanded(len(items) > 1)):
     st.dataframe(rows, hide_index=True)
 st.download_button("Download results (CSV)", inf.rows_to_csv(rows), file_name="mobilenet_v2_results.csv",
                    mime="text/csv", key="cls_csv", icon=":material/download:")

@@ -167,3 +167,13 @@ def test_many_images_cap_the_timed_runs_so_one_student_cannot_hold_the_cpu(offli
     assert f"timing {runs} runs per image instead of 100" in texts(at)
     inference = next(m for m in at.metric if m.label == "Inference (median)")
     assert f"{runs} timed runs per image" in inference.proto.help
+
+
+@pytest.mark.parametrize("present, open_", [("0", True), ("1", False)])
+def test_results_table_opens_for_several_photos_but_stays_folded_on_the_projector(offline, present, open_):
+    at = open_page(PAGE, query={**FAST, "engine": "eager", "cam": "0", "present": present})
+    at.pills(key="cls_samples").set_value(["cat.jpg", "coffee.jpg"])
+    at.run()
+    assert_no_exception(at)
+    table = next(e for e in at.expander if e.label == "Results table")
+    assert table.proto.expanded is open_
