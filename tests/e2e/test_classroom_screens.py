@@ -101,12 +101,18 @@ def test_every_page_at_classroom_sizes(browser, app_url, name):
             context.close()
 
 
-def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def open_separable(browser, url: str, width: int, height: int):
+    """A fresh browser context at width x height showing the separable page at ``url``."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    page.goto(f"{app_url}/separable?kernel=5&out_channels=64")
+    page.goto(url)
     wait_for_app(page)
     page.wait_for_selector("h1:has-text('Standard vs depthwise separable')", timeout=60_000)
+    return context, page
+
+
+def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser, app_url):
+    context, page = open_separable(browser, f"{app_url}/separable?kernel=5&out_channels=64", 1280, 800)
     assert root_font_px(page) == 16
 
     # the teacher switches presenter mode on in the sidebar: bigger text, link says so
@@ -129,11 +135,7 @@ def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser,
     assert "present=1" in projector_link and "present" not in student_link
     context.close()
 
-    projector = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = projector.new_page()
-    page.goto(projector_link)
-    wait_for_app(page)
-    page.wait_for_selector("h1:has-text('Standard vs depthwise separable')", timeout=60_000)
+    projector, page = open_separable(browser, projector_link, 1920, 1080)
     assert root_font_px(page) == 21
     assert page.get_by_label("Output channels N").input_value() == "64"
     slider = page.get_by_test_id("stSlider").filter(has_text="Kernel size D_K")
@@ -142,11 +144,7 @@ def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser,
     projector.close()
 
     # and the student link opens it without presenter mode
-    student = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = student.new_page()
-    page.goto(student_link)
-    wait_for_app(page)
-    page.wait_for_selector("h1:has-text('Standard vs depthwise separable')", timeout=60_000)
+    student, page = open_separable(browser, student_link, 1280, 800)
     assert root_font_px(page) == 16
     assert page.get_by_label("Output channels N").input_value() == "64"
     student.close()
