@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 import torch
 from PIL import Image
@@ -21,6 +23,7 @@ MAX_IMAGES = 24
 # Timed forward passes per rerun, all images together: 30 students share the cores, so one rerun
 # must not hold them for a minute (24 images x 100 runs would be 2,400 passes).
 MAX_TIMED_PASSES = 60
+REUSE_KEY = "cls_reuse"
 PREP_LABELS = {
     "IMAGENET1K_V1": "IMAGENET1K_V1: resize 256, crop 224",
     "IMAGENET1K_V2": "IMAGENET1K_V2: resize 232, crop 224",
@@ -47,6 +50,20 @@ def _thumbnail(name: str) -> Image.Image:
     side = min(image.size)
     left, top = (image.width - side) // 2, (image.height - side) // 2
     return image.crop((left, top, left + side, top + side)).resize((160, 160), Image.LANCZOS)
+
+
+def _reuse(loaded) -> dict:
+    """This session's earlier results for this model: a rerun (another photo added, the CAM
+    switched on) times only what is new instead of every photo again (``classify(reuse=...)``)."""
+    token = (id(loaded), loaded.describe())
+    store = st.session_state.get(REUSE_KEY)
+    if store is None or store["model"] != token:
+        store = st.session_state[REUSE_KEY] = {"model": token, "results": {}}
+    return store["results"]
+
+
+def _time_again() -> None:
+    st.session_state.pop(REUSE_KEY, None)
 
 
 def _ms(value: float | None) -> str:
@@ -144,7 +161,7 @@ if runs < PARAMS.value("runs"):
                f"page update stays under {MAX_TIMED_PASSES} timed passes and the server stays responsive for everyone.")
 with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}…"):
     report = inf.classify(loaded, engines, items, engine=PARAMS.value("engine"), top=PARAMS.value("top"),
-                          runs=runs, warmup=2)
+                          runs=runs, warmup=2, reuse=_reuse(loaded))
 if report.engine_note:
     st.warning(report.engine_note)
 for r in report.results:
@@ -160,18 +177,21 @@ for i, r in enumerate(good):
         if r.notes:
             st.caption("Note: " + "; ".join(r.notes))
         cols = st.columns([1, 1, 1, 2] if PARAMS.value("cam") else [1, 1, 2])
-        cols[0].image(r.image, caption=f"your photo ({r.image.width}×{r.image.height})", width="stretch")
+        cols[0].image(r.image, caption=f"your photo ({r.size[0]}×{r.size[1]})", width="stretch")
         view = inf.network_view(loaded, r.tensor)
         cols[1].image(view, caption="what the network saw (224×224)", width="stretch")
         if PARAMS.value("cam"):
-            with inf.inference_slot():
-                heat = cam.class_activation_map(loaded.model, r.tensor, best.index)
+            heat = r.extras.get("cam")  # kept with a reused result: same model, same image, same class
+            if heat is None:
+                with inf.inference_slot():
+                    heat = r.extras["cam"] = cam.class_activation_map(loaded.model, r.tensor, best.index)
             cols[2].image(cam.overlay(view, heat), caption=f"where it looked for '{best.label}' (CAM, 7×7)",
                           width="stretch")
         with cols[-1]:
             show_plotly(figs.topk_bars(r.top, title=f"Top-{len(r.top)} classes"), key=f"cls_top_{i}")
+            when = f" · timed at {time.strftime('%H:%M:%S', time.localtime(r.measured_at))}" if r.reused else ""
             st.caption(f"inference median {_ms(r.timing_ms.get('inference_median'))}, "
-                       f"p90 {_ms(r.timing_ms.get('inference_p90'))}")
+                       f"p90 {_ms(r.timing_ms.get('inference_p90'))}{when}")
 
 rows = inf.report_rows(report)
 with st.expander("Results table", expanded=presenter.expanded(len(items) > 1)):
@@ -200,6 +220,11 @@ st.caption(
     f"achieved **{gflops:.1f} GFLOP/s** = 2 × {fmt_count(macs)} MACs ÷ {t['inference_median']:.1f} ms "
     f"(FLOPs = 2 × MACs) · {1000 / t['inference_median']:.0f} images/s at batch 1."
 )
+reused = sum(r.reused for r in good)
+if reused:
+    st.caption(f"{reused} of {len(good)} images were timed earlier in this session with the same settings and "
+               "are not run again.")
+    st.button("Time them all again", key="cls_time_again", on_click=_time_again, icon=":material/replay:")
 if not torch.cuda.is_available():
     st.caption("No GPU on this server: everything runs on the CPU; a GPU timing could not be measured here.")
 show_plotly(figs.timing_breakdown(t), key="cls_timing")

@@ -12,7 +12,7 @@ import hashlib
 import streamlit as st
 
 from mobilenet_viz.commands.weights import preprocessing_default
-from mobilenet_viz.inference import EngineSet
+from mobilenet_viz.inference import EngineSet, use_serving_threads
 from mobilenet_viz.weights import LoadedModel, load_bytes, load_mobilenet_v2
 
 
@@ -20,6 +20,7 @@ from mobilenet_viz.weights import LoadedModel, load_bytes, load_mobilenet_v2
 def get_model() -> LoadedModel:
     """The app's MobileNetV2: $MOBILENET_VIZ_WEIGHTS, torch hub cache, download, or the untrained
     fallback (``LoadedModel.message`` then says what failed; show it as a banner)."""
+    use_serving_threads()  # before any engine is built: the ONNX session copies the thread count
     return load_mobilenet_v2(preprocessing=preprocessing_default())
 
 

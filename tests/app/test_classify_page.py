@@ -177,3 +177,26 @@ def test_results_table_opens_for_several_photos_but_stays_folded_on_the_projecto
     assert_no_exception(at)
     table = next(e for e in at.expander if e.label == "Results table")
     assert table.proto.expanded is open_
+
+
+def test_adding_a_photo_times_only_the_new_one_until_the_student_asks_to_time_all_again(offline, monkeypatch):
+    from mobilenet_viz import cam
+
+    maps = []
+    real_cam = cam.class_activation_map
+    monkeypatch.setattr(cam, "class_activation_map", lambda *a, **k: maps.append(1) or real_cam(*a, **k))
+    at = open_page(PAGE, query={**FAST, "engine": "eager"})  # the cat sample is classified on opening
+    assert len(maps) == 1
+    assert "timed earlier" not in texts(at)
+    by_key(at.file_uploader, "cls_uploads").set_value([("mine.jpg", get_sample("coffee.jpg").read_bytes(), "image/jpeg")])
+    at.run()
+    assert_no_exception(at)
+    shown = texts(at)
+    assert "1 of 2 images were timed earlier in this session" in shown
+    assert shown.count("· timed at ") == 1  # the cat's caption says when it was timed; the new photo's does not
+    assert any(h.startswith("mine.jpg: ") for h in subheaders(at))
+    assert len(maps) == 2  # the cat's CAM was kept with its result
+    at.button(key="cls_time_again").click()
+    at.run()
+    assert_no_exception(at)
+    assert "timed earlier" not in texts(at) and "· timed at " not in texts(at)

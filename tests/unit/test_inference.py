@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 
@@ -81,6 +82,42 @@ def test_classify_reports_errors_per_image_and_timing_per_step(untrained_engines
     probs = good[0].probs
     assert probs.shape == (1000,) and probs.sum() == pytest.approx(1, abs=1e-4)
     assert [p.index for p in good[0].top] == list(np.argsort(-probs)[:3])
+
+
+def test_a_rerun_times_only_the_new_photos_and_forgets_the_ones_no_longer_shown(untrained_engines, monkeypatch):
+    loaded, engines = untrained_engines
+    timed = []
+    real_time_runs = inf.time_runs
+    monkeypatch.setattr(inf, "time_runs", lambda *a, **k: timed.append(1) or real_time_runs(*a, **k))
+    cat, coffee = get_sample("cat.jpg").read_bytes(), get_sample("coffee.jpg").read_bytes()
+    reuse: dict = {}
+    first = inf.classify(loaded, engines, [("cat.jpg", cat)], engine="eager", runs=2, warmup=0, reuse=reuse)
+    assert len(timed) == 1 and not first.results[0].reused and len(reuse) == 1
+
+    second = inf.classify(loaded, engines, [("cat.jpg", cat), ("my coffee.jpg", coffee)], engine="eager",
+                          runs=2, warmup=0, reuse=reuse)
+    assert len(timed) == 2  # only the coffee was run
+    old, new = second.results
+    assert old.reused and old.inference_runs_ms == first.results[0].inference_runs_ms
+    assert old.measured_at == first.results[0].measured_at and not new.reused
+    assert [p.index for p in old.top] == [p.index for p in first.results[0].top]
+    assert new.name == "my coffee.jpg" and len(reuse) == 2
+    every = old.inference_runs_ms + new.inference_runs_ms
+    assert second.timing_ms["inference_median"] == pytest.approx(float(np.median(every)))
+
+    inf.classify(loaded, engines, [("coffee.jpg", coffee)], engine="eager", runs=3, warmup=0, reuse=reuse)
+    assert len(timed) == 3 and len(reuse) == 1  # other settings: timed again; the cat is forgotten
+
+
+def test_photos_kept_for_reuse_are_shrunk_but_report_their_real_size(untrained_engines):
+    loaded, engines = untrained_engines
+    buffer = io.BytesIO()
+    Image.new("RGB", (3000, 1500), (200, 100, 50)).save(buffer, format="JPEG")
+    reuse: dict = {}
+    report = inf.classify(loaded, engines, [("big.jpg", buffer.getvalue())], engine="eager", runs=1, warmup=0, reuse=reuse)
+    assert report.results[0].size == (3000, 1500)
+    (kept,) = reuse.values()
+    assert max(kept.image.size) == inf.KEPT_IMAGE_SIDE and kept.size == (3000, 1500)
 
 
 def test_settings_are_validated(untrained_engines):
