@@ -345,7 +345,7 @@ async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> li
 
     results = [SessionResult() for _ in range(n)]
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=args.chromium_launcher, args=CHROMIUM_ARGS)
         try:
             async def one(i: int):
                 await asyncio.sleep(i * args.ramp / max(n, 1))
@@ -384,6 +384,7 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
             before = server.status()
             sampler = Sampler(server)
             sampler.start()
+            log_start = len(server.log_text())
             t0, cpu0, load0 = time.perf_counter(), cpu_seconds(server.proc.pid), os.getloadavg()[0]
             browsers = BrowserCpu(server.proc.pid)
             browsers.start()
@@ -406,6 +407,9 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                 time.sleep(3)
                 trimmed = server.status()[0]
             log = server.log_text()
+            runs: dict[str, list[float]] = {}
+            for page_name, seconds in re.findall(f"^{RUN_MARK} (\\S+) ([0-9.]+)$", log[log_start:], re.M):
+                runs.setdefault(page_name, []).append(float(seconds))
             steps = {}
             for name in STEPS:
                 values = [r.times[name] for r in results if name in r.times]
@@ -422,6 +426,8 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                 "warmup_errors": warm.errors if rnd == 1 else [],
                 "app_error_messages": sorted({e for r in results for e in r.app_errors}),
                 "steps": steps,
+                "server_runs": {name: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v)}
+                                for name, v in sorted(runs.items())},
                 "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0], "after_trim": trimmed},
                 "threads": {"cold": cold[1], "before": before[1], "peak": peak[1], "after": after[1]},
                 "settle_series": settle_series,
@@ -449,6 +455,17 @@ def markdown(rows: list[dict], settle: int) -> str:
     for r in rows:
         cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in STEPS]
         lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
+    pages = sorted({name for r in rows for name in r.get("server_runs", {})})
+    if pages:
+        lines += ["", "Server-side script runs (wall time on the server, queueing included; browser excluded):", "",
+                  "| N | " + " | ".join(f"{name} n · p50 / p95 (s)" for name in pages) + " |",
+                  "|---:|" + "---:|" * len(pages)]
+        for r in rows:
+            cells = []
+            for name in pages:
+                v = r.get("server_runs", {}).get(name)
+                cells.append(f"{v['n']} · {fmt(v['p50'])} / {fmt(v['p95'])}" if v else "–")
+            lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
     lines += ["", f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers | load avg |",
               "|---:|---:|---:|---|---|---:|---:|---|---|"]
     for r in rows:
@@ -463,8 +480,33 @@ def markdown(rows: list[dict], settle: int) -> str:
 
 
 LOAD_MARK = "CLASSROOM_LOAD model load"
+RUN_MARK = "CLASSROOM_LOAD run"
 BUILD_MARK = "CLASSROOM_LOAD mobilenet_v2 built"
 TRIM_MARK = "CLASSROOM_LOAD malloc_trim"
+
+
+def _time_script_runs() -> None:
+    """Log every script run's page and wall time on the server (queueing for the inference slot
+    and the GIL included; rendering in the browser and the network excluded), so the report can
+    tell the server's latency from the latency the students' browsers add on shared cores."""
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    original = script_runner.ScriptRunner._run_script
+
+    def timed(self, rerun_data):
+        start = time.perf_counter()
+        try:
+            return original(self, rerun_data)
+        finally:
+            page = "?"
+            ctx = get_script_run_ctx()
+            if ctx is not None:
+                info = ctx.pages_manager.get_pages().get(ctx.page_script_hash) or {}
+                page = info.get("url_pathname") or "home"
+            print(f"{RUN_MARK} {page} {time.perf_counter() - start:.4f}", flush=True)
+
+    script_runner.ScriptRunner._run_script = timed
 
 
 def serve(streamlit_args: list[str]) -> None:
@@ -491,6 +533,7 @@ def serve(streamlit_args: list[str]) -> None:
         print(f"{TRIM_MARK} {before:.0f} -> {proc_status(os.getpid())[0]:.0f} MB", flush=True)
 
     signal.signal(signal.SIGUSR1, trim)
+    _time_script_runs()
     torchvision.models.mobilenet_v2 = counted(torchvision.models.mobilenet_v2, BUILD_MARK)
     weights.load_mobilenet_v2 = counted(weights.load_mobilenet_v2, LOAD_MARK)
     from streamlit.web import cli
@@ -523,6 +566,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)")
     ap.add_argument("--chromium", default=os.environ.get("MOBILENET_VIZ_CHROMIUM", "/usr/bin/chromium"))
+    ap.add_argument("--browsers-idle", action="store_true",
+                    help="run Chromium under SCHED_IDLE (chrt --idle): in a classroom the browsers run on the "
+                         "students' laptops, so this gives the server the CPU it would have on its own machine; "
+                         "the browser-side latencies then grow instead")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args(argv)
     if any(n < 1 or n > MAX_SESSIONS for n in args.sessions):
@@ -538,6 +585,14 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--server-env wants NAME=VALUE, got {item!r}")
         env[name] = value
     log_dir = Path(tempfile.mkdtemp(prefix="classroom-load-"))
+    args.chromium_launcher = args.chromium
+    if args.browsers_idle:
+        # SCHED_IDLE is inherited by every Chromium process and thread. A nice value is not enough:
+        # Chromium sets its own (measured: browser and GPU process at -8, renderers at 0 and 5).
+        launcher = log_dir / "chromium-idle.sh"
+        launcher.write_text(f'#!/bin/sh\nexec chrt --idle 0 "{args.chromium}" "$@"\n')
+        launcher.chmod(0o755)
+        args.chromium_launcher = str(launcher)
     args.shots = args.shots or log_dir / "failures"
     print(f"# classroom load: {os.cpu_count()} CPUs, photo {args.photo.name}, logs in {log_dir}", file=sys.stderr)
 
