@@ -135,7 +135,8 @@ picked = st.pills(
     format_func=lambda name: next(s.title for s in samples if s.name == name),
 ) or []
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
+with presenter.more_controls("engine, top classes, timed runs, CAM"):
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 c1.selectbox("Engine", inf.ENGINES, key=PARAMS.key("engine"), format_func=inf.ENGINE_TITLES.get,
              help="All three compute the same function; the default is the fastest here.")
 c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))

@@ -28,6 +28,7 @@ from mobilenet_viz.figures import blocks as figures
 from mobilenet_viz.formulas import latex_int
 from mobilenet_viz.samples import list_samples
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
+from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_model
 from ui.params import ChoiceParam, IntParam, PageParams
@@ -144,12 +145,14 @@ row[1].number_input("Input channels k", 1, 2048, key=PARAMS.key("in_channels"))
 row[2].slider("Expansion factor t", 1, 10, key=PARAMS.key("expansion"),
               help="The expanded layer has t·k channels; t = 1 means no expansion conv (as in block 1).")
 row[3].number_input("Output channels k′", 1, 2048, key=PARAMS.key("out_channels"))
-row = st.columns(4)
-row[0].radio("Stride s", (1, 2), horizontal=True, key=PARAMS.key("stride"))
-row[1].radio("Depthwise kernel", ("3", "5", "7"), horizontal=True, key=PARAMS.key("kernel"),
-             format_func=lambda k: f"{k}×{k}")
-row[2].select_slider("Width multiplier α", ALPHAS, key=PARAMS.key("alpha"),
-                     help="k → αk and k′ → αk′, rounded to a multiple of 8 as torchvision does.")
+with presenter.more_controls("stride s, depthwise kernel, width α"):
+    row = st.columns(4)
+    row[0].radio("Stride s", (1, 2), horizontal=True, key=PARAMS.key("stride"))
+    row[1].radio("Depthwise kernel", ("3", "5", "7"), horizontal=True, key=PARAMS.key("kernel"),
+                 format_func=lambda k: f"{k}×{k}")
+    row[2].select_slider("Width multiplier α", ALPHAS, key=PARAMS.key("alpha"),
+                         help="k → αk and k′ → αk′, rounded to a multiple of 8 as torchvision does.")
+which_block = st.container() if presenter.is_on() else row[3]  # stays visible when the row is folded
 
 v = PARAMS.values()
 config = BlockConfig(v["input_size"], v["in_channels"], v["expansion"], v["out_channels"], v["stride"],
@@ -162,11 +165,11 @@ except ValueError as exc:
 matches = [p for p in PRESETS.values() if p.config == config]
 if matches:
     numbers = ", ".join(str(p.number) for p in matches)
-    row[3].caption(f"This is **block {numbers}** of MobileNetV2 (Table 2, row {matches[0].row})."
+    which_block.caption(f"This is **block {numbers}** of MobileNetV2 (Table 2, row {matches[0].row})."
                    if len(matches) == 1 else
                    f"This is **blocks {numbers}** of MobileNetV2 (identical repeats, Table 2 row {matches[0].row}).")
 else:
-    row[3].caption("A custom block (not one of MobileNetV2's 17 at α = 1).")
+    which_block.caption("A custom block (not one of MobileNetV2's 17 at α = 1).")
 
 m = st.columns(5)
 m[0].metric("MACs", fmt_count(cost.macs), help=f"{cost.macs:,} MACs = {cost.flops:,} FLOPs")

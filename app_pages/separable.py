@@ -6,6 +6,7 @@ from mobilenet_viz import formulas
 from mobilenet_viz.costs import ConvConfig, compare, grouped_conv_cost, valid_groups
 from mobilenet_viz.figures import separable as figures
 from mobilenet_viz.layer_timing import time_layers
+from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.params import ChoiceParam, FloatParam, IntParam, PageParams
 
@@ -80,28 +81,29 @@ row1[0].number_input("Input size D_F (height = width, px)", 1, 1024, key=PARAMS.
 row1[1].number_input("Input channels M", 1, 4096, key=PARAMS.key("in_channels"))
 row1[2].number_input("Output channels N", 1, 4096, key=PARAMS.key("out_channels"))
 row1[3].slider("Kernel size D_K", 1, 15, key=PARAMS.key("kernel"))
-row2 = st.columns(4)
-row2[0].slider("Stride s", 1, 4, key=PARAMS.key("stride"))
-row2[1].selectbox(
-    "Padding p", PADDINGS, key=PARAMS.key("padding"), format_func=lambda p: "same (D_K // 2)" if p == "same" else p
-)
-row2[2].slider(
-    "Width multiplier α",
-    0.05,
-    1.0,
-    step=0.05,
-    key=PARAMS.key("alpha"),
-    help="Thins every layer: M → αM and N → αN (section 3.3).",
-)
-row2[3].number_input(
-    "Resolution multiplier ρ",
-    0.05,
-    1.0,
-    step=0.001,
-    format="%.3f",
-    key=PARAMS.key("rho"),
-    help="Shrinks the feature map: D_F → ρ·D_F (section 3.4). 0.857, 0.714, 0.571 = 192, 160, 128 px.",
-)
+with presenter.more_controls("stride s, padding p, width α, resolution ρ"):
+    row2 = st.columns(4)
+    row2[0].slider("Stride s", 1, 4, key=PARAMS.key("stride"))
+    row2[1].selectbox(
+        "Padding p", PADDINGS, key=PARAMS.key("padding"), format_func=lambda p: "same (D_K // 2)" if p == "same" else p
+    )
+    row2[2].slider(
+        "Width multiplier α",
+        0.05,
+        1.0,
+        step=0.05,
+        key=PARAMS.key("alpha"),
+        help="Thins every layer: M → αM and N → αN (section 3.3).",
+    )
+    row2[3].number_input(
+        "Resolution multiplier ρ",
+        0.05,
+        1.0,
+        step=0.001,
+        format="%.3f",
+        key=PARAMS.key("rho"),
+        help="Shrinks the feature map: D_F → ρ·D_F (section 3.4). 0.857, 0.714, 0.571 = 192, 160, 128 px.",
+    )
 
 values = PARAMS.values()
 config = ConvConfig(

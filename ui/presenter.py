@@ -6,8 +6,9 @@ so a teacher can bookmark a link that opens a page in presenter mode with a give
 
 When on: larger text everywhere (the root font size grows, and Streamlit sizes text in rem),
 larger chart text and thicker lines (``style_figure``, applied by ``ui.layout.show_plotly``),
-black-on-white text, less chrome around the page, expanders start closed
-(``expanded(...)``) and the sidebar starts collapsed when the link is opened.
+black-on-white text, less chrome around the page, secondary controls folded into a "More
+settings" expander (``more_controls(...)``), expanders start closed (``expanded(...)``) and the
+sidebar starts collapsed when the link is opened.
 """
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ def is_on() -> bool:
 def expanded(default: bool = True) -> bool:
     """``expanded=`` for a page's optional detail: closed in presenter mode."""
     return default and not is_on()
+
+
+def more_controls(names: str):
+    """A ``with`` block for a page's secondary controls: folded into a "More settings" expander in
+    presenter mode (the projector shows the essentials), laid out as usual otherwise. Widgets keep
+    their values either way (they have keys), so switching modes loses nothing."""
+    if is_on():
+        return st.expander(f"More settings: {names}", expanded=False, icon=":material/tune:")
+    return st.container()
 
 
 def _restore_from_url() -> None:

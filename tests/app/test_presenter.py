@@ -137,3 +137,27 @@ def test_share_box_is_drawn_even_when_the_page_stops_early():
     at = open_page(filters, query={"source": "upload"})
     assert any(e.label == "Share this view" for e in at.sidebar.expander)
     assert any("source=upload" in c.value for c in at.sidebar.code)
+
+
+def _more_settings(at):
+    return [e for e in at.expander if str(e.label).startswith("More settings")]
+
+
+def test_presenter_mode_folds_secondary_controls_and_keeps_their_values():
+    at = open_page(SEPARABLE, query={"stride": "2", "alpha": "0.5"})
+    assert not _more_settings(at)  # normal mode: every control in the open
+    stride = next(s for s in at.slider if s.label == "Stride s")
+    assert stride.value == 2
+
+    toggle(at).set_value(True).run()
+    assert_no_exception(at)
+    (folded,) = _more_settings(at)
+    assert folded.proto.expanded is False and "stride s" in folded.label
+    assert [s.label for s in folded.slider] == ["Stride s", "Width multiplier α"]
+    assert folded.slider[0].value == 2 and folded.slider[1].value == 0.5
+    assert next(s for s in at.slider if s.label == "Kernel size D_K")  # the essentials stay out
+
+    toggle(at).set_value(False).run()
+    assert not _more_settings(at)
+    assert next(s for s in at.slider if s.label == "Stride s").value == 2
+    assert at.query_params.get("stride") == "2" and at.query_params.get("alpha") == "0.5"
