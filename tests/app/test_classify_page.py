@@ -200,3 +200,114 @@ def test_adding_a_photo_times_only_the_new_one_until_the_student_asks_to_time_al
     at.run()
     assert_no_exception(at)
     assert "timed earlier" not in texts(at) and "· timed at " not in texts(at)
+
+
+def _image_bytes(image, fmt: str, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def hostile_uploads() -> dict[str, tuple[bytes, str | None]]:
+    """Issue 7's list of hostile photo uploads: name -> (bytes, expected error text or None = classified)."""
+    import numpy as np
+    from PIL import Image
+
+    cat = get_sample("cat.jpg").read_bytes()
+    palette = Image.new("P", (64, 48), 1)
+    palette.putpalette([255, 255, 255, 200, 30, 40] + [0, 0, 0] * 254)
+    frames = [Image.new("RGB", (32, 32), c) for c in ((255, 0, 0), (0, 0, 255))]
+    animated = _animated_gif(frames)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    noise = np.random.default_rng(7).integers(0, 256, (2150, 2150, 3), dtype=np.uint8)
+    nine_mb = _image_bytes(Image.fromarray(noise), "JPEG", quality=100)
+    assert 8_500_000 < len(nine_mb) < 10_000_000, len(nine_mb)  # a valid photo just under the 10 MB cap
+    return {
+        "empty.jpg": (b"", "the file is empty"),
+        "essay.jpg": (b"Dear teacher, this is not a photo.\n" * 20, "not an image (looks like text)"),
+        "truncated.jpg": (cat[: len(cat) // 2], "truncated JPEG"),
+        "huge_header.png": (png_header(50_000, 50_000), "megapixels; the limit is"),
+        "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "SVG"),
+        "sixteen_bit.png": (_image_bytes(Image.fromarray(np.full((48, 64), 40000, np.uint16)), "PNG"), None),
+        "cmyk.jpg": (_image_bytes(Image.new("CMYK", (64, 48), (0, 200, 200, 0)), "JPEG"), None),
+        "palette_alpha.png": (_image_bytes(palette, "PNG", transparency=0), None),
+        "animated.gif": (animated, None),
+        "rotated.jpg": (_image_bytes(Image.new("RGB", (80, 40), (10, 120, 10)), "JPEG", exif=exif.tobytes()), None),
+        "one_pixel.png": (_image_bytes(Image.new("RGB", (1, 1), (90, 90, 90)), "PNG"), None),
+        "strip.png": (_image_bytes(Image.new("RGB", (10_000, 10), (90, 90, 90)), "PNG"), None),
+        "nine_mb.jpg": (nine_mb, None),
+    }
+
+
+def _animated_gif(frames) -> bytes:
+    return _image_bytes(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def test_every_hostile_upload_from_the_classroom_list_ends_clearly_and_the_session_keeps_working(offline):
+    cases = hostile_uploads()
+    at = open_page(PAGE, query={"runs": "1", "engine": "eager", "cam": "0"})
+    at.pills(key="cls_samples").set_value([])
+    by_key(at.file_uploader, "cls_uploads").set_value(
+        [(name, data, "application/octet-stream") for name, (data, _) in cases.items()])
+    at.run(timeout=300)
+    assert_no_exception(at)
+    errors = [str(e.value) for e in at.error if str(e.value).startswith("**")]
+    classified = {h.split(": ")[0] for h in subheaders(at)}
+    for name, (_, reason) in cases.items():
+        mine = [e for e in errors if e.startswith(f"**{name}**: ")]
+        if reason is None:
+            assert name in classified and not mine, (name, mine)
+        else:
+            assert len(mine) == 1 and reason in mine[0], (name, errors)
+    notes = texts(at)
+    for said in ("using frame 1 of 2", "rotated per EXIF", "CMYK converted to RGB", "16-bit image scaled to 8-bit",
+                 "transparency composited on white"):
+        assert said in notes  # what was done to each photo is said
+    # the session keeps working: another setting, another run
+    by_key(at.slider, "cls_top").set_value(3)
+    at.run(timeout=300)
+    assert_no_exception(at)
+    assert {h.split(": ")[0] for h in subheaders(at)} == classified
+
+
+class _Exploit:
+    """Unpickling this would create a file: the sentinel that proves no code ran."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def _saved(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def test_hostile_weights_uploads_are_refused_no_code_runs_and_the_page_keeps_classifying(offline, tmp_path):
+    sentinel = tmp_path / "pwned"
+    script = io.BytesIO()
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), script)
+    ten_classes = mobilenet_v2(num_classes=10).state_dict()
+    resnet_like = {"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.weight": torch.zeros(1000, 512)}
+    cases = {
+        "evil.pth": (_saved({"features.0.0.weight": _Exploit(sentinel)}), "refused: it contains pickled Python objects"),
+        "scripted.pt": (script.getvalue(), "TorchScript archive"),
+        "noise.pth": (bytes(range(256)) * 64, "not a PyTorch weights file"),
+        "resnet.pth": (_saved(resnet_like), "314 missing"),
+        "ten_classes.pth": (_saved(ten_classes), "expected [1000, 1280]"),
+    }
+    at = open_page(PAGE, query=FAST)
+    for name, (data, reason) in cases.items():
+        by_key(at.file_uploader, "cls_weights_file").set_value((name, data, "application/octet-stream"))
+        at.run()
+        assert_no_exception(at)
+        sidebar = " ".join(str(e.value) for e in at.sidebar.error)
+        assert name in sidebar and reason in sidebar, (name, sidebar)
+        assert any("Uploaded weights not used: " in str(e.value) for e in at.error), name
+        assert any(h.startswith("cat.jpg: ") for h in subheaders(at)), name  # still classified, with the app's model
+        assert f"{name} (uploaded file)" not in texts(at)
+    assert not sentinel.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mobilenet_viz.samples import get_sample
@@ -33,3 +35,23 @@ def test_upload_a_photo_and_see_top5_and_timing(page, app_url):
     page.get_by_text("Inference (median)").first.wait_for(timeout=60_000)
     assert "ms" in page.locator('[data-testid="stMetricValue"]').nth(2).inner_text()
     screenshot(page, "classify-upload")
+
+
+def test_a_photo_over_the_upload_cap_is_refused_with_the_limit_and_the_next_upload_works(page, app_url):
+    page.goto(f"{app_url}/classify?runs=1&cam=0")
+    wait_for_app(page, timeout=180_000)
+    page.wait_for_selector("h3:has-text('cat.jpg: ')", timeout=240_000)
+    uploader = page.locator('.st-key-cls_uploads input[type="file"]')
+    too_big = b"\xff\xd8\xff\xe0" + bytes(11 * 1024 * 1024)  # 11 MB; the photo uploader takes 10 MB
+    uploader.set_input_files({"name": "too_big.jpg", "mimeType": "image/jpeg", "buffer": too_big})
+    page.get_by_text(re.compile(r"File must be 10(\.0)? ?MB or smaller")).wait_for(timeout=60_000)
+    wait_for_app(page, timeout=120_000)
+    assert_no_exception(page)
+    assert page.locator("h3:has-text('too_big.jpg')").count() == 0  # never reached the server
+    uploader.set_input_files(
+        {"name": "after.jpg", "mimeType": "image/jpeg", "buffer": get_sample("coffee.jpg").read_bytes()}
+    )
+    page.wait_for_selector("h3:has-text('after.jpg: ')", timeout=180_000)
+    wait_for_app(page, timeout=180_000)
+    assert_no_exception(page)
+    assert page.locator("h3:has-text('cat.jpg: ')").count() == 1  # the rest of the session is intact
