@@ -17,6 +17,14 @@ it). Model loads are counted from the server log (lines matching --model-load-pa
     python benchmarks/classroom_load.py --sessions 5 10 20 30 --settle 150
     python benchmarks/classroom_load.py --sessions 5 --settle 10 --json out.json   # a quick look
 
+Server-side, every script run's wall time is logged per page (queueing for the inference slot and
+the GIL included, the browser and the network excluded) and reported as its own table, so the
+server's latency can be told from the latency N Chromiums on the same cores add. With
+--browsers-idle the browsers run under SCHED_IDLE: the server gets the CPU it would have if the
+students used their own laptops, and the browser-side numbers grow instead.
+
+    python benchmarks/classroom_load.py --sessions 5 10 20 30 --settle 125 --browsers-idle
+
 The numbers depend on the machine; the browsers run on the same cores as the server, so at high
 N part of the latency is Chromium rendering, not Streamlit. Localhost only; everything is bounded
 (--step-timeout per step, --session-timeout per session, at most 60 sessions).
