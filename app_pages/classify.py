@@ -216,7 +216,7 @@ m[4].metric("Postprocess", _ms(t["postprocess"]))
 macs = _architecture_macs()
 gflops = inf.achieved_gflops(macs, 1, t["inference_median"] / 1e3)
 st.caption(
-    f"Engine **{inf.ENGINE_TITLES[report.engine]}** on {report.device}, {report.threads} threads · "
+    f"Engine **{inf.ENGINE_TITLES[report.engine]}** on {report.device}, {report.threads} thread{'s' if report.threads != 1 else ''} · "
     f"waited {report.queued_ms:.0f} ms for a free inference slot (at most {inf.MAX_CONCURRENT} at once) · "
     f"achieved **{gflops:.1f} GFLOP/s** = 2 × {fmt_count(macs)} MACs ÷ {t['inference_median']:.1f} ms "
     f"(FLOPs = 2 × MACs) · {1000 / t['inference_median']:.0f} images/s at batch 1."
