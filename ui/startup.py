@@ -9,7 +9,7 @@ moment (modules, classes, functions: they live as long as the process) into a pe
 generation the collector skips, so the per-run collection only scans what runs created
 (under a microsecond instead of about 300 ms: `benchmarks/post_run_gc.py`) and still frees their cycles.
 
-Right after torch is imported, its thread count is set for a shared server
+After the imports, torch's thread count is set for a shared server
 (``mobilenet_viz.inference.use_serving_threads``: one thread per inference by default).
 
 The imports run in a background thread, so the first visitor's page is not held up; a page that
@@ -29,7 +29,6 @@ PRELOAD = (
     "PIL.Image",
     "plotly.graph_objects",
     "torch",
-    "mobilenet_viz.inference",  # then torch's threads are set for serving (see above)
     "torchvision",
     "torch.onnx",
     "onnx",
@@ -38,6 +37,7 @@ PRELOAD = (
     "mobilenet_viz.blocks",
     "mobilenet_viz.cam",
     "mobilenet_viz.filtering",
+    "mobilenet_viz.inference",
     "mobilenet_viz.figures.architectures",
     "mobilenet_viz.figures.blocks",
     "mobilenet_viz.figures.classify",
@@ -56,11 +56,10 @@ def preload_and_freeze(modules: tuple[str, ...] = PRELOAD) -> None:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - an optional engine missing must not stop the app
-            continue
-        if name == "mobilenet_viz.inference":
-            from mobilenet_viz.inference import use_serving_threads
+            pass
+    from mobilenet_viz.inference import use_serving_threads
 
-            use_serving_threads()
+    use_serving_threads()  # ui.model.get_model also sets it, so no engine is built before this
     gc.collect()
     gc.freeze()
     done.set()
