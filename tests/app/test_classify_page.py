@@ -14,6 +14,8 @@ from mobilenet_viz import profiling
 from mobilenet_viz import weights as w
 from mobilenet_viz.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+from tests.unit.test_images import encode
+from tests.unit.test_weights import Exploit, _saved, _torchscript_bytes
 from ui import model as ui_model
 
 PAGE = "app_pages/classify.py"
@@ -202,12 +204,6 @@ def test_adding_a_photo_times_only_the_new_one_until_the_student_asks_to_time_al
     assert "timed earlier" not in texts(at) and "· timed at " not in texts(at)
 
 
-def _image_bytes(image, fmt: str, **kwargs) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
-
-
 def hostile_uploads() -> dict[str, tuple[bytes, str | None]]:
     """Issue 7's list of hostile photo uploads: name -> (bytes, expected error text or None = classified)."""
     import numpy as np
@@ -221,7 +217,7 @@ def hostile_uploads() -> dict[str, tuple[bytes, str | None]]:
     exif = Image.Exif()
     exif[0x0112] = 6
     noise = np.random.default_rng(7).integers(0, 256, (2150, 2150, 3), dtype=np.uint8)
-    nine_mb = _image_bytes(Image.fromarray(noise), "JPEG", quality=100)
+    nine_mb = encode(Image.fromarray(noise), "JPEG", quality=100)
     assert 8_500_000 < len(nine_mb) < 10_000_000, len(nine_mb)  # a valid photo just under the 10 MB cap
     return {
         "empty.jpg": (b"", "the file is empty"),
@@ -229,19 +225,19 @@ def hostile_uploads() -> dict[str, tuple[bytes, str | None]]:
         "truncated.jpg": (cat[: len(cat) // 2], "truncated JPEG"),
         "huge_header.png": (png_header(50_000, 50_000), "megapixels; the limit is"),
         "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "SVG"),
-        "sixteen_bit.png": (_image_bytes(Image.fromarray(np.full((48, 64), 40000, np.uint16)), "PNG"), None),
-        "cmyk.jpg": (_image_bytes(Image.new("CMYK", (64, 48), (0, 200, 200, 0)), "JPEG"), None),
-        "palette_alpha.png": (_image_bytes(palette, "PNG", transparency=0), None),
+        "sixteen_bit.png": (encode(Image.fromarray(np.full((48, 64), 40000, np.uint16)), "PNG"), None),
+        "cmyk.jpg": (encode(Image.new("CMYK", (64, 48), (0, 200, 200, 0)), "JPEG"), None),
+        "palette_alpha.png": (encode(palette, "PNG", transparency=0), None),
         "animated.gif": (animated, None),
-        "rotated.jpg": (_image_bytes(Image.new("RGB", (80, 40), (10, 120, 10)), "JPEG", exif=exif.tobytes()), None),
-        "one_pixel.png": (_image_bytes(Image.new("RGB", (1, 1), (90, 90, 90)), "PNG"), None),
-        "strip.png": (_image_bytes(Image.new("RGB", (10_000, 10), (90, 90, 90)), "PNG"), None),
+        "rotated.jpg": (encode(Image.new("RGB", (80, 40), (10, 120, 10)), "JPEG", exif=exif.tobytes()), None),
+        "one_pixel.png": (encode(Image.new("RGB", (1, 1), (90, 90, 90)), "PNG"), None),
+        "strip.png": (encode(Image.new("RGB", (10_000, 10), (90, 90, 90)), "PNG"), None),
         "nine_mb.jpg": (nine_mb, None),
     }
 
 
 def _animated_gif(frames) -> bytes:
-    return _image_bytes(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 def test_every_hostile_upload_from_the_classroom_list_ends_clearly_and_the_session_keeps_working(offline):
@@ -271,31 +267,13 @@ def test_every_hostile_upload_from_the_classroom_list_ends_clearly_and_the_sessi
     assert {h.split(": ")[0] for h in subheaders(at)} == classified
 
 
-class _Exploit:
-    """Unpickling this would create a file: the sentinel that proves no code ran."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (str(self.path), "w"))
-
-
-def _saved(obj) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
-
-
 def test_hostile_weights_uploads_are_refused_no_code_runs_and_the_page_keeps_classifying(offline, tmp_path):
     sentinel = tmp_path / "pwned"
-    script = io.BytesIO()
-    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), script)
     ten_classes = mobilenet_v2(num_classes=10).state_dict()
     resnet_like = {"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.weight": torch.zeros(1000, 512)}
     cases = {
-        "evil.pth": (_saved({"features.0.0.weight": _Exploit(sentinel)}), "refused: it contains pickled Python objects"),
-        "scripted.pt": (script.getvalue(), "TorchScript archive"),
+        "evil.pth": (_saved({"features.0.0.weight": Exploit(sentinel)}), "refused: it contains pickled Python objects"),
+        "scripted.pt": (_torchscript_bytes(), "TorchScript archive"),
         "noise.pth": (bytes(range(256)) * 64, "not a PyTorch weights file"),
         "resnet.pth": (_saved(resnet_like), "314 missing"),
         "ten_classes.pth": (_saved(ten_classes), "expected [1000, 1280]"),
