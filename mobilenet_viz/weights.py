@@ -77,6 +77,14 @@ class LoadedModel:
         return f"{self.name} ({where})"
 
 
+def offline_requested() -> bool:
+    """True when ``$MOBILENET_VIZ_OFFLINE`` asks for no downloads (1/true/yes/on, any case).
+
+    The one reading of the variable: the loader and ``weights where`` must agree ("off" and "0"
+    mean downloads are allowed)."""
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _weights_enum(name: str) -> MobileNet_V2_Weights:
     if name not in PREPROCESSINGS:
         raise WeightsError(f"unknown preprocessing '{name}'; choose one of {', '.join(PREPROCESSINGS)}")
@@ -362,7 +370,7 @@ def load_mobilenet_v2(
                 return _loaded(state, "cache", name, name, "; ".join(problems) or None)
             except WeightsError as exc:
                 problems.append(str(exc))
-    offline = os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
+    offline = offline_requested()
     if allow_download and not offline:
         try:
             path = download(DEFAULT_PRETRAINED)

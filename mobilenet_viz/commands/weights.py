@@ -49,7 +49,7 @@ def run(args) -> tuple[dict, int]:
             "env_var": w.ENV_WEIGHTS,
             "hub_checkpoints": str(w.hub_checkpoint_dir()),
             "download_url": w.download_url(),
-            "offline": os.environ.get(w.ENV_OFFLINE, "") not in ("", "0"),
+            "offline": w.offline_requested(),
         }, 0
     if args.action == "download":
         try:

@@ -101,6 +101,17 @@ def test_weights_check_where_and_offline_download(offline, capsys, tmp_path):
     assert status == 2 and out == "" and "could not download http://127.0.0.1:" in err
 
 
+@pytest.mark.parametrize(("value", "expected"), [("off", False), ("0", False), ("", False), ("no", False), ("1", True), ("ON", True), ("true", True)])
+def test_weights_where_and_the_loader_read_offline_the_same_way(offline, capsys, monkeypatch, value, expected):
+    """`weights where` said offline for MOBILENET_VIZ_OFFLINE=off while the loader still downloaded."""
+    monkeypatch.setenv(w.ENV_OFFLINE, value)
+    _, out, _ = run_cli(capsys, "weights", "where", "--json")
+    assert json.loads(out)["offline"] is expected
+    loaded = w.load_mobilenet_v2()  # the offline fixture refuses the download: the message says why
+    assert (f"${w.ENV_OFFLINE} is set" in loaded.message) is expected
+    assert ("could not download" in loaded.message) is not expected
+
+
 def test_parser_constants_match_the_library_and_building_it_skips_torch():
     from mobilenet_viz import inference
     from mobilenet_viz.commands import classify as cmd
