@@ -1,8 +1,9 @@
 """MobileNet Lab: the router. Run with `streamlit run app.py`."""
 
 import streamlit as st
+from streamlit.errors import FragmentHandledException
 
-from ui import startup
+from ui import crash, startup
 from ui.layout import sidebar
 from ui.params import EndPageRun
 from ui.presenter import share_links
@@ -25,4 +26,8 @@ try:
     page.run()
 except EndPageRun:  # the page ended early on purpose (PageParams.stop) and has said why
     pass
+except FragmentHandledException:  # Streamlit's own signal: re-raise
+    raise
+except Exception as exc:  # noqa: BLE001 - a bug: log it with an id, show the id, keep the sidebar
+    crash.report(exc, page.url_path or "home")
 share_links(page.url_path)  # after the page: the links carry the settings it wrote

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from ui import crash
 
 APP = str(ROOT / "app.py")
 
@@ -29,6 +30,9 @@ def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeou
 def assert_no_exception(at: AppTest) -> None:
     errors = [e.value for e in at.exception]
     assert not errors, f"page raised: {errors}"
+    # app.py turns a page's unexpected exception into ui.crash's one-line error (traceback in the log)
+    crashes = [e.value for e in at.error if crash.MESSAGE in str(e.value)]
+    assert not crashes, f"page raised (caught by the router, traceback in the log above): {crashes}"
 
 
 def by_key(elements, key: str):

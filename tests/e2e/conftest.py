@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from ui import crash
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -142,6 +143,8 @@ def wait_for_charts(page, timeout: float = 120_000) -> None:
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
+    crashes = page.get_by_text(crash.MESSAGE)  # app.py's router caught a page's exception (ui.crash)
+    assert crashes.count() == 0, crashes.first.inner_text() + " (traceback in the server log)"
 
 
 def screenshot(page, name: str) -> Path:
