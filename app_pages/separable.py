@@ -8,7 +8,7 @@ from mobilenet_viz.figures import separable as figures
 from mobilenet_viz.layer_timing import time_layers
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
-from ui.params import ChoiceParam, FloatParam, IntParam, PageParams
+from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, PageParams
 
 PADDINGS = ("same", *(str(p) for p in range(8)))
 VIEWS = ("Formulas", "Charts", "Groups", "Theory vs practice", "PyTorch code")
@@ -23,39 +23,35 @@ PARAMS = PageParams(
         "padding": ChoiceParam("same", PADDINGS),
         "alpha": FloatParam(1.0, 0.05, 1.0),
         "rho": FloatParam(1.0, 0.05, 1.0),
+        "image": BoolParam(False),
         "groups": IntParam(1, 1, 4096),
         "view": ChoiceParam(VIEWS[0], VIEWS),
     },
 )
 
-# name -> (D_F, M, N, D_K, stride, alpha, rho)
+# name -> (D_F, M, N, D_K, stride, alpha, rho, image input)
 PRESETS = {
-    "MobileNet Table 3 layer: 14×14×512 → 512, 3×3": (14, 512, 512, 3, 1, 1.0, 1.0),
-    "Table 3 with width multiplier α = 0.75": (14, 512, 512, 3, 1, 0.75, 1.0),
-    "Table 3 with α = 0.75 and ρ = 0.714 (160 px input)": (14, 512, 512, 3, 1, 0.75, 0.714),
-    "First layer: 224×224×3 → 32, 3×3, stride 2": (224, 3, 32, 3, 2, 1.0, 1.0),
-    "Early layer: 112×112×32 → 64, 3×3": (112, 32, 64, 3, 1, 1.0, 1.0),
-    "Downsampling: 112×112×64 → 128, stride 2": (112, 64, 128, 3, 2, 1.0, 1.0),
-    "Last layer: 7×7×1024 → 1024, 3×3": (7, 1024, 1024, 3, 1, 1.0, 1.0),
-    "Large kernel: 28×28×256 → 256, 5×5": (28, 256, 256, 5, 1, 1.0, 1.0),
+    "MobileNet Table 3 layer: 14×14×512 → 512, 3×3": (14, 512, 512, 3, 1, 1.0, 1.0, False),
+    "Table 3 with width multiplier α = 0.75": (14, 512, 512, 3, 1, 0.75, 1.0, False),
+    "Table 3 with α = 0.75 and ρ = 0.714 (160 px input)": (14, 512, 512, 3, 1, 0.75, 0.714, False),
+    "First layer: 224×224×3 → 32, 3×3, stride 2": (224, 3, 32, 3, 2, 1.0, 1.0, True),
+    "Early layer: 112×112×32 → 64, 3×3": (112, 32, 64, 3, 1, 1.0, 1.0, False),
+    "Downsampling: 112×112×64 → 128, stride 2": (112, 64, 128, 3, 2, 1.0, 1.0, False),
+    "Last layer: 7×7×1024 → 1024, 3×3": (7, 1024, 1024, 3, 1, 1.0, 1.0, False),
+    "Large kernel: 28×28×256 → 256, 5×5": (28, 256, 256, 5, 1, 1.0, 1.0, False),
 }
+PRESET_FIELDS = ("input_size", "in_channels", "out_channels", "kernel", "stride", "alpha", "rho", "image")
+
+
+def preset_values(name: str) -> dict:
+    """The control values a preset sets (padding "same", one group)."""
+    return {**dict(zip(PRESET_FIELDS, PRESETS[name], strict=True)), "padding": "same"}
 
 
 def apply_preset() -> None:
     name = st.session_state.get("sep_preset")
     if name in PRESETS:
-        d_f, m, n, k, s, alpha, rho = PRESETS[name]
-        PARAMS.set(
-            input_size=d_f,
-            in_channels=m,
-            out_channels=n,
-            kernel=k,
-            stride=s,
-            padding="same",
-            alpha=alpha,
-            rho=rho,
-            groups=1,
-        )
+        PARAMS.set(**preset_values(name), groups=1)
 
 
 st.title("Standard vs depthwise separable")
@@ -67,6 +63,10 @@ st.caption(
 )
 
 PARAMS.restore()
+# The box names a preset only while every control still matches it (a changed control clears it).
+chosen = st.session_state.get("sep_preset")
+if chosen in PRESETS and any(PARAMS.value(k) != v for k, v in preset_values(chosen).items()):
+    st.session_state["sep_preset"] = None
 st.selectbox(
     "Load a preset",
     list(PRESETS),
@@ -85,7 +85,10 @@ with presenter.more_controls("stride s, padding p, width α, resolution ρ"):
     row2 = st.columns(4)
     row2[0].slider("Stride s", 1, 4, key=PARAMS.key("stride"))
     row2[1].selectbox(
-        "Padding p", PADDINGS, key=PARAMS.key("padding"), format_func=lambda p: "same (D_K // 2)" if p == "same" else p
+        "Padding p",
+        PADDINGS,
+        key=PARAMS.key("padding"),
+        format_func=lambda p: "D_K // 2 (same size if D_K is odd)" if p == "same" else p,
     )
     row2[2].slider(
         "Width multiplier α",
@@ -93,7 +96,7 @@ with presenter.more_controls("stride s, padding p, width α, resolution ρ"):
         1.0,
         step=0.05,
         key=PARAMS.key("alpha"),
-        help="Thins every layer: M → αM and N → αN (section 3.3).",
+        help="Thins every layer: M → αM and N → αN (section 3.3); an image's colour channels stay.",
     )
     row2[3].number_input(
         "Resolution multiplier ρ",
@@ -103,6 +106,11 @@ with presenter.more_controls("stride s, padding p, width α, resolution ρ"):
         format="%.3f",
         key=PARAMS.key("rho"),
         help="Shrinks the feature map: D_F → ρ·D_F (section 3.4). 0.857, 0.714, 0.571 = 192, 160, 128 px.",
+    )
+    st.checkbox(
+        "The input is the RGB image (α keeps its M colour channels)",
+        key=PARAMS.key("image"),
+        help="A network's first layer reads the image: α thins feature channels, not colours (M stays 3).",
     )
 
 values = PARAMS.values()
@@ -115,6 +123,7 @@ config = ConvConfig(
     padding=None if values["padding"] == "same" else int(values["padding"]),
     alpha=values["alpha"],
     rho=values["rho"],
+    image_input=values["image"],
 )
 try:
     c = compare(config)
@@ -128,12 +137,10 @@ if st.session_state[PARAMS.key("groups")] not in groups_options:
     )
 
 shape_note = f"Input {c.in_channels}×{c.input_size}×{c.input_size} → output {c.out_channels}×{c.output_size}×{c.output_size} (C×H×W)"
-if c.output_size != c.input_size:
-    shape_note += (
-        f". D_O = ⌊(D_F + 2p − D_K)/s⌋ + 1 = {c.output_size}: every term is costed at the output size, "
-        "so the paper's stride-1 formula with D_F would overstate it; the ratio is unchanged"
-    )
-st.caption(shape_note + ".")
+size_note = formulas.output_size_note(c)
+st.caption(shape_note + (f". {size_note}." if size_note else "."))
+if (even_note := formulas.padding_note(c)) is not None:
+    st.caption(even_note)
 
 m1, m2, m3 = st.columns(3)
 m1.metric(

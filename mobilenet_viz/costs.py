@@ -152,6 +152,7 @@ class ConvConfig:
     padding: int | None = None  # p; None = "same" (D_K // 2)
     alpha: float = 1.0  # width multiplier
     rho: float = 1.0  # resolution multiplier
+    image_input: bool = False  # the layer reads the image: M counts colours, alpha leaves it alone
 
 
 @dataclass(frozen=True)
@@ -210,13 +211,24 @@ def compare(config: ConvConfig) -> ConvComparison:
 
     The depthwise conv carries the stride and padding; the pointwise conv runs on its output, as
     in MobileNet's Figure 3 (3x3 depthwise, BN, ReLU, 1x1 conv, BN, ReLU).
+    alpha thins feature channels only: with ``image_input`` the M input channels are the image's
+    colours (3 for RGB), which no width multiplier changes (section 3.3 scales "every layer" of
+    the network; its first layer still reads a 3-channel image).
     """
     _check_channels(in_channels=config.in_channels, out_channels=config.out_channels)
-    m = scale_channels(config.in_channels, config.alpha)
+    m = config.in_channels if config.image_input else scale_channels(config.in_channels, config.alpha)
     n = scale_channels(config.out_channels, config.alpha)
     d_f = scale_resolution(config.input_size, config.rho)
     padding = same_padding(config.kernel) if config.padding is None else config.padding
-    d_o = output_size(d_f, config.kernel, config.stride, padding)
+    try:
+        d_o = output_size(d_f, config.kernel, config.stride, padding)
+    except ValueError as exc:
+        if d_f == config.input_size:
+            raise
+        raise ValueError(
+            f"{exc}; the typed D_F = {config.input_size} is {d_f} after the resolution multiplier "
+            f"(rho * D_F = {config.rho:g} x {config.input_size}, rounded)"
+        ) from None
     return ConvComparison(
         config=config,
         in_channels=m,

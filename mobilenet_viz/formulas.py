@@ -69,9 +69,47 @@ def multipliers_latex(c: ConvComparison) -> str | None:
     cfg = c.config
     if cfg.alpha == 1 and cfg.rho == 1:
         return None
+    m = (
+        rf"M = {cfg.in_channels}\ \text{{(image colours, kept)}}"
+        if cfg.image_input
+        else rf"M = {cfg.in_channels} \to {c.in_channels}"
+    )
     return (
-        rf"\alpha = {cfg.alpha:g}:\ M = {cfg.in_channels} \to {c.in_channels},\ N = {cfg.out_channels} \to {c.out_channels}"
+        rf"\alpha = {cfg.alpha:g}:\ {m},\ N = {cfg.out_channels} \to {c.out_channels}"
         rf"\qquad \rho = {cfg.rho:g}:\ D_F = {cfg.input_size} \to {c.input_size}"
+    )
+
+
+def output_size_note(c: ConvComparison) -> str | None:
+    """Why the costs use D_O, or None when D_O = D_F.
+
+    The paper's formulas (eq. 2, 5) are written for stride 1 with "same" padding, where
+    D_O = D_F. Otherwise D_O = floor((D_F + 2p - D_K)/s) + 1 and the formula with D_F
+    overstates the cost when D_O < D_F (stride 2, little padding) and understates it when
+    D_O > D_F (an even kernel with D_K // 2 padding, or padding larger than D_K // 2).
+    """
+    d_f, d_o = c.input_size, c.output_size
+    if d_o == d_f:
+        return None
+    way = "overstate" if d_o < d_f else "understate"
+    return (
+        f"D_O = ⌊(D_F + 2p − D_K)/s⌋ + 1 = ⌊({d_f} + 2·{c.padding} − {c.config.kernel})/{c.config.stride}⌋ + 1 "
+        f"= {d_o}: every term is costed at the output size, so the paper's stride-1 formula with "
+        f"D_F = {d_f} would {way} it ({(d_f / d_o) ** 2:.2f}× the true count); the ratio is unchanged"
+    )
+
+
+def padding_note(c: ConvComparison) -> str | None:
+    """For an even kernel with D_K // 2 padding: no symmetric padding keeps the size, say so."""
+    if c.config.padding is not None or c.config.kernel % 2:
+        return None
+    k, d_f = c.config.kernel, c.input_size
+    here = f" ({d_f}×{d_f} → {d_f + 1}×{d_f + 1} here)" if c.config.stride == 1 else ""
+    return (
+        f"An even kernel has no centre: padding D_K // 2 = {k // 2} on both sides makes D_O = D_F + 1 at "
+        f"stride 1{here}. Keeping the size needs {k - 1} padded pixel{'s' if k > 2 else ''} in all, "
+        f"{(k - 1) // 2} on one side and {k // 2} on the other (padding='same' in TensorFlow and torch), "
+        "which one symmetric p cannot express."
     )
 
 

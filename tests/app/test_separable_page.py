@@ -143,3 +143,40 @@ def test_only_the_open_tab_is_built_and_charts_render():
     at.run()
     assert len(at.get("plotly_chart")) == 3
     assert at.query_params["view"] == "Charts"
+
+
+def test_preset_box_names_the_preset_only_while_it_matches():
+    at = open_page(PAGE)
+    at.selectbox(key="sep_preset").set_value("Large kernel: 28×28×256 → 256, 5×5")
+    at.run()
+    assert at.selectbox(key="sep_preset").value == "Large kernel: 28×28×256 → 256, 5×5"
+    by_key(at.slider, "sep_kernel").set_value(3)
+    at.run()
+    assert at.selectbox(key="sep_preset").value is None
+
+
+def test_first_layer_preset_keeps_three_colour_channels_under_alpha():
+    at = open_page(PAGE)
+    at.selectbox(key="sep_preset").set_value("First layer: 224×224×3 → 32, 3×3, stride 2")
+    at.run()
+    by_key(at.slider, "sep_alpha").set_value(0.25)
+    at.run()
+    c = compare(ConvConfig(224, 3, 32, 3, stride=2, alpha=0.25, image_input=True))
+    assert c.in_channels == 3
+    assert "Input 3×224×224 → output 8×112×112" in texts(at)
+    assert metrics(at)["Standard conv MACs"] == fmt_count(c.standard.macs)
+    assert at.query_params["image"] == "1"
+
+
+def test_even_kernel_caption_says_understate_and_explains_same_padding():
+    at = open_page(PAGE, query={"input_size": "10", "kernel": "4"})
+    shown = texts(at)
+    assert "would understate it" in shown and "overstate" not in shown
+    assert "10×10 → 11×11" in shown
+    assert "D_K // 2 (same size if D_K is odd)" in by_key(at.selectbox, "sep_padding").options
+
+
+def test_impossible_after_rho_names_both_sizes():
+    at = open_page(PAGE, query={"input_size": "2", "kernel": "7", "padding": "0", "rho": "0.25"})
+    assert len(at.error) == 1
+    assert "1x1 input" in at.error[0].value and "typed D_F = 2" in at.error[0].value

@@ -36,3 +36,55 @@ def test_latex_shows_output_size_when_stride_changes_it():
     assert "56" in formulas.standard_latex(c)[1]
     assert formulas.multipliers_latex(c) is None
     assert r"\to 16" in formulas.multipliers_latex(compare(ConvConfig(112, 32, 64, alpha=0.5)))
+
+
+# --- issue 12: every word right ------------------------------------------------------------------
+
+
+def _torch_out(d_f: int, kernel: int, stride: int, padding: int) -> int:
+    import torch
+
+    return torch.nn.Conv2d(1, 1, kernel, stride, padding)(torch.zeros(1, 1, d_f, d_f)).shape[-1]
+
+
+def test_output_size_note_says_understate_when_the_output_grows():
+    # kernel 2 with D_K // 2 padding: 14 -> 15; kernel 3 with padding 5: 14 -> 22.
+    for cfg, d_o in ((ConvConfig(14, 8, 8, 2), 15), (ConvConfig(14, 8, 8, 3, padding=5), 22)):
+        c = compare(cfg)
+        assert c.output_size == d_o == _torch_out(14, cfg.kernel, 1, c.padding)
+        note = formulas.output_size_note(c)
+        assert "understate" in note and "overstate" not in note and f"= {d_o}:" in note
+
+
+def test_output_size_note_says_overstate_at_stride_2_and_nothing_when_equal():
+    c = compare(ConvConfig(14, 8, 8, 3, stride=2))
+    assert c.output_size == 7 == _torch_out(14, 3, 2, 1)
+    note = formulas.output_size_note(c)
+    assert "overstate" in note and "4.00×" in note
+    assert formulas.output_size_note(compare(ConvConfig(14, 8, 8, 3))) is None
+
+
+def test_padding_note_only_for_even_kernels_with_default_padding():
+    c = compare(ConvConfig(10, 8, 8, 4))
+    assert c.output_size == 11 == _torch_out(10, 4, 1, 2)
+    note = formulas.padding_note(c)
+    assert "10×10 → 11×11" in note and "3 padded pixels" in note
+    assert formulas.padding_note(compare(ConvConfig(10, 8, 8, 3))) is None
+    assert formulas.padding_note(compare(ConvConfig(10, 8, 8, 4, padding=1))) is None
+
+
+def test_image_input_keeps_m_under_alpha_and_the_latex_says_so():
+    c = compare(ConvConfig(224, 3, 32, 3, stride=2, alpha=0.25, image_input=True))
+    assert (c.in_channels, c.out_channels) == (3, 8)
+    assert "image colours, kept" in formulas.multipliers_latex(c)
+    # Without the flag alpha thins M too (a feature map's channels).
+    assert compare(ConvConfig(224, 3, 32, 3, stride=2, alpha=0.25)).in_channels == 1
+
+
+def test_impossible_layer_after_rho_names_the_typed_and_the_scaled_size():
+    import pytest
+
+    with pytest.raises(ValueError) as info:
+        compare(ConvConfig(2, 8, 8, 7, padding=0, rho=0.25))
+    message = str(info.value)
+    assert "1x1 input" in message and "typed D_F = 2" in message and "0.25" in message
