@@ -8,6 +8,7 @@ import streamlit as st
 from PIL import Image
 
 from mobilenet_viz.blocks import (
+    DEFAULT_SPLITS,
     BlockConfig,
     compare_blocks,
     comparison_rows,
@@ -63,6 +64,7 @@ PARAMS = PageParams(
         "spiral_n": IntParam(10, 2, 1000),
         "seed": IntParam(0, 0, 9999),
         "fm_block": IntParam(3, 1, 17),
+        "splits": IntParam(DEFAULT_SPLITS, 1, 16),
         "view": ChoiceParam(VIEWS[0], VIEWS),
         **IMAGE_SPECS,
     },
@@ -137,6 +139,15 @@ st.caption(
 )
 
 PARAMS.restore()
+# The box names a block only while the controls still describe it (a changed control clears it).
+chosen = st.session_state.get("ir_preset")
+if chosen in PRESETS:
+    preset = PRESETS[chosen].config
+    now = PARAMS.values()
+    if (now["input_size"], now["in_channels"], now["expansion"], now["out_channels"], now["stride"],
+            now["kernel"], now["alpha"]) != (preset.input_size, preset.in_channels, preset.expansion,
+                                             preset.out_channels, preset.stride, "3", "1.0"):
+        st.session_state["ir_preset"] = None
 st.selectbox("Load one of MobileNetV2's 17 bottleneck blocks (224×224 input, Table 2)", list(PRESETS),
              index=None, key="ir_preset", on_change=apply_preset, placeholder="Choose a block…")
 row = st.columns(4)
@@ -179,7 +190,8 @@ m[2].metric("Peak memory", mb(cost.naive_peak_bytes("fp32")),
             f"fp16: {cost.naive_peak_bytes('fp16'):,} bytes")
 m[3].metric("Streaming peak", mb(cost.streaming_peak_bytes("fp32")),
             help=f"fp32, section 5.1's memory-efficient schedule: {cost.streaming_peak_bytes('fp32'):,} bytes "
-            f"with t = {config.expansion} splits")
+            f"with {min(DEFAULT_SPLITS, cost.hidden_channels)} splits of the {cost.hidden_channels} expanded channels "
+            "(section 5.1's t counts splits, not the expansion; the paper suggests 2 to 5)")
 m[4].metric("Residual", "yes" if cost.residual else "no")
 (st.success if cost.residual else st.info)(cost.residual_reason)
 
@@ -215,21 +227,17 @@ if tabs[0].open:
         terms.append(rf"\underbrace{{{ho}\cdot{ho}\cdot{t * k}\cdot{dk}^2}}_{{\text{{depthwise}}}}")
         terms.append(rf"\underbrace{{{ho}\cdot{ho}\cdot{t * k}\cdot{k2}}}_{{\text{{project}}}}")
         st.latex(r"\text{stages: }" + " + ".join(terms) + rf" = {latex_int(cost.macs)}\ \text{{MACs}}")
-        if cost.macs == cost.paper_formula_macs:
-            st.caption("Equal: at stride 1 with t > 1 the formula is exact.")
-        else:
-            why = []
-            if t == 1:
-                why.append(f"t = 1 has no expansion conv (−{h}·{h}·{k}² MACs, as in torchvision)")
-            if ho != h:
-                why.append(f"at stride {config.stride} the depthwise and projection run on {ho}×{ho}, not {h}×{h}")
-            st.caption(f"The formula gives {cost.paper_formula_macs / cost.macs:.2f}× the true count: "
-                       + "; ".join(why) + ".")
+        st.caption(cost.paper_formula_note())
         st.subheader("Activation memory")
+        st.slider("Streaming splits (section 5.1's t: how many channel groups, not the expansion factor)",
+                  1, 16, key=PARAMS.key("splits"),
+                  help="The paper splits the expanded tensor into t groups and finds a small t, 2 to 5, "
+                  "best: more, smaller matrix products cost cache misses.")
+        splits = min(int(st.session_state[PARAMS.key("splits")]), cost.hidden_channels)
         mm = st.columns(4)
         mm[0].metric("Naive peak, fp32", mb(cost.naive_peak_bytes("fp32")))
         mm[1].metric("Naive peak, fp16", mb(cost.naive_peak_bytes("fp16")))
-        mm[2].metric(f"Streaming, {config.expansion} splits, fp16", mb(cost.streaming_peak_bytes("fp16")))
+        mm[2].metric(f"Streaming, {splits} splits, fp16", mb(cost.streaming_peak_bytes("fp16", splits=splits)))
         mm[3].metric("Streaming, 1 channel, fp16",
                      mb(cost.streaming_peak_bytes("fp16", splits=cost.hidden_channels)))
         st.caption(
@@ -237,7 +245,9 @@ if tabs[0].open:
             "runs its input and output are alive, plus the block input when the shortcut needs it later. "
             "**Streaming** (section 5.1): the t·k expanded channels are computed in groups and the "
             "projection is accumulated, so only |x| + |y| + one group of the expanded and depthwise "
-            "tensors is alive; the big expanded tensor never exists whole."
+            "tensors is alive; the big expanded tensor never exists whole. The MACs do not change with "
+            "the number of splits; the paper finds 2 to 5 splits best in practice (section 5.1 calls "
+            "this number t too, but it is not the expansion factor)."
         )
 
 # --- comparison ------------------------------------------------------------------------------

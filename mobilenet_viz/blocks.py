@@ -31,7 +31,10 @@ Memory assumptions (batch size 1, activations only, weights not counted):
 * Streaming schedule (section 5.1, "memory efficient inference"): the expanded tensor of
   n = tk channels is never materialised whole. The block is computed as
   F(x) = sum_i (A_i o N o B_i)(x) over ``splits`` channel groups of n / splits channels each
-  (the paper uses splits = t): only one group of the expanded tensor (h x w) and of the depthwise
+  (section 5.1 calls the number of splits t, a second use of the letter: it is not the expansion
+  factor; the paper finds "t being a small constant between 2 and 5" most helpful, since many
+  small matrix products cost cache misses; the default here is DEFAULT_SPLITS = 4): only one
+  group of the expanded tensor (h x w) and of the depthwise
   output (h/s x w/s) is alive at a time, and the project output is accumulated in place, so
   peak = |x| + |y| + (n / splits) * (h*w + h/s*w/s). At t = 1 the "expanded" group is a slice of
   x itself, so only the depthwise group is extra. splits = n gives the paper's
@@ -63,6 +66,8 @@ from mobilenet_viz.costs import (
 )
 
 BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2}
+# Streaming splits (section 5.1's t): the paper recommends "a small constant between 2 and 5".
+DEFAULT_SPLITS = 4
 MAX_CHANNELS = 100_000
 MAX_INPUT_SIZE = 4096
 
@@ -228,13 +233,13 @@ class BlockCost:
     def streaming_peak_elements(self, splits: int | None = None) -> int:
         """Section 5.1's peak: |x| + |y| + (n / splits) channels of the inner tensors.
 
-        ``splits`` defaults to t (the paper's choice); only the inverted residual streams, the
-        other kinds return their naive peak.
+        ``splits`` (section 5.1's t, not the expansion factor) defaults to DEFAULT_SPLITS, at
+        most n; only the inverted residual streams, the other kinds return their naive peak.
         """
         if self.kind != "inverted_residual":
             return self.naive_peak_elements
         n = self.hidden_channels
-        splits = self.config.expansion if splits is None else splits
+        splits = min(DEFAULT_SPLITS, n) if splits is None else splits
         if not 1 <= splits <= n:
             raise ValueError(f"splits must be in 1..{n} (the expanded channels), got {splits}")
         group = math.ceil(n / splits)
@@ -252,6 +257,25 @@ class BlockCost:
             c.input_size**2 * c.in_channels * c.config.expansion
             * (c.in_channels + c.config.kernel**2 + c.out_channels)
         )
+
+    def paper_formula_note(self) -> str:
+        """Why h*w*d'*t*(d' + k^2 + d'') (section 3.3) equals the stage sum, or why it does not.
+
+        The formula assumes an expansion conv (t > 1) and every stage at the input's h x w; it is
+        exact exactly when both hold, whatever the stride (a 1x1 input stays 1x1 at stride 2).
+        """
+        h, ho, s, t = self.input_size, self.output_size, self.config.stride, self.config.expansion
+        if self.macs == self.paper_formula_macs:
+            if s == 1:
+                return "Equal: at stride 1 with t > 1 the formula is exact."
+            return (f"Equal: t > 1, and at stride {s} this {h}×{h} input still gives a {ho}×{ho} output, "
+                    "so every stage runs at the size the formula assumes.")
+        why = []
+        if t == 1:
+            why.append(f"t = 1 has no expansion conv (−{h}·{h}·{self.in_channels}² MACs, as in torchvision)")
+        if ho != h:
+            why.append(f"at stride {s} the depthwise and projection run on {ho}×{ho}, not {h}×{h}")
+        return f"The formula gives {self.paper_formula_macs / self.macs:.2f}× the true count: " + "; ".join(why) + "."
 
     def tensors(self) -> list[tuple[str, tuple[int, int, int], str]]:
         """(name, shape, activation that produced it): the input and each main-path stage output."""
@@ -433,7 +457,7 @@ class SweepPoint:
     macs: int
     params: int
     naive_peak_bytes: int  # fp32
-    streaming_peak_bytes: int  # fp32, splits = t
+    streaming_peak_bytes: int  # fp32, DEFAULT_SPLITS splits
 
 
 def expansion_sweep(config: BlockConfig, expansions: Iterable[int] = range(1, 11)) -> list[SweepPoint]:

@@ -143,3 +143,32 @@ def test_every_view_in_presenter_mode():
     for view in ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck"):
         show(at, view)
         assert at.get("plotly_chart"), view
+
+
+def test_one_pixel_stride_2_block_says_why_the_formula_is_exact_and_names_no_stride_1():
+    page = open_page(PAGE, query={"input_size": "1", "in_channels": "16", "out_channels": "16", "stride": "2"})
+    shown = texts(page)
+    assert "at stride 2 this 1×1 input still gives a 1×1 output" in shown
+    assert "at stride 1" not in shown
+
+
+def test_streaming_splits_default_to_a_small_constant_not_the_expansion_factor():
+    page = open_page(PAGE, query={"expansion": "6"})
+    cost = inverted_residual(BlockConfig(56, 24, 6, 24))
+    assert metric(page, "Streaming, 4 splits, fp16") == f"{cost.streaming_peak_bytes('fp16', splits=4) / 1e6:.3g} MB"
+    assert "not the expansion factor" in texts(page)
+    by_key(page.slider, "ir_splits").set_value(2)
+    page.run()
+    assert metric(page, "Streaming, 2 splits, fp16") == f"{cost.streaming_peak_bytes('fp16', splits=2) / 1e6:.3g} MB"
+    assert page.query_params["splits"] == "2"
+
+
+def test_preset_box_clears_when_a_control_changes():
+    page = open_page(PAGE)
+    label = next(p.label for p in mobilenet_v2_presets() if p.number == 4)
+    page.selectbox(key="ir_preset").set_value(label)
+    page.run()
+    assert page.selectbox(key="ir_preset").value == label
+    by_key(page.slider, "ir_expansion").set_value(3)
+    page.run()
+    assert page.selectbox(key="ir_preset").value is None

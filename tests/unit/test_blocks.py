@@ -14,6 +14,7 @@ from torchvision.models.mobilenetv2 import InvertedResidual, mobilenet_v2
 from torchvision.models.resnet import Bottleneck
 
 from mobilenet_viz.blocks import (
+    DEFAULT_SPLITS,
     BlockConfig,
     block_channels,
     compare_blocks,
@@ -148,8 +149,15 @@ def test_memory_fp16_is_half_and_streaming_is_smaller():
     # naive: while the depthwise runs, expanded + depthwise output + the kept input are alive
     assert cost.naive_peak_elements == e + e + x
     assert cost.naive_peak_bytes("fp16") * 2 == cost.naive_peak_bytes("fp32")
-    # section 5.1 with t = 6 splits of 24 channels: |x| + |y| + 24 * (56^2 + 56^2)
-    assert cost.streaming_peak_elements() == x + y + 24 * 2 * 56 * 56
+    # section 5.1 with 6 splits of 24 channels: |x| + |y| + 24 * (56^2 + 56^2)
+    assert cost.streaming_peak_elements(6) == x + y + 24 * 2 * 56 * 56
+    # the default is section 5.1's recommended small constant (2..5), not the expansion factor:
+    # 4 splits of 36 channels
+    assert 2 <= DEFAULT_SPLITS <= 5
+    assert cost.streaming_peak_elements() == x + y + 36 * 2 * 56 * 56
+    # one hidden channel: the default never exceeds n
+    tiny = inverted_residual(BlockConfig(8, 1, 1, 1))
+    assert tiny.hidden_channels == 1 and tiny.streaming_peak_elements() == tiny.streaming_peak_elements(1)
     assert cost.streaming_peak_elements(144) == x + y + 2 * 56 * 56
     with pytest.raises(ValueError):
         cost.streaming_peak_elements(0)
