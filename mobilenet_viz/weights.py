@@ -18,6 +18,10 @@ Resolution order of :func:`load_mobilenet_v2` (the first that works wins):
 4. a seeded untrained model, labelled :data:`UNTRAINED_LABEL`, with ``message`` saying what
    failed and how to fix it. An explicit ``path`` that is invalid raises :class:`WeightsError`.
 
+The same chain, with the same checks, loads MobileNetV3-Large for the MobileNetV3 page
+(:func:`load_mobilenet_v3`: ``MOBILENET_VIZ_V3_WEIGHTS``, torchvision's ``MobileNet_V3_Large_Weights``
+files); :class:`Arch` names the network and every step takes it as a parameter.
+
 Every file is read with ``torch.load(..., weights_only=True)``; anything that is not a mapping
 of tensors with exactly MobileNetV2's names and shapes is rejected with a message that says what
 was expected. Other pages use :func:`load_mobilenet_v2` through ``ui.model.get_model()`` and must
@@ -38,9 +42,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
-from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
+from torchvision.models import MobileNet_V2_Weights, MobileNet_V3_Large_Weights, mobilenet_v2, mobilenet_v3_large
 
 ENV_WEIGHTS = "MOBILENET_VIZ_WEIGHTS"
+ENV_V3_WEIGHTS = "MOBILENET_VIZ_V3_WEIGHTS"  # a MobileNetV3-Large state_dict (the MobileNetV3 page)
 ENV_OFFLINE = "MOBILENET_VIZ_OFFLINE"
 ENV_DOWNLOAD_BASE = "MOBILENET_VIZ_DOWNLOAD_BASE"
 DEFAULT_PRETRAINED = "IMAGENET1K_V2"
@@ -55,6 +60,26 @@ class WeightsError(ValueError):
     """A weights file that cannot be used; the message says why and what was expected."""
 
 
+@dataclass(frozen=True)
+class Arch:
+    """A torchvision network whose weights go through this module's chain (same steps, same checks)."""
+
+    key: str  # "v2", "v3-large"
+    title: str  # "MobileNetV2"
+    builder: Callable[..., torch.nn.Module]  # torchvision constructor (weights=None, num_classes=...)
+    weights: type  # torchvision weights enum
+    names: tuple[str, ...]  # weights searched in the hub cache, best first; names[0] is downloaded
+    env: str  # environment variable naming a state_dict file
+
+
+V2 = Arch("v2", "MobileNetV2", mobilenet_v2, MobileNet_V2_Weights, ("IMAGENET1K_V2", "IMAGENET1K_V1"), ENV_WEIGHTS)
+V3_LARGE = Arch(
+    "v3-large", "MobileNetV3-Large", mobilenet_v3_large, MobileNet_V3_Large_Weights,
+    ("IMAGENET1K_V2", "IMAGENET1K_V1"), ENV_V3_WEIGHTS,
+)  # fmt: skip
+ARCHS = {a.key: a for a in (V2, V3_LARGE)}
+
+
 @dataclass(frozen=True, eq=False)
 class LoadedModel:
     """A ready MobileNetV2 and where it came from. Shared across sessions: never mutate it."""
@@ -67,11 +92,12 @@ class LoadedModel:
     transforms: Callable = field(repr=False)  # torchvision weights .transforms()
     message: str | None = None  # banner text when something failed / a fallback is in use
     preprocessing: str = "IMAGENET1K_V1"  # which torchvision weights' transforms apply
+    arch: str = "v2"  # key of ARCHS: which network this is
 
     def describe(self) -> str:
         """One line for people: 'IMAGENET1K_V2 (torch hub cache)'."""
         where = {
-            "env": f"${ENV_WEIGHTS}", "file": "file", "upload": "uploaded file",
+            "env": f"${ARCHS[self.arch].env}", "file": "file", "upload": "uploaded file",
             "cache": "torch hub cache", "download": "downloaded", "untrained": UNTRAINED_LABEL,
         }[self.source]
         return f"{self.name} ({where})"
@@ -85,14 +111,14 @@ def offline_requested() -> bool:
     return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _weights_enum(name: str) -> MobileNet_V2_Weights:
-    if name not in PREPROCESSINGS:
+def _weights_enum(name: str, arch: Arch = V2):
+    if name not in PREPROCESSINGS or name not in arch.names:
         raise WeightsError(f"unknown preprocessing '{name}'; choose one of {', '.join(PREPROCESSINGS)}")
-    return MobileNet_V2_Weights[name]
+    return arch.weights[name]
 
 
-def _file_name(name: str) -> str:
-    return Path(urlparse(_weights_enum(name).url).path).name
+def _file_name(name: str, arch: Arch = V2) -> str:
+    return Path(urlparse(_weights_enum(name, arch).url).path).name
 
 
 def hub_checkpoint_dir() -> Path:
@@ -100,40 +126,40 @@ def hub_checkpoint_dir() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints"
 
 
-def download_url(name: str = DEFAULT_PRETRAINED) -> str:
+def download_url(name: str = DEFAULT_PRETRAINED, arch: Arch = V2) -> str:
     """torchvision's URL for ``name``, or the same file name under ``$MOBILENET_VIZ_DOWNLOAD_BASE``."""
     base = os.environ.get(ENV_DOWNLOAD_BASE)
     if base:
-        return base.rstrip("/") + "/" + _file_name(name)
-    return _weights_enum(name).url
+        return base.rstrip("/") + "/" + _file_name(name, arch)
+    return _weights_enum(name, arch).url
 
 
-def cached_path(name: str = DEFAULT_PRETRAINED) -> Path:
+def cached_path(name: str = DEFAULT_PRETRAINED, arch: Arch = V2) -> Path:
     """Where torchvision's file for ``name`` lives in the hub cache (whether present or not)."""
-    return hub_checkpoint_dir() / _file_name(name)
+    return hub_checkpoint_dir() / _file_name(name, arch)
 
 
-def search_locations() -> list[dict[str, object]]:
+def search_locations(arch: Arch = V2) -> list[dict[str, object]]:
     """Every place the app looks for weights, in order, and whether something is there."""
     rows: list[dict[str, object]] = []
-    env = os.environ.get(ENV_WEIGHTS)
-    rows.append({"step": "env", "what": f"${ENV_WEIGHTS}", "path": env, "exists": bool(env) and Path(env).is_file()})
-    for name in (DEFAULT_PRETRAINED, "IMAGENET1K_V1"):
-        path = cached_path(name)
+    env = os.environ.get(arch.env)
+    rows.append({"step": "env", "what": f"${arch.env}", "path": env, "exists": bool(env) and Path(env).is_file()})
+    for name in arch.names:
+        path = cached_path(name, arch)
         rows.append({"step": "cache", "what": name, "path": str(path), "exists": path.is_file()})
-    rows.append({"step": "download", "what": DEFAULT_PRETRAINED, "path": download_url(), "exists": None})
+    rows.append({"step": "download", "what": arch.names[0], "path": download_url(arch.names[0], arch), "exists": None})
     return rows
 
 
-def _new_model() -> torch.nn.Module:
-    return mobilenet_v2(weights=None, num_classes=NUM_CLASSES)
+def _new_model(arch: Arch = V2) -> torch.nn.Module:
+    return arch.builder(weights=None, num_classes=NUM_CLASSES)
 
 
-@functools.lru_cache(maxsize=1)
-def _expected_tensors() -> dict[str, torch.Tensor]:
-    """torchvision MobileNetV2's state_dict layout (names, shapes, dtypes), on the meta device."""
+@functools.lru_cache(maxsize=len(ARCHS))
+def _expected_tensors(arch: Arch = V2) -> dict[str, torch.Tensor]:
+    """torchvision's state_dict layout for ``arch`` (names, shapes, dtypes), on the meta device."""
     with torch.device("meta"):
-        return dict(_new_model().state_dict())
+        return dict(_new_model(arch).state_dict())
 
 
 def _is_torchscript(data: bytes) -> bool:
@@ -147,7 +173,7 @@ def _is_torchscript(data: bytes) -> bool:
     return any(n.endswith("constants.pkl") or "/code/" in n for n in names)
 
 
-def read_state_dict(data: bytes, *, label: str = "the file") -> dict[str, torch.Tensor]:
+def read_state_dict(data: bytes, *, label: str = "the file", arch: Arch = V2) -> dict[str, torch.Tensor]:
     """Bytes of a ``torch.save(model.state_dict())`` file -> the state_dict, validated.
 
     Uses ``torch.load(weights_only=True)``, so no pickled code ever runs. Raises
@@ -183,11 +209,11 @@ def read_state_dict(data: bytes, *, label: str = "the file") -> dict[str, torch.
         if isinstance(exc, EOFError) or "central directory" in text or "truncat" in text:
             raise WeightsError(f"{label} is truncated or corrupt (it ends early); download it again") from None
         raise WeightsError(f"{label} is not a PyTorch weights file (corrupt or not a .pth)") from None
-    return check_state_dict(obj, label=label)
+    return check_state_dict(obj, label=label, arch=arch)
 
 
-def check_state_dict(obj: object, *, label: str = "the file") -> dict[str, torch.Tensor]:
-    """Validate that ``obj`` is a mapping of tensors with torchvision MobileNetV2's keys and shapes."""
+def check_state_dict(obj: object, *, label: str = "the file", arch: Arch = V2) -> dict[str, torch.Tensor]:
+    """Validate that ``obj`` is a mapping of tensors with torchvision's keys and shapes for ``arch``."""
     if isinstance(obj, Mapping):
         for wrapper in ("state_dict", "model"):
             if set(obj) == {wrapper} or (wrapper in obj and isinstance(obj[wrapper], Mapping)
@@ -204,7 +230,7 @@ def check_state_dict(obj: object, *, label: str = "the file") -> dict[str, torch
             f"{label} is not a mapping of tensors: {len(bad)} entries are not tensors (e.g. '{bad[0]}')"
         )
     state = {k.removeprefix("module."): v for k, v in obj.items()}
-    expected = _expected_tensors()
+    expected = _expected_tensors(arch)
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     if missing or unexpected:
@@ -214,7 +240,7 @@ def check_state_dict(obj: object, *, label: str = "the file") -> dict[str, torch
         if unexpected:
             parts.append(f"{len(unexpected)} unexpected (e.g. '{unexpected[0]}')")
         raise WeightsError(
-            f"{label} does not match torchvision's MobileNetV2 (width 1.0, {NUM_CLASSES} classes): "
+            f"{label} does not match torchvision's {arch.title} (width 1.0, {NUM_CLASSES} classes): "
             f"{len(expected)} tensors expected; " + ", ".join(parts)
         )
     for key, ref in expected.items():
@@ -224,7 +250,7 @@ def check_state_dict(obj: object, *, label: str = "the file") -> dict[str, torch
             if key.startswith("classifier"):
                 hint = f" (this app needs the {NUM_CLASSES}-class ImageNet head)"
             raise WeightsError(
-                f"{label} does not match torchvision's MobileNetV2: '{key}' has shape "
+                f"{label} does not match torchvision's {arch.title}: '{key}' has shape "
                 f"{list(got.shape)}, expected {list(ref.shape)}{hint}"
             )
         if not (got.is_floating_point() or ref.dtype == torch.long):
@@ -239,27 +265,28 @@ def _calibrate_batchnorm(model: torch.nn.Module, batch: torch.Tensor) -> None:
     lets activations collapse to zero (every logit equal) or to denormal floats that are very slow
     on CPUs; real statistics keep the untrained model's activations, CAM and timings realistic.
     """
+    momentum = {}
     for module in model.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.reset_running_stats()
+            momentum[module] = module.momentum  # 0.1 in MobileNetV2, 0.01 in MobileNetV3
             module.momentum = None  # cumulative average over the calibration batch
     model.train()
     with torch.no_grad():
         model(batch)
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.momentum = 0.1
+    for module, value in momentum.items():
+        module.momentum = value
     model.eval()
 
 
-def _build(state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED) -> torch.nn.Module:
+def _build(state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED, arch: Arch = V2) -> torch.nn.Module:
     if state is None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            model = _new_model()
+            model = _new_model(arch)
             _calibrate_batchnorm(model, torch.randn(2, 3, 224, 224))
     else:
-        model = _new_model()
+        model = _new_model(arch)
         model.load_state_dict({k: v.to(torch.float32) if v.is_floating_point() else v for k, v in state.items()})
     model.eval()
     for p in model.parameters():
@@ -267,10 +294,12 @@ def _build(state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED)
     return model
 
 
-def _loaded(state, source: str, name: str, preprocessing: str, message: str | None = None) -> LoadedModel:
-    weights = _weights_enum(preprocessing)
+def _loaded(
+    state, source: str, name: str, preprocessing: str, message: str | None = None, arch: Arch = V2
+) -> LoadedModel:
+    weights = _weights_enum(preprocessing, arch)
     return LoadedModel(
-        model=_build(state),
+        model=_build(state, arch=arch),
         source=source,
         name=name,
         pretrained=state is not None,
@@ -278,23 +307,28 @@ def _loaded(state, source: str, name: str, preprocessing: str, message: str | No
         transforms=weights.transforms(),
         message=message,
         preprocessing=preprocessing,
+        arch=arch.key,
     )
 
 
-def load_file(path: str | os.PathLike, *, preprocessing: str = "IMAGENET1K_V1", source: str = "file") -> LoadedModel:
+def load_file(
+    path: str | os.PathLike, *, preprocessing: str = "IMAGENET1K_V1", source: str = "file", arch: Arch = V2
+) -> LoadedModel:
     """Load a state_dict file; raises :class:`WeightsError` (file missing or invalid)."""
-    _weights_enum(preprocessing)
+    _weights_enum(preprocessing, arch)
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"weights file '{path}' does not exist")
-    return load_bytes(path.read_bytes(), name=path.name, preprocessing=preprocessing, source=source)
+    return load_bytes(path.read_bytes(), name=path.name, preprocessing=preprocessing, source=source, arch=arch)
 
 
-def load_bytes(data: bytes, *, name: str, preprocessing: str = "IMAGENET1K_V1", source: str = "upload") -> LoadedModel:
+def load_bytes(
+    data: bytes, *, name: str, preprocessing: str = "IMAGENET1K_V1", source: str = "upload", arch: Arch = V2
+) -> LoadedModel:
     """Load state_dict bytes (a sidebar upload); raises :class:`WeightsError` naming ``name``."""
-    _weights_enum(preprocessing)
-    state = read_state_dict(bytes(data), label=f"'{name}'")
-    return _loaded(state, source, name, preprocessing)
+    _weights_enum(preprocessing, arch)
+    state = read_state_dict(bytes(data), label=f"'{name}'", arch=arch)
+    return _loaded(state, source, name, preprocessing, arch=arch)
 
 
 def _probe(url: str) -> None:
@@ -309,14 +343,14 @@ def _probe(url: str) -> None:
         pass
 
 
-def download(name: str = DEFAULT_PRETRAINED, *, progress: bool = True) -> Path:
+def download(name: str = DEFAULT_PRETRAINED, *, progress: bool = True, arch: Arch = V2) -> Path:
     """Fetch torchvision's file for ``name`` into the hub cache (hash-checked); return its path.
 
     Uses ``torch.hub.download_url_to_file`` (what torchvision uses), with a progress bar on stderr.
     Raises ``OSError`` when offline / unreachable and :class:`WeightsError` when the file is bad.
     """
-    url = download_url(name)
-    dst = cached_path(name)
+    url = download_url(name, arch)
+    dst = cached_path(name, arch)
     _probe(url)
     dst.parent.mkdir(parents=True, exist_ok=True)
     hash_prefix = dst.stem.rsplit("-", 1)[-1]
@@ -324,21 +358,22 @@ def download(name: str = DEFAULT_PRETRAINED, *, progress: bool = True) -> Path:
         torch.hub.download_url_to_file(url, str(dst), hash_prefix=hash_prefix, progress=progress)
     except RuntimeError as exc:  # hash mismatch
         raise WeightsError(f"the download from {url} is damaged: {exc}") from None
-    read_state_dict(dst.read_bytes(), label=f"downloaded '{dst.name}'")
+    read_state_dict(dst.read_bytes(), label=f"downloaded '{dst.name}'", arch=arch)
     return dst
 
 
-def _fix_hint() -> str:
+def _fix_hint(arch: Arch = V2) -> str:
+    option = "" if arch is V2 else f" --model {arch.key}"
     return (
-        f"To fix: on a connected machine run `python -m mobilenet_viz weights download` and copy "
-        f"{_file_name(DEFAULT_PRETRAINED)} into {hub_checkpoint_dir()}, or set {ENV_WEIGHTS} to a "
+        f"To fix: on a connected machine run `python -m mobilenet_viz weights download{option}` and copy "
+        f"{_file_name(arch.names[0], arch)} into {hub_checkpoint_dir()}, or set {arch.env} to a "
         "state_dict file, or upload one in the sidebar."
     )
 
 
-def untrained(message: str | None = None) -> LoadedModel:
+def untrained(message: str | None = None, arch: Arch = V2) -> LoadedModel:
     """The seeded (seed 0) untrained fallback: same architecture and cost, meaningless outputs."""
-    return _loaded(None, "untrained", f"untrained (seed {UNTRAINED_SEED})", "IMAGENET1K_V1", message)
+    return _loaded(None, "untrained", f"untrained (seed {UNTRAINED_SEED})", "IMAGENET1K_V1", message, arch)
 
 
 def load_mobilenet_v2(
@@ -352,38 +387,62 @@ def load_mobilenet_v2(
     ``path`` given: that file or :class:`WeightsError`. Otherwise never raises for missing or
     broken weights: failures end in the untrained fallback with ``message`` for a banner.
     """
-    _weights_enum(preprocessing)
+    return load_pretrained(V2, path, preprocessing=preprocessing, allow_download=allow_download)
+
+
+def load_mobilenet_v3(
+    path: str | os.PathLike | None = None,
+    *,
+    preprocessing: str = "IMAGENET1K_V1",
+    allow_download: bool = True,
+) -> LoadedModel:
+    """MobileNetV3-Large (Howard et al., arXiv:1905.02244v5, Table 1; torchvision
+    ``mobilenet_v3_large``) through the same chain: ``$MOBILENET_VIZ_V3_WEIGHTS``, the hub cache
+    (``MobileNet_V3_Large_Weights`` IMAGENET1K_V2, then V1), a download, the untrained fallback."""
+    return load_pretrained(V3_LARGE, path, preprocessing=preprocessing, allow_download=allow_download)
+
+
+def load_pretrained(
+    arch: Arch,
+    path: str | os.PathLike | None = None,
+    *,
+    preprocessing: str = "IMAGENET1K_V1",
+    allow_download: bool = True,
+) -> LoadedModel:
+    """The chain of the module docstring for any :class:`Arch`: file, env, cache, download, untrained."""
+    _weights_enum(preprocessing, arch)
     if path is not None:
-        return load_file(path, preprocessing=preprocessing, source="file")
+        return load_file(path, preprocessing=preprocessing, source="file", arch=arch)
     problems: list[str] = []
-    env = os.environ.get(ENV_WEIGHTS)
+    env = os.environ.get(arch.env)
     if env:
         try:
-            return load_file(env, preprocessing=preprocessing, source="env")
+            return load_file(env, preprocessing=preprocessing, source="env", arch=arch)
         except WeightsError as exc:
-            problems.append(f"${ENV_WEIGHTS}: {exc}")
-    for name in (DEFAULT_PRETRAINED, "IMAGENET1K_V1"):
-        cached = cached_path(name)
+            problems.append(f"${arch.env}: {exc}")
+    for name in arch.names:
+        cached = cached_path(name, arch)
         if cached.is_file():
             try:
-                state = read_state_dict(cached.read_bytes(), label=f"cached '{cached}'")
-                return _loaded(state, "cache", name, name, "; ".join(problems) or None)
+                state = read_state_dict(cached.read_bytes(), label=f"cached '{cached}'", arch=arch)
+                return _loaded(state, "cache", name, name, "; ".join(problems) or None, arch)
             except WeightsError as exc:
                 problems.append(str(exc))
     offline = offline_requested()
+    best = arch.names[0]
     if allow_download and not offline:
         try:
-            path = download(DEFAULT_PRETRAINED)
-            state = read_state_dict(path.read_bytes(), label=f"'{path.name}'")
+            path = download(best, arch=arch)
+            state = read_state_dict(path.read_bytes(), label=f"'{path.name}'", arch=arch)
             note = "; ".join(problems) or None
-            return _loaded(state, "download", DEFAULT_PRETRAINED, DEFAULT_PRETRAINED, note)
+            return _loaded(state, "download", best, best, note, arch)
         except (OSError, WeightsError) as exc:
-            problems.append(f"could not download {download_url()} ({exc})")
+            problems.append(f"could not download {download_url(best, arch)} ({exc})")
     else:
         why = f"${ENV_OFFLINE} is set" if offline else "downloads are disabled"
-        problems.append(f"no pretrained weights found and {why}")
+        problems.append(f"no pretrained {arch.title} weights found and {why}")
     message = (
-        "Pretrained weights unavailable: " + "; ".join(problems) + ". " + _fix_hint()
+        f"Pretrained {arch.title} weights unavailable: " + "; ".join(problems) + ". " + _fix_hint(arch)
         + f" Using a seeded untrained model — {UNTRAINED_LABEL}."
     )
-    return untrained(message)
+    return untrained(message, arch)
