@@ -120,19 +120,21 @@ if note is not None:
     reference = table(arch.model, 1.0, 224, 1000)
     st.caption(
         f":material/menu_book: **Published {archs.MODEL_NAMES[arch.model]} 1.0-224** — paper: "
-        f"{note.paper}; torchvision: {note.torchvision}; this page: {reference.macs / 1e6:.1f}M MACs, "
-        f"{reference.params / 1e6:.2f}M params. *Why they differ:* {note.reason}"
+        f"{note.paper}; torchvision: {note.torchvision}; computed here at 1.0-224: "
+        f"{reference.macs / 1e6:.1f}M MACs, {reference.params / 1e6:.2f}M params"
+        + (
+            ""
+            if (arch.alpha, arch.resolution, arch.num_classes) == (1.0, 224, 1000)
+            else f" (the metrics above are for α = {arch.alpha:g}, {arch.resolution} px, {arch.num_classes} classes)"
+        )
+        + f". *Why they differ:* {note.reason}"
     )
 
 same = published.at_setting(arch.model, arch.alpha, arch.resolution)
 if same and arch.num_classes == 1000 and (arch.alpha, arch.resolution) != (1.0, 224):
     st.caption(
         ":material/compare_arrows: **Published at exactly this setting** — "
-        + "; ".join(
-            f"{p.macs_m:g}M mult-adds, {p.params_m:.3g}M params ({p.source}): computed MACs "
-            f"{100 * (arch.macs / 1e6 / p.macs_m - 1):+.1f}%"
-            for p in same
-        )
+        + "; ".join(published.setting_comparison(p, arch.macs, arch.params, arch.weights) for p in same)
         + (
             ". The paper does not list its layer widths for α ≠ 1; this page follows "
             "torchvision's rule (every layer × α, rounded to a multiple of 8)."

@@ -264,7 +264,9 @@ if layers:
         f"The {dw.layers} depthwise convolutions do **{dw.mac_share * 100:.1f}% of the MACs** but take "
         f"**{dw.time_share * 100:.1f}% of the time**: each output value needs only D_K² = 9 "
         "multiply-adds (a pointwise conv needs M = 16 to 960), so they wait on memory rather than "
-        "arithmetic. Eager PyTorch, batch 1, median of 5 runs; each layer's time includes its "
+        f"arithmetic. Eager PyTorch, batch 1, median of 5 runs, {torch.get_num_threads()} "
+        f"thread{'s' if torch.get_num_threads() != 1 else ''}: the time share depends on the thread count "
+        "(the 1×1 convs gain more from extra threads). Each layer's time includes its "
         "BatchNorm and ReLU6 (and the residual add after a projection)."
     )
 

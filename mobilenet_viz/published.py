@@ -155,8 +155,9 @@ DISAGREEMENTS: tuple[Disagreement, ...] = (
         "66M mult-adds, 2.9M params (V3 paper Table 3, first arXiv version)",
         "0.057 GFLOPS in its docs = 56.5M MACs measured here, 2.54M params",
         "The paper's Table 3 was revised: the ICCV 2019 version lists V3-Small 1.0 at 56M "
-        "mult-adds and 2.5M params, which torchvision's network matches. The first version's "
-        "66M/2.9M (also in the TF-slim checkpoint table) is not explained in either source.",
+        "mult-adds and 2.5M params (67.4% top-1), which torchvision's network matches. The first "
+        "arXiv version's 66M/2.9M (67.4%) is also in the TF-slim checkpoint table (with 67.5% "
+        "top-1 there); neither source explains it.",
     ),
     Disagreement(
         "v2",
@@ -173,6 +174,35 @@ DISAGREEMENTS: tuple[Disagreement, ...] = (
         "FC layer's 1.0M).",
     ),
 )
+
+
+# Where a published parameter count and the network as built disagree beyond rounding, and why.
+# Keyed by (model, alpha, resolution); the page shows the note next to both numbers.
+PARAMS_NOTES = {
+    ("v2", 1.4, 224): (
+        "The V2 paper's Table 4 gives 6.9M params for 1.4-224; the network built here (every layer "
+        "x 1.4, rounded to a multiple of 8, last conv 1792 channels, torchvision's rule) has 6.06M "
+        "conv/FC weights, as does the TF-slim checkpoint table (6.06M). The paper does not say what "
+        "its 6.9M counts."
+    ),
+}
+
+
+def setting_comparison(point: PublishedPoint, macs: int, params: int, weights: int) -> str:
+    """One published point against the computed network at the same setting: MACs and params.
+
+    Published params are compared with the computed conv/FC weights (the papers' count) and the
+    learnable total (weights + BatchNorm + biases, torch's ``sum(p.numel())``) is given too.
+    """
+    mac_delta = 100 * (macs / 1e6 / point.macs_m - 1)
+    weight_delta = 100 * (weights / 1e6 / point.params_m - 1)
+    text = (
+        f"{point.macs_m:g}M mult-adds, {point.params_m:.3g}M params ({point.source}): computed "
+        f"{macs / 1e6:.1f}M MACs ({mac_delta:+.1f}%), {weights / 1e6:.2f}M weights ({weight_delta:+.1f}%; "
+        f"{params / 1e6:.2f}M with BatchNorm and biases)"
+    )
+    note = PARAMS_NOTES.get((point.model, point.alpha, point.resolution))
+    return f"{text}. {note.rstrip('.')}" if note else text
 
 
 def points(model: str | None = None) -> list[PublishedPoint]:

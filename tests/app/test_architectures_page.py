@@ -96,3 +96,20 @@ def test_published_number_at_the_same_setting_is_compared(model, alpha, publishe
     note = next(c.value for c in at.caption if "exactly this setting" in c.value)
     assert f"{published_m}M mult-adds" in note and f"computed MACs {delta:+.1f}%" in note
     assert ("layer widths" in note) == model.startswith("v3")
+
+
+def test_published_box_says_which_setting_its_numbers_are_for():
+    at = open_page(PAGE, {"model": "v2", "alpha": "0.5", "resolution": "160"})
+    shown = texts(at)
+    here = build("v2", 0.5, 160, 1000)
+    assert next(m.value for m in at.metric if m.label == "MACs") == f"{here.macs / 1e6:.1f}M"
+    assert "this page: 300.8M" not in shown
+    assert "computed here at 1.0-224: 300.8M MACs" in shown
+    assert "the metrics above are for α = 0.5, 160 px" in shown
+
+
+def test_published_setting_shows_params_and_the_v2_14_disagreement():
+    at = open_page(PAGE, {"model": "v2", "alpha": "1.4", "resolution": "224"})
+    shown = texts(at)
+    assert "Published at exactly this setting" in shown
+    assert "6.9M params" in shown and "6.06M weights (-12.2%" in shown and "TF-slim" in shown
