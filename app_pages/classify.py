@@ -18,6 +18,7 @@ from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
 from ui.params import BoolParam, ChoiceParam, IntParam, PageParams
+from ui.text import md
 
 MAX_IMAGES = 24
 # Timed forward passes per rerun, all images together: 30 students share the cores, so one rerun
@@ -99,8 +100,8 @@ if weights_file is not None:
     try:
         loaded, engines = get_uploaded(weights_file.name, weights_file.getvalue(), PARAMS.value("prep"))
     except WeightsError as exc:
-        st.sidebar.error(str(exc))
-        st.error(f"Uploaded weights not used: {exc}", icon=":material/error:")
+        st.sidebar.error(md(exc))
+        st.error(f"Uploaded weights not used: {md(exc)}", icon=":material/error:")
 
 if not loaded.pretrained:
     st.error(loaded.message or "Untrained model in use.", icon=":material/warning:")
@@ -108,7 +109,7 @@ elif loaded.message:
     st.warning(loaded.message, icon=":material/info:")
 resize = loaded.transforms.resize_size[0]
 st.caption(
-    f"Weights: **{loaded.describe()}** · preprocessing: resize {resize}, centre crop "
+    f"Weights: **{md(loaded.describe())}** · preprocessing: resize {resize}, centre crop "
     f"{loaded.transforms.crop_size[0]}, ImageNet mean/std (torchvision {loaded.preprocessing} transforms)"
 )
 
@@ -164,17 +165,17 @@ with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}�
     report = inf.classify(loaded, engines, items, engine=PARAMS.value("engine"), top=PARAMS.value("top"),
                           runs=runs, warmup=2, reuse=_reuse(loaded))
 if report.engine_note:
-    st.warning(report.engine_note)
+    st.warning(md(report.engine_note))
 for r in report.results:
     if r.error:
-        st.error(f"**{r.name}**: {r.error}", icon=":material/broken_image:")
+        st.error(f"**{md(r.name)}**: {md(r.error)}", icon=":material/broken_image:")
 good = [r for r in report.results if r.error is None]
 
 # --- per image ----------------------------------------------------------------------------------
 for i, r in enumerate(good):
     with st.container(border=True):
         best = r.top[0]
-        st.subheader(f"{r.name}: {best.label} ({best.prob * 100:.1f}%)")
+        st.subheader(f"{md(r.name)}: {best.label} ({best.prob * 100:.1f}%)")
         if r.notes:
             st.caption("Note: " + "; ".join(r.notes))
         cols = st.columns([1, 1, 1, 2] if PARAMS.value("cam") else [1, 1, 2])
@@ -246,7 +247,7 @@ if compare:
          "max prob. diff vs eager": c.max_prob_diff_vs_eager, "build (s)": c.build_s, "error": c.error or ""}
         for c in comparison
     ], hide_index=True)
-    st.caption(f"Same input ({good[0].name}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time.")
+    st.caption(f"Same input ({md(good[0].name)}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time.")
 
 if layers:
     st.subheader("Where the time goes, by layer type")

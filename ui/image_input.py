@@ -30,6 +30,7 @@ from mobilenet_viz.filtering import PATTERNS, synthetic_pattern
 from mobilenet_viz.images import MAX_PIXELS, ImageDecodeError, decode_image
 from mobilenet_viz.samples import get_sample, list_samples
 from ui.params import ChoiceParam
+from ui.text import md
 
 SOURCES = ("sample", "upload", "pattern")
 SOURCE_LABELS = {"sample": "Sample photo", "upload": "Upload", "pattern": "Synthetic pattern"}
@@ -132,8 +133,8 @@ def pick_image(
     try:
         image, fmt, notes = _decode(uploaded.getvalue(), max_side)
     except ImageDecodeError as exc:
-        st.error(f"Cannot use “{uploaded.name}”: {exc}.", icon=":material/broken_image:")
+        st.error(f"Cannot use “{md(uploaded.name)}”: {md(exc)}.", icon=":material/broken_image:")
         return None
     if notes:
         st.caption("Note: " + "; ".join(notes) + ".")
-    return image, f"your upload “{uploaded.name}” ({fmt}, {image.size[0]}×{image.size[1]})"
+    return image, f"your upload “{md(uploaded.name)}” ({fmt}, {image.size[0]}×{image.size[1]})"

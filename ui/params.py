@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from ui.text import md
+
 # Parameters every page accepts (handled by the shared layout, not by a page).
 GLOBAL_PARAMS = ("present",)
 
@@ -173,7 +175,7 @@ class PageParams:
                 st.session_state[key] = spec.default
         if problems:
             st.warning(
-                "Some settings in the link could not be used: " + "; ".join(problems) + ".",
+                "Some settings in the link could not be used: " + md("; ".join(problems)) + ".",
                 icon=":material/link_off:",
             )
 

@@ -17,6 +17,7 @@ from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from tests.unit.test_images import encode
 from tests.unit.test_weights import Exploit, _saved, _torchscript_bytes
 from ui import model as ui_model
+from ui.text import md
 
 PAGE = "app_pages/classify.py"
 FAST = {"runs": "2"}
@@ -100,8 +101,8 @@ def test_every_bad_upload_gets_its_own_error_and_the_rest_still_classify(offline
     assert_no_exception(at)
     errors = [str(e.value) for e in at.error]
     for name, (_, reason) in bad.items():
-        mine = [e for e in errors if e.startswith(f"**{name}**: ")]
-        assert len(mine) == 1 and reason in mine[0], (name, errors)
+        mine = [e for e in errors if e.startswith(f"**{md(name)}**: ")]  # names and reasons shown escaped
+        assert len(mine) == 1 and md(reason) in mine[0], (name, errors)
     assert any(h.startswith("good.jpg: ") for h in subheaders(at))
 
 
@@ -115,7 +116,7 @@ def test_untrained_fallback_banner_and_sidebar_weights_upload(offline, tmp_path)
     by_key(at.file_uploader, "cls_weights_file").set_value(("model.pth", b"not weights", "application/octet-stream"))
     at.run()
     assert_no_exception(at)
-    assert any("'model.pth' is not a PyTorch weights file" in str(e.value) for e in at.sidebar.error)
+    assert any(md("'model.pth' is not a PyTorch weights file") in str(e.value) for e in at.sidebar.error)
 
     torch.manual_seed(3)
     buffer = io.BytesIO()
@@ -123,7 +124,7 @@ def test_untrained_fallback_banner_and_sidebar_weights_upload(offline, tmp_path)
     by_key(at.file_uploader, "cls_weights_file").set_value(("mine.pth", buffer.getvalue(), "application/octet-stream"))
     at.run()
     assert_no_exception(at)
-    assert "mine.pth (uploaded file)" in texts(at)
+    assert md("mine.pth (uploaded file)") in texts(at)
     assert not any(w.UNTRAINED_LABEL in str(e.value) for e in at.error)
 
 
@@ -251,11 +252,11 @@ def test_every_hostile_upload_from_the_classroom_list_ends_clearly_and_the_sessi
     errors = [str(e.value) for e in at.error if str(e.value).startswith("**")]
     classified = {h.split(": ")[0] for h in subheaders(at)}
     for name, (_, reason) in cases.items():
-        mine = [e for e in errors if e.startswith(f"**{name}**: ")]
+        mine = [e for e in errors if e.startswith(f"**{md(name)}**: ")]  # names and reasons shown escaped
         if reason is None:
-            assert name in classified and not mine, (name, mine)
+            assert md(name) in classified and not mine, (name, mine)
         else:
-            assert len(mine) == 1 and reason in mine[0], (name, errors)
+            assert len(mine) == 1 and md(reason) in mine[0], (name, errors)
     notes = texts(at)
     for said in ("using frame 1 of 2", "rotated per EXIF", "CMYK converted to RGB", "16-bit image scaled to 8-bit",
                  "transparency composited on white"):
@@ -284,8 +285,8 @@ def test_hostile_weights_uploads_are_refused_no_code_runs_and_the_page_keeps_cla
         at.run()
         assert_no_exception(at)
         sidebar = " ".join(str(e.value) for e in at.sidebar.error)
-        assert name in sidebar and reason in sidebar, (name, sidebar)
+        assert md(name) in sidebar and md(reason) in sidebar, (name, sidebar)
         assert any("Uploaded weights not used: " in str(e.value) for e in at.error), name
         assert any(h.startswith("cat.jpg: ") for h in subheaders(at)), name  # still classified, with the app's model
-        assert f"{name} (uploaded file)" not in texts(at)
+        assert md(f"{name} (uploaded file)") not in texts(at)
     assert not sentinel.exists()

@@ -20,6 +20,7 @@ from streamlit.runtime.state.common import TESTING_KEY
 
 from tests.app.helpers import assert_no_exception, open_page
 from tests.conftest import ROOT
+from ui.text import md
 
 PAGES = re.findall(r"st\.Page\(\s*[\"']([^\"']+\.py)[\"']", (ROOT / "app.py").read_text())
 
@@ -66,7 +67,7 @@ def check_fallback(at, page: str, sent: dict, defaults: dict[str, str]) -> None:
     if defaults and (rejected or any(name not in defaults for name in sent)):
         warnings = " ".join(w.value for w in at.warning)
         for name in rejected:
-            assert name in warnings, f"{page}: no warning names the rejected parameter {name!r}"
+            assert md(name) in warnings, f"{page}: no warning names the rejected parameter {name!r}"
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE))
@@ -95,7 +96,7 @@ def test_unknown_and_repeated_keys(page):
     if defaults:
         warnings = " ".join(w.value for w in at.warning)
         assert "zzz" in warnings, f"{page}: an unknown parameter should be named in a warning"
-        assert f"'{repeated}' given 2 times" in warnings
+        assert md(f"'{repeated}' given 2 times") in warnings
         assert "zzz" not in at.query_params, "unknown parameters are dropped from the address"
 
 
@@ -207,3 +208,13 @@ def test_random_widget_values_never_raise(page):
         errors = [e.value for e in at.exception]
         assert not errors, f"{page} raised after {history}: {errors}"
         assert at.title or at.header, f"{page} stopped rendering after {history}"
+
+
+def test_markdown_in_a_link_value_is_shown_as_text_not_rendered():
+    """?kernel=![t](http://host/x.png) must not make every viewer's browser fetch an image (issue 16)."""
+    sent = "![t](http://host/x.png)"
+    at = open_page("app_pages/separable.py", query={"kernel": sent, "[x](http://y)": "1"})
+    assert_no_exception(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert md(sent) in warnings and md("[x](http://y)") in warnings
+    assert "](" not in warnings.replace("\\](", "") and "http://" not in warnings
