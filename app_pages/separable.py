@@ -5,7 +5,7 @@ import streamlit as st
 from mobilenet_viz import formulas
 from mobilenet_viz.costs import ConvConfig, compare, grouped_conv_cost, valid_groups
 from mobilenet_viz.figures import separable as figures
-from mobilenet_viz.layer_timing import time_layers
+from mobilenet_viz.layer_timing import explain, time_layers
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, PageParams
@@ -220,43 +220,69 @@ if tabs[3].open:
     with tabs[3]:
         st.markdown(
             "The MAC ratio predicts the speed-up only if every MAC costs the same time. Press the button "
-            "to time the real PyTorch layers for this configuration on the server (batch 1, median of "
-            "several runs after a warm-up)."
+            "to time the real PyTorch layers for this configuration on the server (batch 1, one warm-up "
+            "call each). It repeats rounds until every median is known to ±5% (95% interval) or the time "
+            "budget runs out, and times the depthwise and pointwise convs separately, so the explanation "
+            "below is picked from what was measured."
         )
-        runs = st.slider("Runs per layer", 5, 50, 15, key="sep_runs")
-        timing_key = (config, runs)
+        budget = st.slider("Time budget (s)", 1, 10, 3, key="sep_budget")
+        timing_key = (config, budget)
         if st.button("Measure on this machine", key="sep_measure", type="primary"):
-            with st.spinner("Timing the standard and the depthwise + pointwise layers…"):
-                st.session_state["sep_timing"] = (timing_key, time_layers(c, runs))
+            with st.spinner("Timing the standard conv, the depthwise conv, the pointwise conv and the pair…"):
+                st.session_state["sep_timing"] = (timing_key, time_layers(c, budget_s=budget))
         stored = st.session_state.get("sep_timing")
         if stored and stored[0] == timing_key:
             t = stored[1]
             if t.scaled:
                 st.info(
                     f"This layer is large: timed at D_F = {t.input_size} instead of {c.input_size} to keep one "
-                    "measurement near 2 s. The MAC ratio does not depend on D_F."
+                    "round short (at most 1 G MACs for the standard conv). The MAC ratio does not depend on D_F."
                 )
             t1, t2, t3, t4 = st.columns(4)
-            t1.metric("Standard conv", f"{t.standard_ms:.3f} ms")
+            t1.metric("Standard conv", f"{t.standard.median:.3f} ms", help="median per call")
             t2.metric(
                 "Depthwise + pointwise",
-                f"{t.separable_ms:.3f} ms",
-                help=f"depthwise {t.depthwise_ms:.3f} ms + pointwise {t.pointwise_ms:.3f} ms, timed separately",
+                f"{t.separable.median:.3f} ms",
+                help=f"median of the pair as one call; depthwise {t.depthwise.median:.3f} ms and pointwise "
+                f"{t.pointwise.median:.3f} ms timed separately",
             )
-            t3.metric("Measured speed-up", f"{t.measured_speedup:.2f}×")
+            t3.metric(
+                "Measured speed-up",
+                f"{t.measured_speedup:.2f}×",
+                help=f"median over {t.rounds} rounds; 95% interval of the median {t.speedup.ci_low:.2f}–"
+                f"{t.speedup.ci_high:.2f}×; middle half of the rounds {t.speedup.low:.2f}–{t.speedup.high:.2f}×",
+            )
             t4.metric("Theoretical (MAC ratio)", f"{t.theoretical_speedup:.2f}×")
-            st.markdown(
-                f"Measured with {t.threads} thread(s), {t.runs} runs per layer. "
+            st.dataframe(
+                [
+                    {
+                        "layer": name,
+                        "median (ms)": f"{spread.median:.4g}",
+                        "95% interval of the median (ms)": f"{spread.ci_low:.4g} – {spread.ci_high:.4g}",
+                        "middle half of the rounds (ms)": f"{spread.low:.4g} – {spread.high:.4g}",
+                        "G MACs/s": f"{macs / (spread.median * 1e6):.3g}" if macs else "–",
+                    }
+                    for name, spread, macs in (
+                        ("standard conv", t.standard, t.standard_macs),
+                        ("depthwise conv", t.depthwise, t.depthwise_macs),
+                        ("pointwise (1×1) conv", t.pointwise, t.pointwise_macs),
+                        ("depthwise + pointwise, one call", t.separable, t.depthwise_macs + t.pointwise_macs),
+                        ("a 1-MAC conv (a call's fixed cost)", t.overhead, 0),
+                    )
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+            st.caption(
+                f"{t.rounds} rounds in {t.elapsed_s:.1f} s, {t.threads} thread{'s' if t.threads != 1 else ''}, "
                 + (
-                    "The separable pair is slower than the ratio predicts: a depthwise conv does only D_K² "
-                    "MACs per value it loads, so it is limited by memory traffic, not arithmetic, while the "
-                    "standard and 1×1 convs are dense matrix products that run near the CPU's peak. Small "
-                    "layers also pay a fixed per-call overhead twice."
-                    if t.measured_speedup < t.theoretical_speedup
-                    else "Here the separable pair even beats the MAC ratio: the standard conv's large "
-                    "im2col buffer costs extra memory traffic that the two smaller layers avoid."
+                    "stopped when every median was known to within ±5%."
+                    if t.converged
+                    else f"stopped when the {budget} s budget ran out."
                 )
             )
+            for sentence in explain(t):
+                st.markdown(sentence)
 
 if tabs[4].open:
     with tabs[4]:

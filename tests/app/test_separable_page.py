@@ -119,13 +119,25 @@ def test_groups_slider_moves_from_standard_to_depthwise():
 
 def test_theory_vs_practice_measures_real_layers():
     at = open_page(PAGE, query={"input_size": "28", "in_channels": "64", "out_channels": "64", "view": "Theory vs practice"})
-    by_key(at.slider, "sep_runs").set_value(5)
+    by_key(at.slider, "sep_budget").set_value(1)
     at.button(key="sep_measure").click()
     at.run()
     shown = metrics(at)
     assert shown["Standard conv"].endswith(" ms")
     assert float(shown["Depthwise + pointwise"].split()[0]) > 0
     assert shown["Theoretical (MAC ratio)"] == f"{compare(ConvConfig(28, 64, 64, 3)).saving:.2f}×"
+    # median and spread of every layer, depthwise and pointwise separately, and a verdict
+    table = at.dataframe[0].value
+    assert list(table["layer"])[:3] == ["standard conv", "depthwise conv", "pointwise (1×1) conv"]
+    assert "rounds in" in texts(at)
+    assert any(w in texts(at) for w in ("Too noisy to conclude", "matches the MAC ratio", "below the MAC ratio",
+                                        "above the MAC ratio"))
+    # the result stays while the settings stay; another layer clears it
+    at.run()
+    assert "Measured speed-up" in metrics(at)
+    by_key(at.slider, "sep_kernel").set_value(5)
+    at.run()
+    assert "Measured speed-up" not in metrics(at)
 
 
 def test_pytorch_code_matches_configuration():
