@@ -26,6 +26,8 @@ def add_parser(subparsers):
     check = actions.add_parser("check", help="validate a state_dict file (exit 1 if unusable)")
     check.add_argument("path", metavar="PATH")
     for sub in (actions.choices["where"], download, check):
+        sub.add_argument("--model", choices=("v2", "v3-large"), default="v2",
+                         help="v2 = MobileNetV2 (default); v3-large = MobileNetV3-Large (the MobileNetV3 page)")
         # SUPPRESS: `weights --json where` (the parent's flag) must not be reset by this default
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object")
     return p
@@ -42,28 +44,30 @@ def _sha256(path: Path) -> str:
 def run(args) -> tuple[dict, int]:
     from mobilenet_viz import weights as w
 
+    arch = w.ARCHS[getattr(args, "model", "v2")]
     if args.action == "where":
         return {
             "order": ["env", "cache", "download", "untrained"],
-            "locations": w.search_locations(),
-            "env_var": w.ENV_WEIGHTS,
+            "locations": w.search_locations(arch),
+            "env_var": arch.env,
             "hub_checkpoints": str(w.hub_checkpoint_dir()),
-            "download_url": w.download_url(),
+            "download_url": w.download_url(arch.names[0], arch),
             "offline": w.offline_requested(),
+            "model": arch.key,
         }, 0
     if args.action == "download":
         try:
-            path = w.download(args.name, progress=True)
+            path = w.download(args.name, progress=True, arch=arch)
         except OSError as exc:
             raise ValueError(
-                f"could not download {w.download_url(args.name)} ({exc}); on a connected machine run this "
-                f"command there and copy {w.cached_path(args.name).name} into {w.hub_checkpoint_dir()}"
+                f"could not download {w.download_url(args.name, arch)} ({exc}); on a connected machine run this "
+                f"command there and copy {w.cached_path(args.name, arch).name} into {w.hub_checkpoint_dir()}"
             ) from None
         return {"name": args.name, "path": str(path), "bytes": path.stat().st_size, "sha256": _sha256(path)}, 0
     path = Path(args.path)
-    result: dict = {"path": str(path), "ok": False, "error": None}
+    result: dict = {"path": str(path), "ok": False, "error": None, "model": arch.key}
     try:
-        loaded = w.load_file(path)
+        loaded = w.load_file(path, arch=arch)
     except w.WeightsError as exc:
         result["error"] = str(exc)
         return result, 1
@@ -77,9 +81,14 @@ def run(args) -> tuple[dict, int]:
     return result, 0
 
 
+def _title(model: str) -> str:
+    return {"v2": "MobileNetV2", "v3-large": "MobileNetV3-Large"}.get(model, model)
+
+
 def render(result: dict) -> str:
     if "locations" in result:
-        lines = ["MobileNetV2 weights are looked for in this order:"]
+        title = _title(result.get("model", "v2"))
+        lines = [f"{title} weights are looked for in this order:"]
         for i, loc in enumerate(result["locations"], 1):
             state = {True: "found", False: "not found", None: "needs internet"}[loc["exists"]]
             lines.append(f"  {i}. {loc['step']:<9}{loc['what']:<22}{loc['path'] or '(not set)'}  [{state}]")
@@ -88,6 +97,6 @@ def render(result: dict) -> str:
     if "sha256" in result and "name" in result:
         return f"downloaded {result['name']} to {result['path']} ({result['bytes']:,} bytes, sha256 {result['sha256']})"
     if result.get("ok"):
-        return (f"OK: {result['path']} is a MobileNetV2 state_dict ({result['tensors']} tensors, "
+        return (f"OK: {result['path']} is a {_title(result.get('model', 'v2'))} state_dict ({result['tensors']} tensors, "
                 f"{result['params']:,} parameters, sha256 {result['sha256']})")
     return f"NOT USABLE: {result['error']}"
