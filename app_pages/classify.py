@@ -19,8 +19,10 @@ from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
 from ui.params import BoolParam, ChoiceParam, IntParam, PageParams
 from ui.text import md
+from ui.uploads import bounded
 
 MAX_IMAGES = 24
+MAX_UPLOAD_BYTES = 48 * 2**20  # photos one session keeps on the server (Streamlit holds uploads in memory)
 # Timed forward passes per rerun, all images together: 30 students share the cores, so one rerun
 # must not hold them for a minute (24 images x 100 runs would be 2,400 passes).
 MAX_TIMED_PASSES = 60
@@ -123,6 +125,9 @@ with left:
         "Upload photos (JPEG, PNG, WebP, BMP or GIF; several at once)", accept_multiple_files=True,
         key="cls_uploads", max_upload_size=10,
     ) or []
+    uploads, dropped = bounded(uploads, max_files=MAX_IMAGES, max_bytes=MAX_UPLOAD_BYTES, key="cls_uploads")
+    if dropped:
+        st.warning(dropped, icon=":material/block:")
 with right:
     camera_on = st.toggle("Use the camera", key="cls_camera_on")
     photo = st.camera_input("Take a photo", key="cls_camera") if camera_on else None

@@ -8,6 +8,16 @@ Safety rules:
   for the detected format is called directly, so no other plugin sees the bytes;
 - the pixel count is read from the header (Pillow opens lazily) and checked against
   ``MAX_PIXELS`` *before* any pixel data is decoded (decompression bombs);
+- a JPEG's scans are counted from its markers before decoding: libjpeg spends time on every
+  scan over the whole image (a 600 KB progressive JPEG repeating one 16-byte scan 37,000 times
+  took minutes), so at most ``MAX_JPEG_SCANS`` scans and ``MAX_SCAN_MEGAPIXELS`` scans x
+  megapixels are decoded (a normal progressive JPEG has about 10 scans);
+- ``max_side``: a JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers ``max_side``
+  (libjpeg DCT scaling through ``Image.draft``), and every image is shrunk to ``max_side`` before
+  it is returned, so a caller that keeps a preview never holds a 40 MP photo;
+- 16-bit and float images are scaled to 8 bits in slices of rows, never as a float64 copy of the
+  whole image (a 40 MP 16-bit PNG: 80 MB of pixels instead of 1.3 GB of temporaries);
+- ``PixelBudget``: one run (a Classify click) decodes at most ``MAX_PIXELS_PER_RUN`` pixels in all;
 - Pillow's process-wide settings (``Image.MAX_IMAGE_PIXELS``, ``ImageFile.LOAD_TRUNCATED_IMAGES``)
   are never read or changed per call, so concurrent sessions cannot interfere.
 """
@@ -15,7 +25,9 @@ Safety rules:
 from __future__ import annotations
 
 import io
+import re
 import struct
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +35,10 @@ from PIL import Image
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
 MAX_PIXELS = 40_000_000
+MAX_JPEG_SCANS = 100  # libjpeg's progressive mode writes 10 (colour) or 6 (grey); mozjpeg up to ~20
+MAX_SCAN_MEGAPIXELS = 1000  # scans x megapixels: 25 scans of a 40 MP photo, 100 of a 10 MP one
+MAX_PIXELS_PER_RUN = 120_000_000  # decoded pixels per run (3 photos at the 40 MP limit)
+_ROWS_PIXELS = 1 << 20  # 16-bit/float -> 8-bit conversion works on about 1 M pixels at a time
 
 _ALLOWED_TEXT = "JPEG, PNG, WebP, BMP or GIF"
 _HEADER_BYTES = 16
@@ -58,6 +74,62 @@ class DecodedImage:
     image: Image.Image  # RGB, EXIF orientation applied, fully loaded
     format: str  # "JPEG", "PNG", ... (Pillow's format name)
     notes: tuple[str, ...]  # user-facing notes about what was done to the image
+    original_size: tuple[int, int] | None = None  # (width, height) in the file, before max_side
+
+
+class PixelBudget:
+    """Pixels one run may still decode (thread-safe); :func:`decode_image` takes from it.
+
+    A run that gets 24 photos at the 40 MP limit would otherwise decode 960 MP; with a budget the
+    photos after it is spent are refused with a message that says why and what to do.
+    """
+
+    def __init__(self, pixels: int = MAX_PIXELS_PER_RUN):
+        self.total = int(pixels)
+        self.left = int(pixels)
+        self._lock = threading.Lock()
+
+    def take(self, pixels: int) -> None:
+        with self._lock:
+            if pixels > self.left:
+                raise ImageDecodeError(
+                    f"skipped: the photos before it used this run's budget of "
+                    f"{self.total / 1e6:.0f} megapixels; classify it in a smaller batch"
+                )
+            self.left -= pixels
+
+
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # the next marker after entropy-coded data
+
+
+def jpeg_scan_count(data: bytes) -> int:
+    """Start-of-scan (SOS, 0xFFDA) markers in a JPEG, from its marker segments (ITU T.81, B.1).
+
+    Segments are skipped by their length field; after an SOS header the entropy-coded data is
+    skipped to the next marker (inside it 0xFF is followed by 0x00 stuffing or RST0-7), so a
+    thumbnail inside an EXIF segment is not counted. Stops at EOI or at the end of the bytes.
+    """
+    count, i, end = 0, 2, len(data)
+    while i + 4 <= end:
+        if data[i] != 0xFF:
+            break
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        if marker == 0xD9:  # EOI
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # parameterless
+            i += 2
+            continue
+        i += 2 + struct.unpack_from(">H", data, i + 2)[0]
+        if marker == 0xDA:
+            count += 1
+            found = _JPEG_MARKER.search(data, i)
+            if found is None:
+                break
+            i = found.start()
+    return count
 
 
 def _sniff_other(data: bytes) -> str | None:
@@ -136,19 +208,44 @@ def _high_bit_to_8bit(im: Image.Image) -> Image.Image:
 
     16-bit modes map 0..65535 linearly onto 0..255; 32-bit modes use the same 16-bit scale when
     their values fit in it (Pillow opens 16-bit PNGs as "I" in some versions), else min..max.
+    The scaling runs on slices of about a million pixels in float32, so its temporaries stay a
+    few MB whatever the image size (no float64 copy of the whole image).
     """
-    arr = np.asarray(im).astype(np.float64)
+    arr = np.asarray(im)
+    if arr.ndim != 2:
+        arr = arr.reshape(im.size[1], im.size[0])
     if im.mode.startswith("I;16"):
         lo, hi = 0.0, 65535.0
     elif im.mode == "I" and arr.size and arr.min() >= 0 and arr.max() <= 65535:
         lo, hi = 0.0, (255.0 if arr.max() <= 255 else 65535.0)
     else:
-        finite = arr[np.isfinite(arr)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        if hi <= lo:
-            hi = lo + 1.0
-    scaled = np.clip(np.nan_to_num((arr - lo) / (hi - lo), nan=0.0) * 255.0 + 0.5, 0, 255)
-    return Image.fromarray(scaled.astype(np.uint8), "L")
+        finite_lo, finite_hi = _finite_range(arr)
+        lo, hi = finite_lo, (finite_hi if finite_hi > finite_lo else finite_lo + 1.0)
+    out = np.empty(arr.shape, dtype=np.uint8)
+    step = max(1, _ROWS_PIXELS // max(1, arr.shape[1]))
+    scale = np.float32(255.0 / (hi - lo))
+    for top in range(0, arr.shape[0], step):
+        part = arr[top:top + step].astype(np.float32)
+        part -= np.float32(lo)
+        part *= scale
+        part += np.float32(0.5)
+        np.nan_to_num(part, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
+        np.clip(part, 0, 255, out=part)
+        out[top:top + step] = part
+    return Image.fromarray(out, "L")
+
+
+def _finite_range(arr: np.ndarray) -> tuple[float, float]:
+    """(min, max) over the finite values, slice by slice; (0, 1) when there are none."""
+    lo, hi = np.inf, -np.inf
+    step = max(1, _ROWS_PIXELS // max(1, arr.shape[1]))
+    for top in range(0, arr.shape[0], step):
+        part = arr[top:top + step]
+        if part.dtype.kind == "f":
+            part = part[np.isfinite(part)]
+        if part.size:
+            lo, hi = min(lo, float(part.min())), max(hi, float(part.max()))
+    return (lo, hi) if lo <= hi else (0.0, 1.0)
 
 
 def _composite_on_white(im: Image.Image) -> Image.Image:
@@ -190,13 +287,41 @@ def _exif_orientation(im: Image.Image) -> int:
         return 1
 
 
-def decode_image(data: bytes) -> DecodedImage:
+def _check_scans(data: bytes, width: int, height: int) -> None:
+    scans = jpeg_scan_count(data)
+    megapixels = width * height / 1e6
+    if scans > MAX_JPEG_SCANS:
+        raise ImageDecodeError(
+            f"JPEG has {scans} scans; the limit is {MAX_JPEG_SCANS} (a normal progressive JPEG has "
+            "about 10): re-save it as a baseline JPEG"
+        )
+    if scans * megapixels > MAX_SCAN_MEGAPIXELS:
+        raise ImageDecodeError(
+            f"JPEG has {scans} scans of {width}x{height} pixels; at this size the limit is "
+            f"{int(MAX_SCAN_MEGAPIXELS / megapixels)} scans: re-save it as a baseline JPEG or smaller"
+        )
+
+
+def _draft(im: Image.Image, max_side: int) -> None:
+    """Ask libjpeg to decode at the smallest 1/2, 1/4 or 1/8 scale whose longest side still
+    reaches ``max_side`` (``Image.draft`` never goes below the requested size)."""
+    width, height = im.size
+    scale = max_side / max(width, height)
+    if scale < 0.5:
+        im.draft(im.mode if im.mode in ("L", "RGB", "CMYK") else "RGB",
+                 (max(1, int(width * scale)), max(1, int(height * scale))))
+
+
+def decode_image(data: bytes, *, max_side: int | None = None, budget: PixelBudget | None = None) -> DecodedImage:
     """Decode untrusted bytes into a fully loaded RGB image, or raise ``ImageDecodeError``.
 
     Allowed formats: ``ALLOWED_FORMATS``; at most ``MAX_PIXELS`` pixels (checked from the
-    header, before decoding). EXIF orientation is applied; palette/alpha/CMYK/1-bit/16-bit
-    images are converted to 8-bit RGB (alpha composited on white, 16-bit scaled not clipped);
-    animated files use their first frame. What was done is listed in ``notes``.
+    header, before decoding); a JPEG at most ``MAX_JPEG_SCANS`` scans (counted from its markers,
+    before decoding). EXIF orientation is applied; palette/alpha/CMYK/1-bit/16-bit images are
+    converted to 8-bit RGB (alpha composited on white, 16-bit scaled not clipped); animated files
+    use their first frame. ``max_side``: the returned image's longest side is at most this (a
+    JPEG is decoded at reduced scale where it can be). ``budget``: the decoded pixels are taken
+    from it first. What was done is listed in ``notes``.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"decode_image expects bytes, got {type(data).__name__}")
@@ -206,31 +331,49 @@ def decode_image(data: bytes) -> DecodedImage:
     im, fmt = _open_header(data)
     width, height = im.size
     _check_size(width, height)
+    if fmt == "JPEG":
+        _check_scans(data, width, height)
+        if max_side:
+            _draft(im, max_side)
+    if budget is not None:
+        budget.take(im.size[0] * im.size[1])
     notes: list[str] = []
     try:
-        frames = int(getattr(im, "n_frames", 1) or 1)
+        if fmt == "GIF":
+            frames = 2 if im.is_animated else 1  # n_frames would walk every frame of the file
+            if frames > 1:
+                notes.append("animated GIF: using its first frame")
+        else:
+            frames = int(getattr(im, "n_frames", 1) or 1)
+            if frames > 1:
+                notes.append(f"animated {_FRIENDLY[fmt]}: using frame 1 of {frames}")
         if frames > 1:
-            notes.append(f"animated {_FRIENDLY[fmt]}: using frame 1 of {frames}")
             im.seek(0)
         im.load()
     except ImageDecodeError:
         raise
     except (SyntaxError, IndexError, TypeError, struct.error, ValueError, OSError, EOFError) as exc:
         raise _broken(fmt, exc) from None
-    if im.size != (width, height):  # a later frame / draft may not grow the image past the check
-        _check_size(*im.size)
+    if max(im.size) > max(width, height) or im.size[0] * im.size[1] > width * height:
+        _check_size(*im.size)  # a later frame may not grow the image past the check
     orientation = _exif_orientation(im)
     try:
         rgb = _to_rgb(im, notes)
     except (ValueError, OSError) as exc:
         raise _broken(fmt, exc) from None
+    del im
+    if max_side and max(rgb.size) > max_side:
+        rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # reduce() first, then Lanczos
     if orientation != 1:
         rgb = _apply_orientation(rgb, orientation)
         if orientation in (3, 6, 8):
             notes.append("rotated per EXIF")
         elif orientation in (2, 4, 5, 7):
             notes.append("flipped per EXIF")
-    return DecodedImage(image=rgb, format=fmt, notes=tuple(notes))
+    size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    if rgb.size != size:
+        notes.append(f"downscaled from {size[0]}×{size[1]} to {rgb.size[0]}×{rgb.size[1]}")
+    return DecodedImage(image=rgb, format=fmt, notes=tuple(notes), original_size=size)
 
 
 _ORIENTATION_OPS = {

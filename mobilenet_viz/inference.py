@@ -18,7 +18,10 @@ median and p90 are over all timed runs. CUDA is used when available (the clock i
 ``torch.cuda.synchronize()``). A process-wide semaphore (:data:`MAX_CONCURRENT`, env
 ``MOBILENET_VIZ_MAX_CONCURRENT``, default 1) lets only that many timed inferences run at once,
 so 30 students sharing 2 cores queue instead of oversubscribing the cores and timing each
-other's work; the wait is reported separately as ``queued``.
+other's work; the wait is reported separately as ``queued``. Decoding an upload takes the same
+slot (a decode-time bomb cannot run on 30 script threads at once), at most
+``images.MAX_PIXELS_PER_RUN`` pixels per :func:`classify` call and at most
+:data:`KEPT_IMAGE_SIDE` pixels on the longest side (JPEGs are decoded at reduced scale).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mobilenet_viz.images import DecodedImage, ImageDecodeError, decode_image
+from mobilenet_viz.images import DecodedImage, ImageDecodeError, PixelBudget, decode_image
 from mobilenet_viz.weights import LoadedModel
 
 ENGINES = ("eager", "optimized", "onnx")
@@ -50,7 +53,7 @@ ENGINE_TITLES = {
 }
 ENV_MAX_CONCURRENT = "MOBILENET_VIZ_MAX_CONCURRENT"
 MAX_RUNS = 1000
-KEPT_IMAGE_SIDE = 1024  # photos kept for ``classify(reuse=...)`` are shrunk to this longest side
+KEPT_IMAGE_SIDE = 1024  # photos are decoded (and kept for ``classify(reuse=...)``) at most this longest side
 INPUT_SIZE = 224
 
 
@@ -227,6 +230,9 @@ def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable,
     return run, used
 
 
+_BUILD_LOCK = threading.Lock()  # one engine build at a time in the whole process (see EngineSet.get)
+
+
 class EngineSet:
     """The engines for one loaded model, each built on first use and then reused (thread-safe)."""
 
@@ -245,6 +251,14 @@ class EngineSet:
         if name not in ENGINES:
             raise ValueError(f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}")
         with self._lock:
+            if name in self._engines:
+                return self._engines[name]
+            if name in self._failures:
+                raise EngineUnavailable(self._failures[name])
+        # torch.jit.trace and torch.onnx.export keep process-global state: two sessions building at
+        # once (both uploaded weights) failed with "GLOBALS.in_onnx_export must be False", so every
+        # build in the process takes one lock; a cached engine is returned without waiting for it.
+        with _BUILD_LOCK, self._lock:
             if name in self._engines:
                 return self._engines[name]
             if name in self._failures:
@@ -353,7 +367,7 @@ class ImageResult:
     probs: np.ndarray | None = field(default=None, repr=False)
     timing_ms: dict[str, float] = field(default_factory=dict)
     inference_runs_ms: list[float] = field(default_factory=list, repr=False)
-    size: tuple[int, int] | None = None  # the decoded photo's (width, height)
+    size: tuple[int, int] | None = None  # the photo's (width, height) in the file (``image`` may be smaller)
     measured_at: float = 0.0  # time.time() when it was classified and timed
     reused: bool = False  # taken from ``classify(reuse=...)``: timed at ``measured_at``, not now
     extras: dict[str, object] = field(default_factory=dict, repr=False)  # what a caller derived (e.g. a CAM)
@@ -410,6 +424,7 @@ def classify(
     """
     check_settings(top, runs, warmup)
     chosen, note = engines.get_or_fallback(engine or default_engine())
+    budget = PixelBudget()  # decoded pixels for this whole call (MAX_PIXELS_PER_RUN)
     results: list[ImageResult] = []
     queued = 0.0
     kept: dict[str, ImageResult] = {}
@@ -430,12 +445,19 @@ def classify(
             kept[key] = result
         start = time.perf_counter()
         try:
-            decoded = data if isinstance(data, DecodedImage) else decode_image(data)
+            if isinstance(data, DecodedImage):
+                decoded = data
+            else:  # decoding is bounded like inference: it waits for a slot instead of 30 threads at once
+                with inference_slot() as slot:
+                    queued += slot["queued_ms"]
+                    start = time.perf_counter()
+                    decoded = decode_image(data, max_side=KEPT_IMAGE_SIDE, budget=budget)
         except ImageDecodeError as exc:
             result.error = str(exc)
             continue
         result.timing_ms["decode"] = (time.perf_counter() - start) * 1e3
-        result.image, result.notes, result.size = decoded.image, decoded.notes, decoded.image.size
+        result.image, result.notes = decoded.image, decoded.notes
+        result.size = decoded.original_size or decoded.image.size
         start = time.perf_counter()
         result.tensor = preprocess(loaded, decoded.image)
         result.timing_ms["preprocess"] = (time.perf_counter() - start) * 1e3

@@ -28,6 +28,7 @@ from PIL import Image
 
 from mobilenet_viz.filtering import PATTERNS, synthetic_pattern
 from mobilenet_viz.images import MAX_PIXELS, ImageDecodeError, decode_image
+from mobilenet_viz.inference import inference_slot
 from mobilenet_viz.samples import get_sample, list_samples
 from ui.params import ChoiceParam
 from ui.text import md
@@ -58,16 +59,12 @@ def image_param_specs(*, allow_synthetic: bool = True) -> dict[str, ChoiceParam]
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _decode(data: bytes, max_side: int | None) -> tuple[Image.Image, str, tuple[str, ...]]:
-    """Decode once per distinct upload (errors are not cached and re-raise)."""
-    decoded = decode_image(data)
-    image = decoded.image
-    notes = decoded.notes
-    if max_side and max(image.size) > max_side:
-        original = image.size
-        image = image.copy()
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        notes = (*notes, f"downscaled from {original[0]}×{original[1]} to {image.size[0]}×{image.size[1]}")
-    return image, decoded.format, notes
+    """Decode once per distinct upload (errors are not cached and re-raise), in the process-wide
+    inference slot (decode-time bombs queue with inference instead of running 30 at once); JPEGs
+    are decoded at reduced scale and everything is shrunk to ``max_side`` before it is cached."""
+    with inference_slot():
+        decoded = decode_image(data, max_side=max_side)
+    return decoded.image, decoded.format, decoded.notes
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -22,6 +22,8 @@ import gc
 import importlib
 import threading
 
+import mobilenet_viz  # noqa: F401 - first: it turns ONNX Runtime's telemetry off before the preload imports it
+
 # What the pages import sooner or later; importing them before the freeze makes them permanent.
 PRELOAD = (
     "numpy",
