@@ -4,6 +4,8 @@ import streamlit as st
 
 from mobilenet_viz import formulas
 from mobilenet_viz.costs import ConvConfig, compare, grouped_conv_cost, valid_groups
+from mobilenet_viz import multipliers
+from mobilenet_viz.figures import multipliers as multiplier_figures
 from mobilenet_viz.figures import separable as figures
 from mobilenet_viz.layer_timing import explain, time_layers
 from ui import presenter
@@ -11,7 +13,7 @@ from ui.layout import fmt_count, show_plotly
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, PageParams
 
 PADDINGS = ("same", *(str(p) for p in range(8)))
-VIEWS = ("Formulas", "Charts", "Groups", "Theory vs practice", "PyTorch code")
+VIEWS = ("Formulas", "Charts", "Groups", "Theory vs practice", "PyTorch code", "Width α and resolution ρ")
 PARAMS = PageParams(
     "sep",
     {
@@ -287,5 +289,46 @@ if tabs[3].open:
 if tabs[4].open:
     with tabs[4]:
         st.code(formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]), language="python")
+
+if tabs[5].open:
+    with tabs[5]:
+        st.markdown(
+            "**Width multiplier α** thins every layer (M → αM, N → αN); **resolution multiplier ρ** shrinks "
+            "every feature map (D_F → ρD_F). A separable layer then costs (MobileNets, arXiv:1704.04861v1, "
+            "eq. 7; at stride 2 the output size D_O of ρD_F):"
+        )
+        for line in multipliers.layer_latex(c):
+            st.latex(line)
+        st.markdown(
+            "The pointwise term αM·αN·(ρD_F)² holds almost all of the cost, so the cost falls roughly as "
+            "**α²** (section 3.3) and as **ρ²** (section 3.4); the weights D_K²·αM + αM·αN fall as α² and do "
+            "not depend on ρ. Move α and ρ above (under *More settings* in presenter mode) to see this layer "
+            "change. For a whole network, MobileNetV1 with the published ImageNet top-1 of each setting "
+            "(Tables 6 and 7):"
+        )
+        alpha_points, rho_points = multipliers.network_sweep("v1")
+        show_plotly(multiplier_figures.multiplier_sweep(alpha_points, rho_points), key="sep_fig_multipliers")
+        st.dataframe(
+            [
+                {
+                    "α": p.alpha,
+                    "input (px)": p.resolution,
+                    "MACs (M)": round(p.macs / 1e6, 1),
+                    "weights (M)": round(p.weights / 1e6, 2),
+                    "MACs vs 1.0-224": f"{p.macs / rho_points[-1].macs:.3f}",
+                    "α²ρ²": f"{(p.alpha * p.resolution / 224) ** 2:.3f}",
+                    "published top-1 %": p.top1,
+                }
+                for p in alpha_points + rho_points[:-1]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            "MACs and weights computed by the library for MobileNetV1 (equal to a torch build in the tests); "
+            "top-1 quoted from the paper. The first layer keeps its 3 colour channels at every α, and the "
+            "classifier's 1000 outputs do not shrink, so the network's MACs fall a little slower than α² and its "
+            "weights (the FC layer's 1024α × 1000 dominate at small α) between α² and α."
+        )
 
 PARAMS.share()

@@ -192,3 +192,13 @@ def test_impossible_after_rho_names_both_sizes():
     at = open_page(PAGE, query={"input_size": "2", "kernel": "7", "padding": "0", "rho": "0.25"})
     assert len(at.error) == 1
     assert "1x1 input" in at.error[0].value and "typed D_F = 2" in at.error[0].value
+
+
+def test_multipliers_tab_shows_eq_7_with_the_numbers_and_the_sweep_with_published_accuracy():
+    at = open_page(PAGE, query={"alpha": "0.75", "rho": "0.714", "view": "Width α and resolution ρ"})
+    latex = "\n".join(e.value for e in at.latex)
+    assert r"\alpha M \cdot \alpha N \cdot \rho D_F \cdot \rho D_F" in latex
+    assert "15{,}091{,}200" in latex
+    assert len(at.get("plotly_chart")) == 1
+    table = at.dataframe[0].value
+    assert list(table["published top-1 %"])[:4] == [50.6, 63.7, 68.4, 70.6]

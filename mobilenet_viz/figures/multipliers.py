@@ -1,0 +1,62 @@
+"""Figure for the width and resolution multipliers (MobileNets sections 3.3-3.4): data in, plotly out.
+
+Built from dicts (no make_subplots), as the other figure modules.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from mobilenet_viz.multipliers import SweepPoint
+
+MACS_COLOR = "#c2410c"
+WEIGHTS_COLOR = "#0f766e"
+LAW_COLOR = "#6b7280"
+
+
+def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint]) -> go.Figure:
+    """Left: MACs and weights against alpha; right: against rho; both as a fraction of the 1.0 network.
+
+    Dashed: alpha^2 and rho^2. Each computed MAC point is labelled with the published top-1 there.
+    """
+    base = next(p for p in alpha_points if p.alpha == 1.0)
+    top = base.resolution
+    data = []
+
+    def series(points, x, axis, show_legend):
+        xa, ya = ("x", "y") if axis == 1 else ("x2", "y2")
+        labels = [f"{p.top1:g}%" if p.top1 is not None else "" for p in points]
+        data.append({
+            "type": "scatter", "x": x, "y": [p.macs / base.macs for p in points], "xaxis": xa, "yaxis": ya,
+            "mode": "lines+markers+text", "text": labels, "textposition": "top left",
+            "name": "MACs (label: published top-1)", "legendgroup": "macs", "showlegend": show_legend,
+            "line": {"color": MACS_COLOR, "width": 2}, "marker": {"size": 8},
+            "customdata": [[p.alpha, p.resolution, p.macs / 1e6, p.top1 if p.top1 is not None else "n/a"]
+                           for p in points],
+            "hovertemplate": "α = %{customdata[0]}, %{customdata[1]} px<br>%{customdata[2]:.1f}M MACs"
+                             "<br>published top-1: %{customdata[3]}%<extra></extra>",
+        })
+        data.append({
+            "type": "scatter", "x": x, "y": [p.weights / base.weights for p in points], "xaxis": xa, "yaxis": ya,
+            "mode": "lines+markers", "name": "weights", "legendgroup": "weights", "showlegend": show_legend,
+            "line": {"color": WEIGHTS_COLOR, "width": 2}, "marker": {"size": 7, "symbol": "square"},
+            "customdata": [p.weights / 1e6 for p in points],
+            "hovertemplate": "%{customdata:.2f}M weights<extra></extra>",
+        })
+        data.append({
+            "type": "scatter", "x": x, "y": [v * v for v in x], "xaxis": xa, "yaxis": ya, "mode": "lines",
+            "name": "α² / ρ²", "legendgroup": "law", "showlegend": show_legend,
+            "line": {"color": LAW_COLOR, "width": 1.5, "dash": "dash"}, "hoverinfo": "skip",
+        })
+
+    series(alpha_points, [p.alpha for p in alpha_points], 1, True)
+    series(rho_points, [p.resolution / top for p in rho_points], 2, False)
+    axis_y = {"range": [0, 1.15], "title": {"text": f"fraction of {base.model.upper()} 1.0-{top}"}}
+    return go.Figure({"data": data, "layout": {
+        "title": {"text": "Cost falls as α² and ρ²; weights with α only"},
+        "xaxis": {"domain": [0, 0.46], "range": [0, 1.08], "title": {"text": f"width multiplier α ({top} px)"}},
+        "xaxis2": {"domain": [0.54, 1], "range": [0.45, 1.05], "anchor": "y2",
+                   "title": {"text": f"resolution multiplier ρ = px / {top} (α = 1)"}},
+        "yaxis": axis_y, "yaxis2": {**axis_y, "anchor": "x2", "title": {"text": ""}},
+        "legend": {"orientation": "h", "y": -0.25}, "height": 440,
+    }})
