@@ -17,6 +17,7 @@ PAGES = [
     st.Page("app_pages/filters.py", title="How the filters work", icon=":material/filter:"),
     st.Page("app_pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"),
     st.Page("app_pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
+    st.Page("app_pages/mobilenet_v3.py", title="MobileNetV3", icon=":material/bolt:"),
     st.Page("app_pages/classify.py", title="Classify", icon=":material/image_search:"),
 ]
 

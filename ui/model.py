@@ -13,7 +13,14 @@ import streamlit as st
 
 from mobilenet_viz.commands.weights import preprocessing_default
 from mobilenet_viz.inference import EngineSet, use_serving_threads
-from mobilenet_viz.weights import LoadedModel, load_bytes, load_mobilenet_v2
+from mobilenet_viz.weights import (
+    LoadedModel,
+    WeightsError,
+    load_bytes,
+    load_mobilenet_v2,
+    load_mobilenet_v3,
+    read_state_dict,
+)
 
 
 @st.cache_resource(show_spinner="Loading MobileNetV2 weights (the first start may download 14 MB)…")
@@ -36,6 +43,47 @@ def _uploaded(digest: str, name: str, preprocessing: str, _data: bytes) -> tuple
     return loaded, EngineSet(loaded)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _refusal(digest: str, name: str, _data: bytes) -> str | None:
+    """Why these bytes are refused (None: they are usable), cached per content hash and name, so
+    clicking again on a refused file costs nothing; a refused file never reaches ``_uploaded``."""
+    try:
+        read_state_dict(_data, label=f"'{name}'")
+    except WeightsError as exc:
+        return str(exc)
+    return None
+
+
 def get_uploaded(name: str, data: bytes, preprocessing: str) -> tuple[LoadedModel, EngineSet]:
-    """A sidebar-uploaded state_dict, validated and cached by content; raises ``WeightsError``."""
-    return _uploaded(hashlib.sha256(data).hexdigest(), name, preprocessing, data)
+    """A sidebar-uploaded state_dict, validated and cached by content; raises ``WeightsError``
+    (the refusal is cached too: see :func:`_refusal`)."""
+    digest = hashlib.sha256(data).hexdigest()
+    refused = _refusal(digest, name, data)
+    if refused is not None:
+        raise WeightsError(refused)
+    return _uploaded(digest, name, preprocessing, data)
+
+
+@st.cache_resource(show_spinner="Loading MobileNetV3-Large weights (the first start may download 22 MB)…")
+def get_v3_model() -> LoadedModel:
+    """The MobileNetV3 page's MobileNetV3-Large, through the same chain as :func:`get_model`
+    ($MOBILENET_VIZ_V3_WEIGHTS, torch hub cache, download, labelled untrained fallback). Read-only."""
+    use_serving_threads()
+    return load_mobilenet_v3()
+
+
+@st.cache_resource(show_spinner="Quantizing MobileNetV2 to int8 (calibrating on the sample photos, a few seconds, once)…",
+                   max_entries=2)
+def _int8(digest: str, _engines: EngineSet):
+    from mobilenet_viz import quantization
+
+    _engines.get("int8")  # quantizes under the engines' build lock (the ONNX export is process-global)
+    return quantization.quantized(_engines.loaded)
+
+
+def get_int8(engines: EngineSet):
+    """The int8 model of ``engines.loaded`` (``quantization.Int8Model``), quantized once per weights
+    hash; raises ``EngineUnavailable`` when onnxruntime is missing."""
+    from mobilenet_viz import quantization
+
+    return _int8(quantization.weights_hash(engines.loaded.model) + engines.loaded.preprocessing, engines)
