@@ -29,6 +29,7 @@ PARAMS = PageParams(
         "size": ChoiceParam("64", SIZES),
         "gray": BoolParam(False),
         "kernel": ChoiceParam("sobel_x", flt.KERNEL_SOURCES),
+        "free": BoolParam(False),
         "dk": ChoiceParam("3", KERNEL_SIZES),
         "n": IntParam(4, 1, flt.MAX_OUT_CHANNELS),
         "seed": IntParam(0, 0, 9999),
@@ -137,6 +138,11 @@ with right:
                           help="Presets: every depthwise filter is the preset, the pointwise weights are "
                           "seeded. Random / MobileNetV2: a general standard filter bank, and its closest "
                           "depthwise separable version.")
+    if source in flt.PRESETS:
+        st.toggle("Unconstrained standard filters", key=PARAMS.key("free"),
+                  help="Off: the standard filters are built as W[n, m] = P[n, m]·D[m], exactly what the "
+                  "separable pair computes. On: every slice W[n, m] gets its own preset pattern, a general "
+                  "standard bank that the separable pair can only approximate.")
     c1, c2 = st.columns(2)
     c1.selectbox("Kernel size D_K", options=list(KERNEL_SIZES), key=PARAMS.key("dk"),
                  disabled=source != "random", help="Presets and MobileNetV2's filters are 3×3.")
@@ -159,7 +165,8 @@ labels = channel_labels(m)
 try:
     x = prepared(image.tobytes(), image.size, size, gray)
     bank = flt.make_filter_bank(source, in_channels=m, out_channels=n, kernel=kernel,
-                                seed=int(values["seed"]), first_layer=filters_1st)
+                                seed=int(values["seed"]), first_layer=filters_1st,
+                                unconstrained=bool(values["free"]) and source in flt.PRESETS)
     result = flt.run_filters(x, bank)
 except ValueError as exc:
     PARAMS.stop(f"Cannot filter this input: {exc}.")
@@ -184,6 +191,17 @@ if tabs[0].open:
             f"filter, each column the slice that touches one input channel. Output n = the sum over "
             f"all {m} channels of slice ⋆ channel."
         )
+        if bank.exact:
+            st.info(
+                f"These standard filters are **built as W[n, m] = P[n, m]·D[m]** from the "
+                f"{flt.SOURCE_TITLES[source]} kernel D and the seeded pointwise weights P, so the depthwise + "
+                "pointwise pair reproduces them exactly. Switch on *Unconstrained standard filters* to give "
+                "every slice its own pattern.", icon=":material/info:")
+        else:
+            st.caption(
+                "General standard filters: no W = P·D constraint (every slice has its own pattern). The "
+                "depthwise + pointwise tab shows their closest separable pair."
+            )
         show_plotly(figs.kernel_grid_figure(bank.standard, [f"filter {i + 1}" for i in range(n)], labels,
                                             title="Standard filters W[n, m] (shared colour scale)"),
                     key="flt_fig_std_kernels")
@@ -222,8 +240,8 @@ if tabs[2].open:
         e2.metric("Weights: standard → separable", f"{std_params} → {sep_params}",
                   help=f"D_K²·M·N = {std_params} vs D_K²·M + M·N = {sep_params}")
         e3.metric("max |this page's standard − separable|", f"{result.approximation_error:.3g}",
-                  help="0 for presets (the standard filters are built as P·D); > 0 for random and "
-                  "MobileNetV2 filters, whose closest separable version is shown.")
+                  help="0 for presets (the standard filters are built as P·D); > 0 for unconstrained, random "
+                  "and MobileNetV2 filters, whose closest separable version is shown.")
         st.markdown(
             "A depthwise + pointwise pair is exactly a standard convolution whose filter slices are all the "
             "same D_K×D_K pattern D[m] per input channel, only scaled by P[n, m]. So separable convolution is "
@@ -232,7 +250,8 @@ if tabs[2].open:
         )
         if not bank.exact:
             st.info(
-                f"These {flt.SOURCE_TITLES[source].lower()} filters are a general standard bank. The "
+                f"These {'unconstrained' if source in flt.PRESETS else flt.SOURCE_TITLES[source].lower()} "
+                "filters are a general standard bank. The "
                 f"depthwise + pointwise pair shown is its best separable approximation (rank-1 SVD per input "
                 f"channel); the outputs differ by up to {result.approximation_error:.3g}: the price of "
                 "the constraint.", icon=":material/info:")

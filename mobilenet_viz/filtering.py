@@ -203,10 +203,14 @@ def make_filter_bank(
     kernel: int = 3,
     seed: int = 0,
     first_layer: np.ndarray | None = None,
+    unconstrained: bool = False,
 ) -> FilterBank:
     """Filters for the page.
 
     Presets: D[m] = the preset for every channel, P = seeded mixing matrix, W = P * D (exact).
+    Presets with ``unconstrained``: a general standard bank from the same kernels, where every
+    slice W[n, m] = P[n, m] * (a seeded choice among the presets), so each output can use its own
+    spatial pattern per channel, which no separable pair can; (D, P) is its best separable fit.
     "random": W ~ N(0, 1) seeded, a general standard bank; (D, P) its best separable fit.
     "mobilenet_v2": the first N pretrained filters (``first_layer``, 32 x 3 x 3 x 3); for M = 1
     the slices are summed (the filter's response to a gray image); (D, P) its best separable fit.
@@ -215,11 +219,19 @@ def make_filter_bank(
         raise ValueError(f"out_channels N must be 1..{MAX_OUT_CHANNELS}, got {out_channels}")
     if in_channels not in (1, 3):
         raise ValueError(f"in_channels M must be 1 (grayscale) or 3 (RGB), got {in_channels}")
-    if source in _PRESETS:
+    if source in _PRESETS and unconstrained:
+        mixing = _mixing_matrix(out_channels, in_channels, seed)
+        kinds = np.random.default_rng(seed + 1).integers(0, len(PRESETS), size=(out_channels, in_channels))
+        kinds[0, 0] = PRESETS.index(source)  # the chosen preset still appears
+        standard = np.stack([
+            np.stack([mixing[n, m] * preset_kernel(PRESETS[kinds[n, m]]) for m in range(in_channels)])
+            for n in range(out_channels)
+        ]).astype(np.float32)
+    elif source in _PRESETS:
         depthwise = np.repeat(preset_kernel(source)[None], in_channels, axis=0)
         pointwise = _mixing_matrix(out_channels, in_channels, seed)
         return FilterBank(source, compose_standard(depthwise, pointwise), depthwise, pointwise, True)
-    if source == "random":
+    elif source == "random":
         if kernel not in RANDOM_KERNELS:
             raise ValueError(f"random kernel size D_K must be one of {RANDOM_KERNELS}, got {kernel}")
         rng = np.random.default_rng(seed)

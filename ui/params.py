@@ -173,6 +173,11 @@ class PageParams:
                 st.session_state[key] = values[name]
             elif name in changed or key not in st.session_state:
                 st.session_state[key] = spec.default
+            else:
+                # Re-set the value so Streamlit keeps it through a run where its widget is not drawn
+                # (a page that stops early, e.g. waiting for an upload); otherwise the widget state
+                # is cleaned up and the next run falls back to the default (a tab jumped to the first).
+                st.session_state[key] = st.session_state[key]
         if problems:
             st.warning(
                 "Some settings in the link could not be used: " + md("; ".join(problems)) + ".",

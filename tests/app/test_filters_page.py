@@ -219,3 +219,37 @@ def test_weights_in_the_torch_hub_cache_are_picked_up(monkeypatch, tmp_path, tes
     spec = json.loads(by_key(at.get("plotly_chart"), "flt_fig_std_kernels").proto.spec)
     shown = [np.frombuffer(base64.b64decode(t["z"]["bdata"]), dtype=np.float32) for t in spec["data"]]
     np.testing.assert_allclose(np.stack(shown).reshape(2, 3, 3, 3), expected, atol=1e-7)
+
+
+def test_choosing_upload_on_the_sliding_window_tab_keeps_the_tab():
+    at = open_page(PAGE)
+    show(at, "Sliding window")
+    at.radio(key="flt_source").set_value("upload")
+    at.run()  # no upload yet: the page stops before drawing the tabs
+    assert at.session_state["flt_view"] == "Sliding window"
+    assert at.query_params["view"] == "Sliding window"
+    at.radio(key="flt_source").set_value("sample")
+    at.run()
+    assert at.session_state["flt_view"] == "Sliding window"
+    assert at.query_params["view"] == "Sliding window"
+
+
+def test_preset_standard_filters_say_they_are_p_times_d_and_can_be_unconstrained():
+    at = open_page(PAGE)
+    show(at, "Standard conv")
+    assert "built as W[n, m] = P[n, m]·D[m]" in texts(at)
+    by_key(at.toggle, "flt_free").set_value(True)
+    at.run()
+    assert "no W = P·D constraint" in texts(at)
+    assert at.query_params["free"] == "1"
+    show(at, "Equivalence")
+    assert float(metric(at, "max |this page's standard − separable|")) > 1e-3  # the constraint now costs
+
+
+def test_unconstrained_preset_bank_gives_slices_their_own_patterns():
+    bank = flt.make_filter_bank("sobel_x", in_channels=3, out_channels=6, seed=0, unconstrained=True)
+    assert not bank.exact
+    shapes = {tuple(np.sign(np.round(bank.standard[n, m], 6)).ravel()) for n in range(6) for m in range(3)}
+    assert len(shapes) > 2  # more than +/- one pattern
+    exact = flt.make_filter_bank("sobel_x", in_channels=3, out_channels=6, seed=0)
+    np.testing.assert_allclose(exact.standard, flt.compose_standard(exact.depthwise, exact.pointwise))
