@@ -7,7 +7,12 @@ from mobilenet_viz.costs import ConvConfig, compare, grouped_conv_cost, valid_gr
 from mobilenet_viz import multipliers
 from mobilenet_viz.figures import multipliers as multiplier_figures
 from mobilenet_viz.figures import separable as figures
-from mobilenet_viz.layer_timing import explain, time_layers
+from mobilenet_viz.layer_timing import (
+    MAX_ACTIVATION_VALUES,
+    MAX_STANDARD_WEIGHTS,
+    explain,
+    time_layers,
+)
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, PageParams
@@ -235,10 +240,20 @@ if tabs[3].open:
         stored = st.session_state.get("sep_timing")
         if stored and stored[0] == timing_key:
             t = stored[1]
+            if t.channels_scaled:
+                n_note = ("" if t.out_channels == c.out_channels else
+                          f" and N = {t.out_channels} instead of {c.out_channels} (the MAC ratio below is for this N)")
+                st.info(
+                    f"This layer's weights are too large to time on a shared server ({c.standard.params * 4 / 1e6:,.0f} MB "
+                    f"for the standard conv): timed with M = {t.in_channels} instead of {c.in_channels}{n_note}, "
+                    f"at most {MAX_STANDARD_WEIGHTS / 1e6:.0f}M weights ({MAX_STANDARD_WEIGHTS * 4 / 1e6:.0f} MB). "
+                    "The MAC ratio D_K²·N / (D_K² + N) does not depend on M."
+                )
             if t.scaled:
                 st.info(
                     f"This layer is large: timed at D_F = {t.input_size} instead of {c.input_size} to keep one "
-                    "round short (at most 1 G MACs for the standard conv). The MAC ratio does not depend on D_F."
+                    f"round short (at most 1 G MACs for the standard conv, {MAX_ACTIVATION_VALUES * 4 / 1e6:.0f} MB "
+                    "per activation). The MAC ratio does not depend on D_F."
                 )
             t1, t2, t3, t4 = st.columns(4)
             t1.metric("Standard conv", f"{t.standard.median:.3f} ms", help="median per call")

@@ -14,6 +14,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from mobilenet_viz.inference import inference_slot
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 STAGE_NAMES = ("input", "expand", "depthwise", "project", "output")
@@ -55,7 +57,7 @@ def block_feature_maps(model: nn.Module, block: int, batch: torch.Tensor) -> dic
     module = model.features[block]
     layers = list(module.conv)
     maps: dict[str, torch.Tensor] = {}
-    with torch.inference_mode():
+    with inference_slot(), torch.inference_mode():  # the process-wide slot, like every torch entry point
         x = model.features[:block](batch)
         maps["input"] = x
         h = x

@@ -100,15 +100,32 @@ class EngineUnavailable(ValueError):
     """An engine cannot be built here (e.g. onnxruntime missing); the message says why."""
 
 
+_HELD = threading.local()  # how deep this thread is inside inference_slot()
+
+
 @contextlib.contextmanager
 def inference_slot() -> Iterator[dict[str, float]]:
-    """Hold one of the :data:`MAX_CONCURRENT` inference slots; yields {'queued_ms': wait}."""
+    """Hold one of the :data:`MAX_CONCURRENT` inference slots; yields {'queued_ms': wait}.
+
+    Re-entrant per thread: a library function that takes the slot itself (layer timing, feature
+    maps, profiling) may be called by a page that already holds it, without waiting on itself.
+    """
+    depth = getattr(_HELD, "depth", 0)
+    if depth:
+        _HELD.depth = depth + 1
+        try:
+            yield {"queued_ms": 0.0}
+        finally:
+            _HELD.depth = depth
+        return
     start = time.perf_counter()
     _SLOTS.acquire()
     info = {"queued_ms": (time.perf_counter() - start) * 1e3}
+    _HELD.depth = 1
     try:
         yield info
     finally:
+        _HELD.depth = 0
         _SLOTS.release()
 
 

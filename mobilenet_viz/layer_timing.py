@@ -20,10 +20,15 @@ import torch
 from torch import nn
 
 from mobilenet_viz.costs import ConvComparison, output_size
+from mobilenet_viz.inference import inference_slot
 
 # Keep one round (one call of each layer) short, so a time budget buys many rounds.
 # A 2-core laptop runs a standard conv at roughly 20-40 GMAC/s; ~30 timed calls at <= 1 GMAC each.
 MAX_STANDARD_MACS_PER_RUN = 1_000_000_000
+# Memory caps (issue 16: M = N = 4096 with D_K = 15 asked for a 15 GB standard conv): the standard
+# conv's weights (D_K^2 M N) and the largest activation (M or N channels x D^2), in fp32 values.
+MAX_STANDARD_WEIGHTS = 16_000_000  # 64 MB
+MAX_ACTIVATION_VALUES = 16_000_000  # 64 MB
 
 
 # Repeat until the 95% interval of every median is narrower than this fraction of it...
@@ -97,6 +102,9 @@ class LayerTiming:
     threads: int
     elapsed_s: float
     converged: bool  # every median's 95% interval narrowed below TARGET_SPREAD within the budget
+    in_channels: int = 0  # the M actually timed (may be scaled down to cap the weights' memory)
+    out_channels: int = 0  # the N actually timed (scaled only when D_K^2 N alone exceeds the cap)
+    channels_scaled: bool = False
 
     @property
     def measured_speedup(self) -> float:
@@ -127,17 +135,31 @@ def _sample_ms(fn, x: torch.Tensor, calls: int) -> float:
     return (time.perf_counter() - start) * 1e3 / calls
 
 
+def timed_channels(comparison: ConvComparison) -> tuple[int, int]:
+    """(M, N) to time: M is reduced until the standard conv's D_K^2 M N weights fit
+    MAX_STANDARD_WEIGHTS. N is kept when it can be, because the MAC ratio
+    D_K^2 N / (D_K^2 + N) does not depend on M; only a D_K^2 N above the cap scales N too."""
+    k2, m, n = comparison.config.kernel ** 2, comparison.in_channels, comparison.out_channels
+    if k2 * m * n <= MAX_STANDARD_WEIGHTS:
+        return m, n
+    n = min(n, max(1, MAX_STANDARD_WEIGHTS // k2))
+    return max(1, min(m, MAX_STANDARD_WEIGHTS // (k2 * n))), n
+
+
 def timed_input_size(comparison: ConvComparison) -> int:
-    """The largest D_F <= the configured one whose standard conv stays under the work cap."""
-    cfg, m, n = comparison.config, comparison.in_channels, comparison.out_channels
+    """The largest D_F <= the configured one whose standard conv (at :func:`timed_channels`)
+    stays under the work cap and whose activations stay under MAX_ACTIVATION_VALUES."""
+    cfg = comparison.config
+    m, n = timed_channels(comparison)
     smallest = max(1, cfg.kernel - 2 * comparison.padding)  # the kernel must still fit
 
-    def macs(size: int) -> int:
+    def too_big(size: int) -> bool:
         d_o = output_size(size, cfg.kernel, cfg.stride, comparison.padding)
-        return cfg.kernel**2 * m * n * d_o * d_o
+        return (cfg.kernel**2 * m * n * d_o * d_o > MAX_STANDARD_MACS_PER_RUN
+                or max(m * size * size, n * d_o * d_o) > MAX_ACTIVATION_VALUES)
 
     size = comparison.input_size
-    while size > smallest and macs(size) > MAX_STANDARD_MACS_PER_RUN:
+    while size > smallest and too_big(size):
         size = max(smallest, int(size * 0.8))
     return size
 
@@ -159,14 +181,22 @@ def time_layers(
     pointwise conv, the pair and a 1-MAC conv (the fixed cost of a call) once, in rotating order
     so a burst of load hits them alike. The rounds stop once at least ``min_rounds`` ran and the
     95% interval of every median (and of the per-round speed-up's) is within ``target_spread`` of
-    it, or when ``budget_s`` is spent.
+    it, or when ``budget_s`` is spent. Runs in the process-wide inference slot
+    (``inference.inference_slot``); a layer too large for memory is timed with fewer channels
+    (:func:`timed_channels`) and a smaller D_F (:func:`timed_input_size`), as the result says.
     """
     if budget_s <= 0:
         raise ValueError("the time budget must be positive")
     if min_rounds < 1 or max_rounds < min_rounds:
         raise ValueError("need 1 <= min_rounds <= max_rounds")
+    with inference_slot():  # the process-wide slot Classify's inferences take: one heavy job at a time
+        return _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_rounds)
+
+
+def _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_rounds) -> LayerTiming:
     cfg = comparison.config
-    m, n, p = comparison.in_channels, comparison.out_channels, comparison.padding
+    p = comparison.padding
+    m, n = timed_channels(comparison)
     size = timed_input_size(comparison)
     d_o = output_size(size, cfg.kernel, cfg.stride, p)
     generator = torch.Generator().manual_seed(seed)
@@ -213,6 +243,9 @@ def time_layers(
         input_size=size,
         output_size=d_o,
         scaled=size != comparison.input_size,
+        in_channels=m,
+        out_channels=n,
+        channels_scaled=(m, n) != (comparison.in_channels, comparison.out_channels),
         kernel=cfg.kernel,
         standard=Spread.of(samples["standard"]),
         depthwise=Spread.of(samples["depthwise"]),
@@ -223,7 +256,9 @@ def time_layers(
         standard_macs=cfg.kernel**2 * m * n * d_o * d_o,
         depthwise_macs=cfg.kernel**2 * m * d_o * d_o,
         pointwise_macs=m * n * d_o * d_o,
-        theoretical_speedup=comparison.saving,
+        theoretical_speedup=(
+            comparison.saving if n == comparison.out_channels else (cfg.kernel**2 * n) / (cfg.kernel**2 + n)
+        ),
         threads=torch.get_num_threads(),
         elapsed_s=time.perf_counter() - start,
         converged=converged,

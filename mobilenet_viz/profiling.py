@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from mobilenet_viz.inference import inference_slot
+
 KINDS = ("pointwise", "depthwise", "other")
 
 
@@ -91,7 +93,7 @@ def profile_layers(model: nn.Module, batch: torch.Tensor, *, runs: int = 5, warm
         module.register_forward_pre_hook(pre_hook(i))
         module.register_forward_hook(post_hook(i))
     samples: list[list[float]] = [[] for _ in layers]
-    with torch.inference_mode():
+    with inference_slot(), torch.inference_mode():  # the process-wide slot, like every torch entry point
         for run in range(warmup + runs):
             marks.clear()
             private(batch)
@@ -117,7 +119,7 @@ def model_macs(model: nn.Module, input_size: int = 224) -> int:
 
     for _, module in _measured_layers(private):
         module.register_forward_hook(hook)
-    with torch.inference_mode():
+    with inference_slot(), torch.inference_mode():
         private(torch.zeros(1, 3, input_size, input_size))
     return total[0]
 

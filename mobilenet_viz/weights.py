@@ -35,6 +35,7 @@ import io
 import os
 import pickle
 import socket
+import struct
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -173,6 +174,72 @@ def _is_torchscript(data: bytes) -> bool:
     return any(n.endswith("constants.pkl") or "/code/" in n for n in names)
 
 
+MAX_ARCHIVE_ENTRIES = 4096  # MobileNetV2's torch.save archive has 320 entries, V3-Large's about 300
+_ARCHIVE_SLACK_BYTES = 8 * 2**20  # data.pkl, version files, alignment: about 50 KB in practice
+
+
+def _zip_entry_count(data: bytes) -> int | None:
+    """Entries a ZIP declares in its end-of-central-directory record (PKWARE APPNOTE 6.3, 4.3.16;
+    the ZIP64 record 4.3.14 when the count is 0xFFFF), read before ``zipfile`` builds one object
+    per entry; None when there is no such record."""
+    tail = max(0, len(data) - (22 + 0xFFFF))
+    end = data.rfind(b"PK\x05\x06", tail)
+    if end < 0 or end + 22 > len(data):
+        return None
+    count = struct.unpack_from("<H", data, end + 10)[0]
+    if count == 0xFFFF:
+        locator = data.rfind(b"PK\x06\x07", tail, end)
+        if locator >= 0 and locator + 20 <= len(data):
+            offset = struct.unpack_from("<Q", data, locator + 8)[0]
+            if offset + 56 <= len(data) and data[offset:offset + 4] == b"PK\x06\x06":
+                count = struct.unpack_from("<Q", data, offset + 32)[0]
+    return count
+
+
+def archive_limits(arch: Arch = V2) -> tuple[int, int, int]:
+    """(bytes of ``arch``'s float32 state_dict, most bytes one entry may unpack to, most in all).
+
+    Float64 weights are accepted (twice the float32 bytes), so one entry may hold twice the
+    largest tensor and the whole archive twice the state_dict plus :data:`_ARCHIVE_SLACK_BYTES`.
+    """
+    sizes = [t.numel() * t.element_size() for t in _expected_tensors(arch).values()]
+    return sum(sizes), 2 * max(sizes) + _ARCHIVE_SLACK_BYTES, 2 * sum(sizes) + _ARCHIVE_SLACK_BYTES
+
+
+def inspect_archive(data: bytes, *, label: str = "the file", arch: Arch = V2) -> None:
+    """Refuse a ``torch.save`` ZIP archive that would unpack to more than ``arch`` can need,
+    from its directory alone, before anything is inflated (a 4 MB file holding one deflated
+    4 GB tensor cost +3.6 GB inside ``torch.load``). Raises :class:`WeightsError`; bytes that are
+    not a ZIP archive are left to ``torch.load``."""
+    if not data.startswith(b"PK"):
+        return
+    entries = _zip_entry_count(data)
+    if entries is not None and entries > MAX_ARCHIVE_ENTRIES:
+        raise WeightsError(
+            f"{label} was refused before unpacking: its archive lists {entries:,} entries; a "
+            f"{arch.title} state_dict has a few hundred (at most {MAX_ARCHIVE_ENTRIES:,} accepted)"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error):
+        return  # torch.load says what is wrong with it
+    expected, per_entry, total = archive_limits(arch)
+    declared = sum(info.file_size for info in infos)
+    biggest = max(infos, key=lambda info: info.file_size, default=None)
+    if declared > total:
+        raise WeightsError(
+            f"{label} was refused before unpacking: it would unpack to {declared / 1e6:,.0f} MB; a "
+            f"{arch.title} state_dict is {expected / 1e6:.0f} MB (at most {total / 1e6:.0f} MB accepted)"
+        )
+    if biggest is not None and biggest.file_size > per_entry:
+        raise WeightsError(
+            f"{label} was refused before unpacking: one entry would unpack to "
+            f"{biggest.file_size / 1e6:,.0f} MB; {arch.title}'s largest tensor is "
+            f"{(per_entry - _ARCHIVE_SLACK_BYTES) / 2e6:.1f} MB"
+        )
+
+
 def read_state_dict(data: bytes, *, label: str = "the file", arch: Arch = V2) -> dict[str, torch.Tensor]:
     """Bytes of a ``torch.save(model.state_dict())`` file -> the state_dict, validated.
 
@@ -184,6 +251,7 @@ def read_state_dict(data: bytes, *, label: str = "the file", arch: Arch = V2) ->
     """
     if not data:
         raise WeightsError(f"{label} is empty")
+    inspect_archive(data, label=label, arch=arch)
     if _is_torchscript(data):
         raise WeightsError(
             f"{label} is a TorchScript archive (a compiled program), not a state_dict; "
@@ -255,6 +323,13 @@ def check_state_dict(obj: object, *, label: str = "the file", arch: Arch = V2) -
             )
         if not (got.is_floating_point() or ref.dtype == torch.long):
             raise WeightsError(f"{label}: '{key}' has dtype {got.dtype}, expected floating point")
+        if got.is_floating_point():
+            bad_values = got.numel() - int(torch.isfinite(got).sum())
+            if bad_values:
+                raise WeightsError(
+                    f"{label}: '{key}' holds {bad_values:,} NaN or infinite values; the weights are "
+                    "damaged (or the training diverged) and every prediction would be NaN"
+                )
     return state
 
 
