@@ -439,10 +439,11 @@ def download(name: str = DEFAULT_PRETRAINED, *, progress: bool = True, arch: Arc
 
 def _fix_hint(arch: Arch = V2) -> str:
     option = "" if arch is V2 else f" --model {arch.key}"
+    upload = ", or upload one in the sidebar" if arch is V2 else ""  # the V3 file (22 MB) is over the upload cap
     return (
         f"To fix: on a connected machine run `python -m mobilenet_viz weights download{option}` and copy "
         f"{_file_name(arch.names[0], arch)} into {hub_checkpoint_dir()}, or set {arch.env} to a "
-        "state_dict file, or upload one in the sidebar."
+        f"state_dict file{upload}."
     )
 
 

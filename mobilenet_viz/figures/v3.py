@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.v3_block import V3BlockCost
 
-LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0}
+LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}  # below the axis title
 COLORS = {
     "ReLU6": "#6b7280", "ReLU": "#6b7280", "sigmoid": "#ca8a04", "hard-sigmoid": "#a16207",
     "swish": "#2563eb", "h-swish": "#0f766e", "SE": "#a21caf", "rest": "#94a3b8",

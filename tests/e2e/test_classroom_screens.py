@@ -25,6 +25,7 @@ PAGES = {
     "filters": ("filters?size=64", "How the filters work"),
     "inverted_residual": ("inverted_residual", "Inverted residual block"),
     "architectures": ("architectures?model=v2", "MobileNet architectures"),
+    "mobilenet_v3": ("mobilenet_v3", "MobileNetV3: what changed after V2"),
     "classify": ("classify?runs=3&cam=1", "Classify"),
 }
 SCREENS = [(1280, 800, False), (1920, 1080, False), (1920, 1080, True), (1280, 720, True)]
