@@ -1,12 +1,15 @@
 """Classify images with MobileNetV2 and time every step honestly.
 
-Engines (all compute the same function; tests check top-5 identical and probabilities within 1e-3):
+Engines (the three float ones compute the same function, :data:`FLOAT_ENGINES`; tests check top-5
+identical and probabilities within 1e-3; ``int8`` approximates it):
 
 - ``eager``: the torchvision module as is (``torch.inference_mode``);
 - ``optimized``: the module traced, ``torch.jit.freeze``-d and ``optimize_for_inference``-d
   (BatchNorm folded into the convs, ReLU6 fused, oneDNN kernels): the fastest pure-torch option
   measured here (``benchmarks/inference_engines.py``); ``torch.compile`` warms up for minutes;
 - ``onnx``: a one-time ``torch.onnx.export`` run by ONNX Runtime (graph optimisations + MLAS).
+- ``int8``: that export statically quantized to int8 (:mod:`mobilenet_viz.quantization`: uint8
+  activations, per-channel int8 weights, calibrated on the sample photos), run by ONNX Runtime.
 
 :func:`default_engine` is ``onnx`` when onnxruntime imports (it was the fastest in every
 measurement on this project's CPUs), else ``optimized``. Each engine is built once per model by
@@ -45,11 +48,13 @@ from PIL import Image
 from mobilenet_viz.images import DecodedImage, ImageDecodeError, PixelBudget, decode_image
 from mobilenet_viz.weights import LoadedModel
 
-ENGINES = ("eager", "optimized", "onnx")
+ENGINES = ("eager", "optimized", "onnx", "int8")
+FLOAT_ENGINES = ("eager", "optimized", "onnx")  # same function; int8 approximates it
 ENGINE_TITLES = {
     "eager": "eager PyTorch",
     "optimized": "TorchScript frozen + optimize_for_inference",
     "onnx": "ONNX Runtime",
+    "int8": "int8 ONNX Runtime (static quantization)",
 }
 ENV_MAX_CONCURRENT = "MOBILENET_VIZ_MAX_CONCURRENT"
 MAX_RUNS = 1000
@@ -247,6 +252,25 @@ def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable,
     return run, used
 
 
+def _build_int8(loaded: LoadedModel) -> tuple[Callable, str]:
+    """ONNX Runtime on the statically quantized model (:mod:`mobilenet_viz.quantization`; CPU only)."""
+    from mobilenet_viz import quantization
+
+    try:
+        int8 = quantization.quantized(loaded)
+    except quantization.QuantizationUnavailable as exc:
+        raise EngineUnavailable(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - exporter/quantizer failures vary by version
+        raise EngineUnavailable(f"int8 quantization failed: {exc}") from None
+    session = int8.session()
+
+    def run(batch: torch.Tensor) -> torch.Tensor:
+        array = batch.detach().cpu().numpy().astype(np.float32, copy=False)
+        return torch.from_numpy(session.run(["logits"], {"image": array})[0])
+
+    return run, "cpu (onnxruntime, int8)"
+
+
 _BUILD_LOCK = threading.Lock()  # one engine build at a time in the whole process (see EngineSet.get)
 
 
@@ -261,7 +285,7 @@ class EngineSet:
         self._lock = threading.Lock()
 
     def available(self) -> list[str]:
-        return [name for name in ENGINES if name != "onnx" or onnx_available()]
+        return [name for name in ENGINES if name not in ("onnx", "int8") or onnx_available()]
 
     def get(self, name: str) -> Engine:
         """The engine ``name``; raises ``ValueError`` for an unknown name, :class:`EngineUnavailable`."""
@@ -287,6 +311,8 @@ class EngineSet:
                     run, where = _build_eager(model, self.device), str(self.device)
                 elif name == "optimized":
                     run, where = _build_optimized(model, self.device), str(self.device)
+                elif name == "int8":
+                    run, where = _build_int8(self.loaded)
                 else:
                     run, where = _build_onnx(model, self.device)
             except EngineUnavailable as exc:

@@ -30,7 +30,7 @@ def _count(lo: int, hi: int):
 
 # Copies of the library's constants, so building the CLI parser never imports torch (`conv` stays
 # fast); tests/unit/test_cli_classify.py checks they equal mobilenet_viz.inference / .weights.
-ENGINES = ("eager", "optimized", "onnx")
+ENGINES = ("eager", "optimized", "onnx", "int8")
 PREPROCESSINGS = ("IMAGENET1K_V1", "IMAGENET1K_V2")
 MAX_RUNS = 1000
 
@@ -43,7 +43,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--preprocessing", choices=PREPROCESSINGS, default=preprocessing_default(),
         help="which torchvision transforms a --weights / $MOBILENET_VIZ_WEIGHTS file expects (default V1)",
     )
-    p.add_argument("--engine", choices=ENGINES, default=None, help="default: onnx if onnxruntime imports, else optimized")
+    p.add_argument("--engine", choices=ENGINES, default=None, help="default: onnx if onnxruntime imports, else optimized; int8 = "
+                   "ONNX Runtime on the statically quantized model (quantized once, a few seconds)")
     p.add_argument("--top", type=_count(1, 1000), default=5, help="how many classes to list (default 5)")
     p.add_argument("--runs", type=_count(1, MAX_RUNS), default=10, help="timed inference runs per image (default 10)")
     p.add_argument("--warmup", type=_count(0, MAX_RUNS), default=2, help="untimed warm-up runs per image (default 2)")
@@ -76,6 +77,8 @@ def run(args) -> tuple[dict, int]:
     report = classify(loaded, engines, items, engine=args.engine, top=args.top, runs=args.runs, warmup=args.warmup)
     if report.engine_note:
         sys.stderr.write(f"warning: {report.engine_note}\n")
+    if report.engine == "int8" and not loaded.pretrained:
+        sys.stderr.write("warning: the int8 model is quantized from the untrained weights: its predictions are meaningless too\n")
     classified = iter(report.results)  # same order as `items`
     results = [
         next(classified).as_dict() if isinstance(data, bytes) else {"image": name, "top": None, "error": data}
