@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from mobilenet_viz.notation import glossary_markdown
+
 st.title("MobileNet Lab")
 st.markdown(
     """
@@ -18,6 +20,9 @@ with a shortcut between the thin ends.
 Pick a page to explore:
 """
 )
+
+with st.expander("Notation used across the app (the two papers name things differently)"):
+    st.markdown(glossary_markdown())
 
 cols = st.columns(2)
 with cols[0]:

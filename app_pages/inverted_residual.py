@@ -10,6 +10,7 @@ from PIL import Image
 from mobilenet_viz.blocks import (
     DEFAULT_SPLITS,
     BlockConfig,
+    figure2_cuts,
     compare_blocks,
     comparison_rows,
     expansion_sweep,
@@ -27,6 +28,7 @@ from mobilenet_viz.feature_maps import (
 )
 from mobilenet_viz.figures import blocks as figures
 from mobilenet_viz.formulas import latex_int
+from mobilenet_viz.notation import glossary_markdown, spiral_link
 from mobilenet_viz.samples import list_samples
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from ui import presenter
@@ -137,6 +139,9 @@ st.caption(
     "multiply-accumulates (the paper's mult-adds); FLOPs = 2 × MACs; params = conv weights + "
     "BatchNorm's weight and bias."
 )
+
+with st.expander("Notation: M/N, k/k′, t, C and the papers' other letters"):
+    st.markdown(glossary_markdown())
 
 PARAMS.restore()
 # The box names a block only while the controls still describe it (a changed control clears it).
@@ -270,6 +275,17 @@ if tabs[1].open:
                            mime="text/csv", key="ir_cmp_csv")
         st.caption("ResNet bottleneck: 1×1 to k′/4, 3×3 conv, 1×1 to k′ (torchvision's Bottleneck), with a "
                    "1×1 projection shortcut when the shape changes. All three share stride and kernel.")
+        st.subheader("Bottleneck block or expansion block? (Figure 2 c/d)")
+        show_plotly(figures.figure2_cuts_figure(*figure2_cuts(cost.in_channels, config.expansion)),
+                    key="ir_fig_cuts")
+        st.caption(
+            f"Two stacked blocks, k = {cost.in_channels} → t·k = {cost.in_channels * config.expansion} channels "
+            "(bar height ~ √channels). Hatched = linear, no activation; the lightly coloured tensor is the next "
+            "block's first, as in the paper's Figure 2. **(c)** cuts at the wide tensors: 3×3 dwise, linear "
+            "1×1 to the bottleneck, then the next expansion. **(d)** cuts at the thin bottlenecks: 1×1 "
+            "expansion, 3×3 dwise, linear 1×1. Stacked, they are the same layers (\"2d and 2c are equivalent "
+            "blocks when stacked\"); MobileNetV2 uses (d), so the shortcut joins the thin tensors."
+        )
 
 # --- expansion sweep ------------------------------------------------------------------------------
 if tabs[2].open:
@@ -300,6 +316,7 @@ if tabs[3].open:
         n = int(st.session_state[PARAMS.key("spiral_n")]) if choice == "free" else int(choice)
         demo = spiral(n, int(st.session_state[PARAMS.key("seed")]))
         show_plotly(figures.spiral_figure(demo), key="ir_fig_spiral")
+        st.caption(spiral_link(n, cost.in_channels, config.expansion))
         sm = st.columns(4)
         sm[0].metric("Error without ReLU", f"{demo.error_linear:.1%}", help="‖T⁺Tx − x‖ / ‖x‖")
         sm[1].metric("Error with ReLU, T⁺", f"{demo.error_relu:.1%}", help="‖T⁺ReLU(Tx) − x‖ / ‖x‖")

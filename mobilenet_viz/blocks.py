@@ -531,3 +531,41 @@ def comparison_rows(costs: list[BlockCost]) -> list[dict]:
         }
         for c in costs
     ]
+
+
+@dataclass(frozen=True)
+class StackedTensor:
+    """One tensor in two stacked inverted residual blocks (MobileNetV2 Figure 2 c/d)."""
+
+    name: str
+    channels: int
+    linear: bool  # produced by a linear layer (the paper hatches these)
+    role_c: str  # in Figure 2 (c)'s cut: "block", "next" (lightly coloured) or "outside"
+    role_d: str  # the same in Figure 2 (d)'s cut
+
+
+def figure2_cuts(in_channels: int, expansion: int) -> tuple[list[StackedTensor], list[str]]:
+    """Two stacked blocks of k -> tk -> tk -> k channels, with the two ways the paper cuts them.
+
+    MobileNetV2 Figure 2 (arXiv:1801.04381v4): (c) "separable with linear bottleneck" is a
+    block from a wide tensor through the 3x3 depthwise and the linear 1x1 to the thin bottleneck,
+    then the 1x1 expansion; (d) "bottleneck with expansion layer" starts and ends at the thin
+    bottlenecks. "2d and 2c are equivalent blocks when stacked": the same layers, cut at a
+    different boundary. The last (lightly coloured) tensor of each is the next block's first.
+    Returns the tensors and the names of the layers between consecutive tensors.
+    """
+    if in_channels < 1 or expansion < 1:
+        raise ValueError("channels and expansion must be at least 1")
+    k, wide = in_channels, expansion * in_channels
+    spec = [  # name, channels, linear, role in (c), role in (d)
+        ("bottleneck", k, True, "outside", "block"),
+        ("expanded", wide, False, "block", "block"),
+        ("depthwise out", wide, False, "block", "block"),
+        ("bottleneck", k, True, "block", "block"),
+        ("expanded", wide, False, "block", "next"),
+        ("depthwise out", wide, False, "next", "outside"),
+        ("bottleneck", k, True, "outside", "outside"),
+    ]
+    layers = ["1×1 expand, ReLU6", "3×3 dwise, ReLU6", "1×1 linear", "1×1 expand, ReLU6", "3×3 dwise, ReLU6",
+              "1×1 linear"]
+    return [StackedTensor(*row) for row in spec], layers

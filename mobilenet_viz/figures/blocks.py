@@ -229,3 +229,44 @@ def comparison_bars(costs: list[BlockCost]) -> go.Figure:
     layout["yaxis2"]["title"] = {"text": "params (thousands)"}
     layout.update(height=320, showlegend=False)
     return _figure(data, layout)
+
+
+def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
+    """MobileNetV2 Figure 2 (c) over (d): the same stacked layers, each row highlighting one cut.
+
+    Bar height ~ sqrt(channels); hatched = linear; the block's tensors in colour, the next block's
+    first tensor lightly coloured, the rest grey.
+    """
+    top = max(t.channels for t in tensors)
+    data, annotations = [], []
+    rows = (("role_c", "y", "(c) separable with linear bottleneck"), ("role_d", "y2", "(d) bottleneck with expansion layer"))
+    for role_attr, axis, title in rows:
+        for i, t in enumerate(tensors):
+            role = getattr(t, role_attr)
+            base = LINEAR_COLOR if t.linear else RELU6_COLOR
+            color = {"block": base, "next": base, "outside": "#d1d5db"}[role]
+            opacity = {"block": 1.0, "next": 0.35, "outside": 0.5}[role]
+            height = 0.2 + math.sqrt(t.channels / top)
+            data.append({
+                "type": "bar", "x": [i], "y": [height], "base": [-height / 2], "yaxis": axis, "width": 0.32,
+                "marker": {"color": color, "opacity": opacity, "line": {"color": "#374151", "width": 1},
+                           "pattern": {"shape": "/" if t.linear else "", "fgcolor": "#374151", "solidity": 0.3}},
+                "showlegend": False,
+                "hovertemplate": f"{t.name}: {t.channels} channels, {'linear' if t.linear else 'ReLU6'}"
+                                 f"<br>{ {'block': 'in this block', 'next': 'next block (lightly coloured)', 'outside': 'outside'}[role] }"
+                                 "<extra></extra>",
+            })
+        annotations.append({"text": f"<b>{title}</b>", "x": -0.45, "xanchor": "left", "y": 1.0,
+                            "yref": f"{axis} domain", "xref": "x", "showarrow": False, "yanchor": "bottom"})
+    for i, name in enumerate(layers):
+        annotations.append({"text": name.replace(", ", "<br>"), "x": i + 0.5, "y": 0, "xref": "x", "yref": "y",
+                            "showarrow": False, "font": {"size": 10}})
+        annotations.append({"text": "→", "x": i + 0.5, "y": 0, "xref": "x", "yref": "y2", "showarrow": False})
+    axis = {"showticklabels": False, "zeroline": False, "showgrid": False, "range": [-0.75, 0.85]}
+    return go.Figure({"data": data, "layout": {
+        "barmode": "overlay", "height": 380, "margin": {"t": 40},
+        "xaxis": {"showticklabels": False, "showgrid": False, "range": [-0.5, len(tensors) - 0.5], "anchor": "y2"},
+        "yaxis": {**axis, "domain": [0.55, 0.95]}, "yaxis2": {**axis, "domain": [0.0, 0.4]},
+        "annotations": annotations,
+        "title": {"text": "Same layers, two cuts (MobileNetV2 Figure 2 c/d)"},
+    }})

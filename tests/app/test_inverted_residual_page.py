@@ -172,3 +172,13 @@ def test_preset_box_clears_when_a_control_changes():
     by_key(page.slider, "ir_expansion").set_value(3)
     page.run()
     assert page.selectbox(key="ir_preset").value is None
+
+
+def test_figure2_cuts_glossary_and_spiral_tied_to_k_and_tk():
+    page = open_page(PAGE, query={"view": "Inverted vs classic"})
+    shown = texts(page)
+    assert "Bottleneck block or expansion block? (Figure 2 c/d)" in shown
+    assert "2d and 2c are equivalent blocks when stacked" in shown
+    assert "| t (§5.1) | number of channel groups when streaming a block |" in shown
+    page = open_page(PAGE, query={"view": "Linear bottleneck", "spiral": "3"})
+    assert "n = 3 is no wider than this block's bottleneck k = 24" in texts(page)
