@@ -126,7 +126,7 @@ def last_stage_bars(saving: dict) -> go.Figure:
             layer = next((x for x in saving[kind]["layers"] if x["name"] == name), None)
             ys.append(layer["macs"] / 1e6 if layer else 0)
         if any(ys):
-            data.append({"type": "bar", "name": name, "x": ["original (Fig. 5, top)", "efficient (Fig. 5, bottom)"],
+            data.append({"type": "bar", "name": name, "x": ["original last stage", "efficient last stage"],
                          "y": ys, "marker": {"color": palette[i % len(palette)]},
                          "hovertemplate": name + ": %{y:.2f}M MACs<extra></extra>"})
     return go.Figure({
