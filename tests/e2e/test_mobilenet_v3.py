@@ -31,7 +31,7 @@ def test_mobilenet_v3_page_in_the_browser(page, app_url):
     assert metric(page, "Block MACs") == fmt_count(cost.macs)
     assert metric(page, "SE params") == f"{cost.se_params / cost.params:.1%}"
     wait_for_charts(page)
-    screenshot(page, "screens/mobilenet_v3-1280x800")
+    screenshot(page, "screens/mobilenet_v3-small-block4-1280x800")
 
     # another network: the numbers and the link follow
     page.get_by_text("V3-Large (Table 1)", exact=True).click()
