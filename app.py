@@ -19,6 +19,7 @@ PAGES = [
     st.Page("app_pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
     st.Page("app_pages/mobilenet_v3.py", title="MobileNetV3", icon=":material/bolt:"),
     st.Page("app_pages/classify.py", title="Classify", icon=":material/image_search:"),
+    st.Page("app_pages/on_a_phone.py", title="On a phone (int8)", icon=":material/smartphone:"),
 ]
 
 page = st.navigation(PAGES)

@@ -11,7 +11,7 @@ from mobilenet_viz.inference import EngineComparison, Prediction
 from mobilenet_viz.profiling import KindShare, LayerProfile
 
 KIND_COLORS = {"pointwise": "#0f766e", "depthwise": "#2563eb", "other": "#9ca3af"}
-ENGINE_COLORS = {"eager": "#9ca3af", "optimized": "#b45309", "onnx": "#0f766e"}
+ENGINE_COLORS = {"eager": "#9ca3af", "optimized": "#b45309", "onnx": "#0f766e", "int8": "#f97316"}
 STEP_COLORS = {"decode": "#a78bfa", "preprocess": "#60a5fa", "inference": "#f97316", "postprocess": "#34d399"}
 
 
