@@ -38,6 +38,7 @@ MAX_PIXELS = 40_000_000
 MAX_JPEG_SCANS = 100  # libjpeg's progressive mode writes 10 (colour) or 6 (grey); mozjpeg up to ~20
 MAX_SCAN_MEGAPIXELS = 1000  # scans x megapixels: 25 scans of a 40 MP photo, 100 of a 10 MP one
 MAX_PIXELS_PER_RUN = 120_000_000  # decoded pixels per run (3 photos at the 40 MP limit)
+_REDUCIBLE = ("L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F")  # modes Image.reduce averages
 _ROWS_PIXELS = 1 << 20  # 16-bit/float -> 8-bit conversion works on about 1 M pixels at a time
 
 _ALLOWED_TEXT = "JPEG, PNG, WebP, BMP or GIF"
@@ -203,13 +204,15 @@ def _check_size(width: int, height: int) -> None:
         )
 
 
-def _high_bit_to_8bit(im: Image.Image) -> Image.Image:
+def _high_bit_to_8bit(im: Image.Image, factor: int = 1) -> Image.Image:
     """Grayscale 16/32-bit integer or float modes -> "L", scaled (not clipped) to 0..255.
 
     16-bit modes map 0..65535 linearly onto 0..255; 32-bit modes use the same 16-bit scale when
     their values fit in it (Pillow opens 16-bit PNGs as "I" in some versions), else min..max.
     The scaling runs on slices of about a million pixels in float32, so its temporaries stay a
-    few MB whatever the image size (no float64 copy of the whole image).
+    few MB whatever the image size (no float64 copy of the whole image). ``factor`` > 1 also
+    averages factor x factor blocks (Pillow's ``reduce`` has no 16-bit mode), dropping the last
+    rows/columns that do not fill a block.
     """
     arr = np.asarray(im)
     if arr.ndim != 2:
@@ -221,17 +224,22 @@ def _high_bit_to_8bit(im: Image.Image) -> Image.Image:
     else:
         finite_lo, finite_hi = _finite_range(arr)
         lo, hi = finite_lo, (finite_hi if finite_hi > finite_lo else finite_lo + 1.0)
-    out = np.empty(arr.shape, dtype=np.uint8)
-    step = max(1, _ROWS_PIXELS // max(1, arr.shape[1]))
+    factor = max(1, min(factor, *arr.shape))
+    rows, cols = arr.shape[0] // factor * factor, arr.shape[1] // factor * factor
+    arr = arr[:rows, :cols]
+    out = np.empty((rows // factor, cols // factor), dtype=np.uint8)
+    step = max(1, _ROWS_PIXELS // max(1, cols)) // factor * factor or factor
     scale = np.float32(255.0 / (hi - lo))
     for top in range(0, arr.shape[0], step):
         part = arr[top:top + step].astype(np.float32)
+        if factor > 1:
+            part = part.reshape(part.shape[0] // factor, factor, cols // factor, factor).mean(axis=(1, 3))
         part -= np.float32(lo)
         part *= scale
         part += np.float32(0.5)
         np.nan_to_num(part, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
         np.clip(part, 0, 255, out=part)
-        out[top:top + step] = part
+        out[top // factor:(top + step) // factor] = part
     return Image.fromarray(out, "L")
 
 
@@ -254,11 +262,11 @@ def _composite_on_white(im: Image.Image) -> Image.Image:
     return Image.alpha_composite(background, rgba).convert("RGB")
 
 
-def _to_rgb(im: Image.Image, notes: list[str]) -> Image.Image:
+def _to_rgb(im: Image.Image, notes: list[str], factor: int = 1) -> Image.Image:
     mode = im.mode
     if mode in ("I", "F") or mode.startswith("I;16"):
         is_16 = mode.startswith("I;16") or (mode == "I" and np.asarray(im).max(initial=0) > 255)
-        im = _high_bit_to_8bit(im)
+        im = _high_bit_to_8bit(im, factor)
         notes.append("16-bit image scaled to 8-bit" if is_16 else f"{mode}-mode image scaled to 8-bit")
         return im.convert("RGB")
     if mode == "P":
@@ -358,7 +366,12 @@ def decode_image(data: bytes, *, max_side: int | None = None, budget: PixelBudge
         _check_size(*im.size)  # a later frame may not grow the image past the check
     orientation = _exif_orientation(im)
     try:
-        rgb = _to_rgb(im, notes)
+        # Shrink before converting where averaging is right (not palette indices): the
+        # conversion then works on a quarter or less of the pixels. 16-bit: averaged in numpy.
+        factor = max(1, int(max(im.size) / (2 * max_side))) if max_side else 1
+        if factor > 1 and im.mode in _REDUCIBLE:
+            im, factor = im.reduce(factor), 1
+        rgb = _to_rgb(im, notes, factor)
     except (ValueError, OSError) as exc:
         raise _broken(fmt, exc) from None
     del im

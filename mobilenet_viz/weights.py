@@ -447,6 +447,22 @@ def _fix_hint(arch: Arch = V2) -> str:
     )
 
 
+def for_students(loaded: LoadedModel) -> str | None:
+    """``loaded.message`` as a shared app shows it to everyone: what it means and whom to ask,
+    without the server's paths (hub cache folder, ``$MOBILENET_VIZ_WEIGHTS`` file, errors quoting
+    them). The full message is for the person running the server (log, CLI)."""
+    if loaded.message is None:
+        return None
+    title = ARCHS[loaded.arch].title
+    if not loaded.pretrained:
+        return (
+            f"Pretrained {title} weights are not available on this server, so a seeded untrained model "
+            f"is used — {UNTRAINED_LABEL}. Ask the teacher (whoever runs the server) to install them: "
+            "the server's log says what failed and how to fix it."
+        )
+    return f"Using {loaded.describe()}; another source of {title} weights failed (the server's log says why)."
+
+
 def untrained(message: str | None = None, arch: Arch = V2) -> LoadedModel:
     """The seeded (seed 0) untrained fallback: same architecture and cost, meaningless outputs."""
     return _loaded(None, "untrained", f"untrained (seed {UNTRAINED_SEED})", "IMAGENET1K_V1", message, arch)

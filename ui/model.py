@@ -7,6 +7,7 @@ it). The returned objects are shared by all sessions: treat them as read-only (n
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import streamlit as st
@@ -16,11 +17,13 @@ from mobilenet_viz.inference import EngineSet, use_serving_threads
 from mobilenet_viz.weights import (
     LoadedModel,
     WeightsError,
+    for_students,
     load_bytes,
     load_mobilenet_v2,
     load_mobilenet_v3,
     read_state_dict,
 )
+from ui import crash
 
 
 @st.cache_resource(show_spinner="Loading MobileNetV2 weights (the first start may download 14 MB)…")
@@ -28,7 +31,16 @@ def get_model() -> LoadedModel:
     """The app's MobileNetV2: $MOBILENET_VIZ_WEIGHTS, torch hub cache, download, or the untrained
     fallback (``LoadedModel.message`` then says what failed; show it as a banner)."""
     use_serving_threads()  # before any engine is built: the ONNX session copies the thread count
-    return load_mobilenet_v2(preprocessing=preprocessing_default())
+    return _public(load_mobilenet_v2(preprocessing=preprocessing_default()))
+
+
+def _public(loaded: LoadedModel) -> LoadedModel:
+    """Log the full message (server paths, the fix) for whoever runs the server; pages get
+    ``weights.for_students``: what it means and to ask the teacher, no paths (issue 16)."""
+    if loaded.message is None:
+        return loaded
+    crash.LOG.warning("%s weights: %s", loaded.arch, loaded.message)
+    return dataclasses.replace(loaded, message=for_students(loaded))
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,7 +81,7 @@ def get_v3_model() -> LoadedModel:
     """The MobileNetV3 page's MobileNetV3-Large, through the same chain as :func:`get_model`
     ($MOBILENET_VIZ_V3_WEIGHTS, torch hub cache, download, labelled untrained fallback). Read-only."""
     use_serving_threads()
-    return load_mobilenet_v3()
+    return _public(load_mobilenet_v3())
 
 
 @st.cache_resource(show_spinner="Quantizing MobileNetV2 to int8 (calibrating on the sample photos, a few seconds, once)…",
