@@ -35,5 +35,7 @@ with cols[0]:
 with cols[1]:
     st.page_link("app_pages/architectures.py", label="Architectures", icon=":material/account_tree:")
     st.caption("MobileNetV1, V2 and V3 layer by layer, with width and resolution multipliers.")
+    st.page_link("app_pages/mobilenet_v3.py", label="MobileNetV3", icon=":material/bolt:")
+    st.caption("What V3 changed after V2: squeeze-and-excite, h-swish, a cheaper last stage, search; measured.")
     st.page_link("app_pages/classify.py", label="Classify", icon=":material/image_search:")
     st.caption("Run a real MobileNetV2 on your photos, with honest timing.")
