@@ -17,7 +17,7 @@ from mobilenet_viz.weights import PREPROCESSINGS, WeightsError
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
-from ui.params import BoolParam, ChoiceParam, IntParam, PageParams
+from ui.params import BoolParam, ChoiceParam, IntParam, ListParam, PageParams
 from ui.text import md
 from ui.uploads import bounded
 
@@ -37,6 +37,8 @@ PARAMS = PageParams("cls", {
     "runs": IntParam(10, 1, 100),
     "cam": BoolParam(True),
     "prep": ChoiceParam("IMAGENET1K_V1", PREPROCESSINGS),
+    "samples": ListParam(("cat.jpg",) if any(s.name == "cat.jpg" for s in list_samples()) else (),
+                         [s.name for s in list_samples()]),
 })
 
 
@@ -65,8 +67,48 @@ def _reuse(loaded) -> dict:
     return store["results"]
 
 
+def _profile(model, tensor):
+    with inf.inference_slot():
+        return profiling.profile_layers(model, tensor.unsqueeze(0), runs=5)
+
+
 def _time_again() -> None:
     st.session_state.pop(REUSE_KEY, None)
+
+
+def _items(picked: list[str], samples, uploads, photo) -> list[tuple[str, bytes]]:
+    """(name, bytes) to classify: a file added twice (same name, same bytes) once; an upload whose
+    name is also a picked sample's, or another upload's, is told apart ("cat.jpg (upload)")."""
+    items = [(name, next(s for s in samples if s.name == name).read_bytes()) for name in picked]
+    seen = set(items)
+    for f in uploads:
+        data = f.getvalue()
+        if (f.name, data) in seen:
+            continue
+        seen.add((f.name, data))
+        taken = {name for name, _ in items}
+        name, k = f.name, 1
+        while name in taken:
+            name = f"{f.name} (upload{'' if k == 1 else f' {k}'})"
+            k += 1
+        items.append((name, data))
+    if photo is not None:
+        items.append(("camera photo", photo.getvalue()))
+    return items
+
+
+def _kept(name: str, settings: tuple, clicked: bool, compute):
+    """A button's result, kept until the settings change: clicking another button (or any rerun
+    with the same model, images and settings) shows it again instead of dropping it."""
+    if clicked:
+        st.session_state[name] = (settings, compute())
+    stored = st.session_state.get(name)
+    return stored[1] if stored is not None and stored[0] == settings else None
+
+
+def _has(name: str, settings: tuple) -> bool:
+    stored = st.session_state.get(name)
+    return stored is not None and stored[0] == settings
 
 
 def _ms(value: float | None) -> str:
@@ -117,8 +159,6 @@ st.caption(
 
 # --- inputs -------------------------------------------------------------------------------------
 samples = list_samples()
-if "cls_samples" not in st.session_state:
-    st.session_state["cls_samples"] = ["cat.jpg"] if any(s.name == "cat.jpg" for s in samples) else []
 left, right = st.columns([3, 2])
 with left:
     uploads = st.file_uploader(
@@ -137,7 +177,7 @@ for column, sample in zip(thumbs, samples, strict=True):
     column.image(_thumbnail(sample.name), caption=sample.title, width="stretch")
 picked = st.pills(
     "Sample photos (public domain / CC0, see assets/samples/ATTRIBUTION.md)",
-    [s.name for s in samples], selection_mode="multi", key="cls_samples",
+    [s.name for s in samples], selection_mode="multi", key=PARAMS.key("samples"),
     format_func=lambda name: next(s.title for s in samples if s.name == name),
 ) or []
 
@@ -151,10 +191,7 @@ c3.slider("Timed runs per image (N)", 1, 100, key=PARAMS.key("runs"),
 c4.toggle("CAM", key=PARAMS.key("cam"), help="Class activation map: where the top class's evidence is")
 PARAMS.share()
 
-items: list[tuple[str, bytes]] = [(name, next(s for s in samples if s.name == name).read_bytes()) for name in picked]
-items += [(f.name, f.getvalue()) for f in uploads]
-if photo is not None:
-    items.append(("camera photo", photo.getvalue()))
+items = _items(picked, samples, uploads, photo)
 if not items:
     st.info("Pick a sample photo, upload photos or take one with the camera to classify it.")
     PARAMS.stop()
@@ -180,7 +217,8 @@ good = [r for r in report.results if r.error is None]
 for i, r in enumerate(good):
     with st.container(border=True):
         best = r.top[0]
-        st.subheader(f"{md(r.name)}: {best.label} ({best.prob * 100:.1f}%)")
+        untrained = "" if loaded.pretrained else " · untrained model, meaningless"
+        st.subheader(f"{md(r.name)}: {best.label} ({best.prob * 100:.1f}%){untrained}")
         if r.notes:
             st.caption("Note: " + "; ".join(r.notes))
         cols = st.columns([1, 1, 1, 2] if PARAMS.value("cam") else [1, 1, 2])
@@ -237,28 +275,43 @@ if not torch.cuda.is_available():
 show_plotly(figs.timing_breakdown(t), key="cls_timing")
 
 b1, b2, b3 = st.columns(3)
-compare = b1.button("Compare all engines", key="cls_compare", icon=":material/speed:")
-layers = b2.button("Profile layers (pointwise vs depthwise)", key="cls_profile", icon=":material/stacked_bar_chart:")
-batch = b3.button(f"Classify all {len(good)} as one batch", key="cls_batch", icon=":material/dynamic_feed:")
+compare_clicked = b1.button("Compare engines", key="cls_compare", icon=":material/speed:",
+                            help="Time every engine on the first image, side by side")
+layers_clicked = b2.button("Profile layers", key="cls_profile", icon=":material/stacked_bar_chart:",
+                           help="Time every layer: pointwise vs depthwise")
+batch_clicked = b3.button(f"Time as one batch ({len(good)})", key="cls_batch", icon=":material/dynamic_feed:",
+                          help=f"Classify all {len(good)} image{'s' if len(good) != 1 else ''} in one batch")
+# Results of the three buttons stay until the model, the images or the settings change.
+settings = (id(loaded), loaded.describe(), report.engine, PARAMS.value("runs"), tuple((r.name, r.size) for r in good))
+compare = compare_clicked or _has("cls_compare_result", settings)
+layers = layers_clicked or _has("cls_profile_result", settings)
+batch = batch_clicked or _has("cls_batch_result", settings)
 
 if compare:
     st.subheader("Engines side by side")
     with st.spinner("Building and timing every engine (the first ONNX export takes a few seconds)…"):
-        comparison = inf.compare_engines(engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3)
+        comparison = _kept("cls_compare_result", settings, compare_clicked, lambda: inf.compare_engines(
+            engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3))
     show_plotly(figs.engine_comparison(comparison), key="cls_engines")
     st.dataframe([
         {"engine": c.title, "median (ms)": c.median_ms, "p90 (ms)": c.p90_ms, "× ONNX Runtime": c.ratio_to_onnx,
          "speed-up vs eager": c.speedup_vs_eager, "top-5 = eager's": c.top5_matches_eager,
          "max prob. diff vs eager": c.max_prob_diff_vs_eager, "build (s)": c.build_s, "error": c.error or ""}
         for c in comparison
-    ], hide_index=True)
+    ], hide_index=True, column_config={
+        "median (ms)": st.column_config.NumberColumn(format="%.2f"),
+        "p90 (ms)": st.column_config.NumberColumn(format="%.2f"),
+        "× ONNX Runtime": st.column_config.NumberColumn(format="%.2f×"),
+        "speed-up vs eager": st.column_config.NumberColumn(format="%.2f×"),
+        "max prob. diff vs eager": st.column_config.NumberColumn(format="%.1e"),
+        "build (s)": st.column_config.NumberColumn(format="%.1f"),
+    })
     st.caption(f"Same input ({md(good[0].name)}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time.")
 
 if layers:
     st.subheader("Where the time goes, by layer type")
     with st.spinner("Timing every layer…"):
-        with inf.inference_slot():
-            profile = profiling.profile_layers(loaded.model, good[0].tensor.unsqueeze(0), runs=5)
+        profile = _kept("cls_profile_result", settings, layers_clicked, lambda: _profile(loaded.model, good[0].tensor))
     shares = profiling.group_by_kind(profile)
     left, right = st.columns([2, 3])
     with left:
@@ -280,9 +333,11 @@ if batch:
     st.subheader("Batch mode")
     engine = engines.get_or_fallback(report.engine)[0]
     with st.spinner(f"Timing a batch of {len(good)}…"):
-        timing, _ = inf.time_batch(engine, [r.tensor for r in good], runs=min(PARAMS.value("runs"), 10))
+        timing, _ = _kept("cls_batch_result", settings, batch_clicked, lambda: inf.time_batch(
+            engine, [r.tensor for r in good], runs=min(PARAMS.value("runs"), 10)))
     k = st.columns(3)
     k[0].metric("Batch size", timing.batch_size)
     k[1].metric("Batch latency (median)", _ms(timing.median_ms))
-    k[2].metric("Throughput", f"{timing.images_per_s:.0f} images/s",
-                delta=f"{timing.images_per_s / (1000 / t['inference_median']):.2f}× batch 1")
+    gain = timing.images_per_s / (1000 / t["inference_median"])
+    k[2].metric("Throughput", f"{timing.images_per_s:.0f} images/s",  # a slowdown shows red, pointing down
+                delta=f"{(gain - 1) * 100:+.0f}% vs batch 1 ({gain:.2f}×)")

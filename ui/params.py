@@ -96,7 +96,25 @@ class BoolParam:
         return "1" if value else "0"
 
 
-Param = IntParam | FloatParam | ChoiceParam | BoolParam
+@dataclass(frozen=True)
+class ListParam:
+    """Several of ``choices`` (a multi-select), comma-separated in the URL; "" = none."""
+
+    default: tuple[str, ...]
+    choices: Sequence[str]
+
+    def parse(self, raw: str) -> list[str]:
+        names = [n for n in (part.strip() for part in raw.split(",")) if n]
+        bad = [n for n in names if n not in self.choices]
+        if bad:
+            raise ValueError(f"'{bad[0]}' is not one of {', '.join(map(str, self.choices))}")
+        return list(dict.fromkeys(names))  # repeated names once, in order
+
+    def format(self, value) -> str:
+        return ",".join(value or ())
+
+
+Param = IntParam | FloatParam | ChoiceParam | BoolParam | ListParam
 
 
 class EndPageRun(Exception):
@@ -172,7 +190,7 @@ class PageParams:
             if name in values:
                 st.session_state[key] = values[name]
             elif name in changed or key not in st.session_state:
-                st.session_state[key] = spec.default
+                st.session_state[key] = list(spec.default) if isinstance(spec, ListParam) else spec.default
             else:
                 # Re-set the value so Streamlit keeps it through a run where its widget is not drawn
                 # (a page that stops early, e.g. waiting for an upload); otherwise the widget state

@@ -179,3 +179,14 @@ def test_presenter_flag_is_kept_in_the_link():
     at = run_tiny({"present": "1", "kernel": "4"})
     assert not at.warning
     assert at.query_params["present"] == "1" and at.query_params["kernel"] == "4"
+
+
+def test_list_param_parses_comma_separated_choices_and_rejects_unknown_ones():
+    from ui.params import ListParam
+
+    spec = ListParam(("cat.jpg",), ("cat.jpg", "coffee.jpg", "rocket.jpg"))
+    assert spec.parse("coffee.jpg,cat.jpg,coffee.jpg") == ["coffee.jpg", "cat.jpg"]
+    assert spec.parse("") == []
+    assert spec.format(["cat.jpg", "rocket.jpg"]) == "cat.jpg,rocket.jpg"
+    values, problems = parse_query({"samples": ["cat.jpg,../../etc/passwd"]}, {"samples": spec})
+    assert values == {} and "not one of" in problems[0]
