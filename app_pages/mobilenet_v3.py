@@ -14,7 +14,7 @@ from mobilenet_viz.figures import architectures as arch_figures
 from mobilenet_viz.figures import v3 as figures
 from mobilenet_viz.inference import inference_slot
 from mobilenet_viz.samples import get_sample, list_samples
-from mobilenet_viz.se_attention import compare, se_blocks, se_scales
+from mobilenet_viz.se_attention import compare, se_scales
 from mobilenet_viz.v3_block import (
     PAPER_SAVED_MACS,
     PAPER_SAVED_MS,

@@ -352,6 +352,9 @@ class LastStage:
                 "params": self.params}
 
 
+DEFAULT_LAST_STAGE = LastStageConfig()  # V3-Large 1.0-224's tail
+
+
 def _check_last(config: LastStageConfig) -> None:
     for name in ("in_channels", "expanded_channels", "bottleneck_channels", "feature_channels", "num_classes"):
         value = getattr(config, name)
@@ -363,7 +366,7 @@ def _check_last(config: LastStageConfig) -> None:
         raise ValueError(f"kernel must be one of {', '.join(map(str, KERNELS))}, got {config.kernel}")
 
 
-def last_stage(kind: str, config: LastStageConfig = LastStageConfig()) -> LastStage:
+def last_stage(kind: str, config: LastStageConfig = DEFAULT_LAST_STAGE) -> LastStage:
     """Figure 5's original or efficient last stage: layers, MACs and params (BN, biases included).
 
     original:  1x1 conv M->E, BN, h-swish | kxk dw E, BN, h-swish | 1x1 conv E->B, BN (linear) |
@@ -409,7 +412,7 @@ def last_stage(kind: str, config: LastStageConfig = LastStageConfig()) -> LastSt
     return LastStage(kind, layers)
 
 
-def last_stage_saving(config: LastStageConfig = LastStageConfig()) -> dict:
+def last_stage_saving(config: LastStageConfig = DEFAULT_LAST_STAGE) -> dict:
     """Original vs efficient: MACs and params of each, and what the redesign saves."""
     original, efficient = last_stage("original", config), last_stage("efficient", config)
     return {

@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mobilenet_viz.inference import inference_slot
-from mobilenet_viz.v3_block import LastStageConfig, last_stage
+from mobilenet_viz.v3_block import DEFAULT_LAST_STAGE, LastStageConfig, last_stage
 
 # Activation tensors from V3-Large: the first bneck's input (112x112x16) and the last bnecks'
 # expanded tensor (7x7x960). Shapes are (C, H, W).
@@ -114,13 +114,13 @@ def time_activations(
     out = []
     with inference_slot(), one_thread():
         for shape, x in zip(shapes, tensors, strict=True):
-            candidates = {name: (lambda fn=fn: fn(x)) for name, fn in ACTIVATION_OPS.items()}
+            candidates = {name: (lambda fn=fn, x=x: fn(x)) for name, fn in ACTIVATION_OPS.items()}
             medians = _interleaved_medians(candidates, runs, warmup)
             out += [ActivationTiming(name, shape, ms, runs) for name, ms in medians.items()]
     return out
 
 
-def build_last_stage(kind: str, config: LastStageConfig = LastStageConfig()) -> nn.Sequential:
+def build_last_stage(kind: str, config: LastStageConfig = DEFAULT_LAST_STAGE) -> nn.Sequential:
     """Figure 5's last stage as torch modules (fresh random weights, eval mode), built from the config.
 
     original:  Conv1x1+BN+Hardswish, dw Conv+BN+Hardswish, Conv1x1+BN, Conv1x1+BN+Hardswish,
@@ -175,7 +175,7 @@ class LastStageTiming:
 
 
 @torch.inference_mode()
-def time_last_stages(config: LastStageConfig = LastStageConfig(), runs: int = 30, warmup: int = 3,
+def time_last_stages(config: LastStageConfig = DEFAULT_LAST_STAGE, runs: int = 30, warmup: int = 3,
                      seed: int = 0, network: nn.Module | None = None) -> LastStageTiming:
     """Median time of the original and efficient last stage on one (1, M, 7, 7) input, eager torch;
     with ``network`` (a MobileNetV3-Large, only run, never changed) also the whole network at 224x224."""

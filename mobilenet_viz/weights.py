@@ -43,7 +43,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
-from torchvision.models import MobileNet_V2_Weights, MobileNet_V3_Large_Weights, mobilenet_v2, mobilenet_v3_large
+from torchvision.models import (
+    MobileNet_V2_Weights,
+    MobileNet_V3_Large_Weights,
+    mobilenet_v2,
+    mobilenet_v3_large,
+)
 
 ENV_WEIGHTS = "MOBILENET_VIZ_WEIGHTS"
 ENV_V3_WEIGHTS = "MOBILENET_VIZ_V3_WEIGHTS"  # a MobileNetV3-Large state_dict (the MobileNetV3 page)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mobilenet_viz.v3_block import v3_block, v3_presets
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app, wait_for_charts, wait_for_query
+from tests.e2e.conftest import (
+    assert_no_exception,
+    screenshot,
+    wait_for_app,
+    wait_for_charts,
+    wait_for_query,
+)
 from ui.layout import fmt_count
 
 pytestmark = pytest.mark.e2e
