@@ -138,10 +138,10 @@ def weights_many_entries(entries: int = 20_000) -> bytes:
 
 # --- the harness --------------------------------------------------------------------------------
 
-def measure(setup: str, attack: str, *args: str, env: dict[str, str] | None = None) -> dict:
-    """Run ``setup`` (imports, warm-up) then ``attack`` (an expression; its value is the result)
-    in a fresh process; returns {"error", "result", "seconds", "above_mb"}."""
-    code = "\n".join([
+def attack_code(setup: str, attack: str) -> str:
+    """A program that runs ``setup`` (imports, warm-up), resets the peak-RSS counter, evaluates
+    ``attack`` and prints {"error", "result", "seconds", "above_mb"} as JSON."""
+    return "\n".join([
         "import json, sys, time, traceback",
         "def _kb(field):",
         "    for line in open('/proc/self/status'):",
@@ -164,7 +164,11 @@ def measure(setup: str, attack: str, *args: str, env: dict[str, str] | None = No
         "print(json.dumps({'error': error, 'result': result, 'seconds': seconds,",
         "                  'above_mb': (_kb('VmHWM') - base) / 1024}))",
     ])
-    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+
+
+def measure(setup: str, attack: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    """:func:`attack_code` in a fresh process; returns its JSON."""
+    proc = subprocess.run([sys.executable, "-c", attack_code(setup, attack), *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env={**os.environ, **(env or {})})
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
