@@ -95,7 +95,9 @@ with presenter.more_controls("stride s, padding p, width α, resolution ρ"):
         "Padding p",
         PADDINGS,
         key=PARAMS.key("padding"),
-        format_func=lambda p: "D_K // 2 (same size if D_K is odd)" if p == "same" else p,
+        format_func=lambda p: "D_K // 2" if p == "same" else p,
+        help="D_K // 2 keeps the size (D_O = D_F at stride 1) for odd kernels only; an even kernel grows the "
+        "map by one (see the note below the controls).",
     )
     row2[2].slider(
         "Width multiplier α",
@@ -265,7 +267,7 @@ if tabs[3].open:
             )
             t3.metric(
                 "Measured speed-up",
-                f"{t.measured_speedup:.2f}×",
+                f"{t.speedup.ci_low:.1f}–{t.speedup.ci_high:.1f}×" if t.too_noisy else f"{t.measured_speedup:.2f}×",
                 help=f"median over {t.rounds} rounds; 95% interval of the median {t.speedup.ci_low:.2f}–"
                 f"{t.speedup.ci_high:.2f}×; middle half of the rounds {t.speedup.low:.2f}–{t.speedup.high:.2f}×",
             )
@@ -303,7 +305,7 @@ if tabs[3].open:
 
 if tabs[4].open:
     with tabs[4]:
-        st.code(formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]), language="python")
+        st.code(formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]), language="python", wrap_lines=True)
 
 if tabs[5].open:
     with tabs[5]:

@@ -146,6 +146,7 @@ def test_pytorch_code_matches_configuration():
     c = compare(ConvConfig(14, 64, 128, 5, stride=2))
     assert code == formulas.pytorch_code(c, 1).rstrip()
     assert "nn.Conv2d(64, 64, kernel_size=5, stride=2, padding=2, groups=64, bias=False)" in code
+    assert at.code[0].proto.wrap_lines  # long lines wrap instead of running off the right edge at 1280 px
 
 
 def test_only_the_open_tab_is_built_and_charts_render():
@@ -185,7 +186,9 @@ def test_even_kernel_caption_says_understate_and_explains_same_padding():
     shown = texts(at)
     assert "would understate it" in shown and "overstate" not in shown
     assert "10×10 → 11×11" in shown
-    assert "D_K // 2 (same size if D_K is odd)" in by_key(at.selectbox, "sep_padding").options
+    padding = by_key(at.selectbox, "sep_padding")
+    assert "D_K // 2" in padding.options and "same" not in padding.options  # not called "same"
+    assert "odd kernels only" in padding.help
 
 
 def test_impossible_after_rho_names_both_sizes():

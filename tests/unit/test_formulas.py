@@ -88,3 +88,11 @@ def test_impossible_layer_after_rho_names_the_typed_and_the_scaled_size():
         compare(ConvConfig(2, 8, 8, 7, padding=0, rho=0.25))
     message = str(info.value)
     assert "1x1 input" in message and "typed D_F = 2" in message and "0.25" in message
+
+
+def test_heatmap_cell_labels_are_short_and_readable():
+    from mobilenet_viz.figures.separable import saving_heatmap
+
+    heat = saving_heatmap(compare(ConvConfig(14, 512, 512, 3))).data[0]
+    assert heat.textfont.size >= 11
+    assert max(len(label) for row in heat.text for label in row) <= 4  # "108x", "8.8x"
