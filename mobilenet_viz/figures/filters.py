@@ -448,17 +448,18 @@ def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, k
             cx, cz = divmod(i, per_col)
             groups[group].add(x + cx * (d + 0.4), -s / 2, z_mid + height / 2 - (cz + 1) * s - cz * 0.35, d, s, s)
         width = ncols * d + (ncols - 1) * 0.4
-        labels.append((x + width / 2, z_mid - max(height, big) / 2 - 2.4, label))  # filters: label below
+        # filters: label below, on two short lines, clear of the neighbouring boxes in perspective
+        labels.append((x + width / 2, z_mid - max(height, big) / 2 - 4.5, label))
         return x + width
 
-    top, bottom = 0.0, -(big + 11.0)
+    top, bottom = 0.0, -(big + 14.0)
     x = tensor(0.0, top, df, m, "input", f"input {df}×{df}×{m}")
-    x = stack(x + gap, top, n, k, m, "standard", f"{n} filters {k}×{k}×{m}")
+    x = stack(x + gap, top, n, k, m, "standard", f"{n} filters<br>{k}×{k}×{m}")
     tensor(x + gap, top, df, n, "output", f"output {df}×{df}×{n}")
     x = tensor(0.0, bottom, df, m, "input", f"input {df}×{df}×{m}")
-    x = stack(x + gap, bottom, m, k, 1, "depthwise", f"{m} depthwise {k}×{k}×1")
+    x = stack(x + gap, bottom, m, k, 1, "depthwise", f"{m} depthwise<br>{k}×{k}×1")
     x = tensor(x + gap, bottom, df, m, "input", f"depthwise out {df}×{df}×{m}")
-    x = stack(x + gap, bottom, n, 1, m, "pointwise", f"{n} pointwise 1×1×{m}")
+    x = stack(x + gap, bottom, n, 1, m, "pointwise", f"{n} pointwise<br>1×1×{m}")
     tensor(x + gap, bottom, df, n, "output", f"output {df}×{df}×{n}")
 
     std_w, sep_w = k * k * m * n, k * k * m + m * n

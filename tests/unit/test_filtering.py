@@ -218,7 +218,7 @@ def test_figures_show_the_true_sizes_and_animate_every_position():
 
     fig = figs.tensors_3d_figure(input_size=96, in_channels=3, out_channels=8, kernel=5)
     text = " ".join(t for trace in fig.data if trace.type == "scatter3d" for t in trace.text)
-    for label in ("input 96×96×3", "8 filters 5×5×3", "3 depthwise 5×5×1", "8 pointwise 1×1×3",
+    for label in ("input 96×96×3", "8 filters<br>5×5×3", "3 depthwise<br>5×5×1", "8 pointwise<br>1×1×3",
                   "output 96×96×8", f"= {5 * 5 * 3 * 8} weights", f"= {5 * 5 * 3 + 3 * 8} weights"):
         assert label in text
     out = np.arange(100, dtype=np.float32).reshape(10, 10)
@@ -230,3 +230,18 @@ def test_figures_show_the_true_sizes_and_animate_every_position():
     maps[:, 0, :] = 50.0  # a hot zero-padded border does not set the colour scale
     maps[:, 4, 4] = -2.0
     assert figs.interior_limit(maps, 3) == 2.0
+
+
+def test_3d_filter_labels_sit_clear_below_every_box():
+    """Issue 12: '3 depthwise 3×3×1' was drawn over the next box; filter labels go below all boxes."""
+    from mobilenet_viz.figures import filters as figs
+
+    fig = figs.tensors_3d_figure(input_size=64, in_channels=3, out_channels=4, kernel=3)
+    labels = next(t for t in fig.data if t.type == "scatter3d")
+    boxes = [t for t in fig.data if t.type == "mesh3d"]
+    for text, z in zip(labels.text, labels.z, strict=True):
+        if "<br>" not in text:
+            continue  # feature-map labels sit above their box
+        # no box corner within 3 units above the label (the old labels sat 2.4 below the row's boxes)
+        gap = min(zz - z for b in boxes for zz in b.z if zz >= z)
+        assert gap > 3.0, (text, gap)
