@@ -246,8 +246,8 @@ if tabs[3].open:
                 n_note = ("" if t.out_channels == c.out_channels else
                           f" and N = {t.out_channels} instead of {c.out_channels} (the MAC ratio below is for this N)")
                 st.info(
-                    f"This layer's weights are too large to time on a shared server ({c.standard.params * 4 / 1e6:,.0f} MB "
-                    f"for the standard conv): timed with M = {t.in_channels} instead of {c.in_channels}{n_note}, "
+                    f"This layer's weights are too large to time on a shared server ({c.standard.params * 4 / 1e9:,.1f} GB "
+                    f"of fp32 for the standard conv): timed with M = {t.in_channels} instead of {c.in_channels}{n_note}, "
                     f"at most {MAX_STANDARD_WEIGHTS / 1e6:.0f}M weights ({MAX_STANDARD_WEIGHTS * 4 / 1e6:.0f} MB). "
                     "The MAC ratio D_K²·N / (D_K² + N) does not depend on M."
                 )

@@ -6,7 +6,7 @@ import pytest
 
 from mobilenet_viz import formulas
 from mobilenet_viz.costs import ConvConfig, compare
-from tests.app.helpers import by_key, open_page, texts
+from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui.layout import fmt_count
 
 PAGE = "app_pages/separable.py"
@@ -205,3 +205,17 @@ def test_multipliers_tab_shows_eq_7_with_the_numbers_and_the_sweep_with_publishe
     assert len(at.get("plotly_chart")) == 1
     table = at.dataframe[0].value
     assert list(table["published top-1 %"])[:4] == [50.6, 63.7, 68.4, 70.6]
+
+
+def test_measuring_a_15_gb_layer_times_a_capped_one_and_says_what_was_scaled():
+    """Issue 16: ?in_channels=4096&out_channels=4096&kernel=15 then Measure asked for a 15 GB layer."""
+    at = open_page(PAGE, query={"input_size": "28", "in_channels": "4096", "out_channels": "4096", "kernel": "15",
+                                "view": "Theory vs practice"})
+    by_key(at.slider, "sep_budget").set_value(1)
+    at.button(key="sep_measure").click()
+    at.run()
+    assert_no_exception(at)
+    info = " ".join(str(i.value) for i in at.info)
+    assert "too large to time on a shared server (15.1 GB of fp32 for the standard conv): timed with M = 17 instead of 4096" in info
+    assert "timed at D_F =" in info  # and the activation / work cap on D_F
+    assert metrics(at)["Theoretical (MAC ratio)"] == f"{compare(ConvConfig(28, 4096, 4096, 15)).saving:.2f}×"
