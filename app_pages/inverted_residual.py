@@ -270,7 +270,10 @@ if tabs[1].open:
             show_plotly(figures.block_diagram(c, max_channels=scale_c, max_size=scale_s, height=300),
                         key=f"ir_fig_cmp_{c.kind}")
         table = comparison_rows(costs)
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS)
+        # One column per block (9 measures as rows): at 1280 px the 9-column table hid its right-hand columns.
+        st.dataframe(pd.DataFrame({row["block"]: {k: f"{v:,}" if isinstance(v, int) else v for k, v in row.items()
+                                                 if k != "block"} for row in table}),
+                     width="stretch")
         st.download_button("Download the comparison (CSV)", rows_to_csv(table), file_name="block_comparison.csv",
                            mime="text/csv", key="ir_cmp_csv")
         st.caption("ResNet bottleneck: 1×1 to k′/4, 3×3 conv, 1×1 to k′ (torchvision's Bottleneck), with a "

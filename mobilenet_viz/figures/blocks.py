@@ -250,7 +250,8 @@ def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
             data.append({
                 "type": "bar", "x": [i], "y": [height], "base": [-height / 2], "yaxis": axis, "width": 0.32,
                 "marker": {"color": color, "opacity": opacity, "line": {"color": "#374151", "width": 1},
-                           "pattern": {"shape": "/" if t.linear else "", "fgcolor": "#374151", "solidity": 0.3}},
+                           "pattern": {"shape": "/" if t.linear else "", "fgcolor": "#374151", "bgcolor": color,
+                                       "solidity": 0.3}},
                 "showlegend": False,
                 "hovertemplate": f"{t.name}: {t.channels} channels, {'linear' if t.linear else 'ReLU6'}"
                                  f"<br>{ {'block': 'in this block', 'next': 'next block (lightly coloured)', 'outside': 'outside'}[role] }"
@@ -261,7 +262,8 @@ def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
     for i, name in enumerate(layers):
         annotations.append({"text": name.replace(", ", "<br>"), "x": i + 0.5, "y": 0, "xref": "x", "yref": "y",
                             "showarrow": False, "font": {"size": 10}})
-        annotations.append({"text": "→", "x": i + 0.5, "y": 0, "xref": "x", "yref": "y2", "showarrow": False})
+        annotations.append({"text": name.replace(", ", "<br>"), "x": i + 0.5, "y": 0, "xref": "x", "yref": "y2",
+                            "showarrow": False, "font": {"size": 10}})
     axis = {"showticklabels": False, "zeroline": False, "showgrid": False, "range": [-0.75, 0.85]}
     return go.Figure({"data": data, "layout": {
         "barmode": "overlay", "height": 380, "margin": {"t": 40},

@@ -117,9 +117,11 @@ def test_spiral_for_each_n(at):
 def test_comparison_table(at):
     by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[2].label).run()
     show(at, "Inverted vs classic")
-    comparison = at.dataframe[0].value
-    assert list(comparison["shape"]) == ["wide -> narrow -> wide", "no expansion", "narrow -> wide -> narrow"]
-    assert comparison["MACs"].iloc[2] == inverted_residual(mobilenet_v2_presets()[2].config).macs
+    comparison = at.dataframe[0].value  # one column per block, so all three fit at 1280 px
+    assert list(comparison.columns) == ["ResNet bottleneck", "Depthwise separable (MobileNetV1)",
+                                        "Inverted residual (MobileNetV2)"]
+    assert list(comparison.loc["shape"]) == ["wide -> narrow -> wide", "no expansion", "narrow -> wide -> narrow"]
+    assert comparison.loc["MACs"].iloc[2] == f"{inverted_residual(mobilenet_v2_presets()[2].config).macs:,}"
 
 
 def test_feature_maps_section_runs(at):
