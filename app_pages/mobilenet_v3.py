@@ -16,12 +16,16 @@ from mobilenet_viz.inference import inference_slot
 from mobilenet_viz.samples import get_sample, list_samples
 from mobilenet_viz.se_attention import compare, se_scales
 from mobilenet_viz.v3_block import (
+    MNAS_W,
     PAPER_SAVED_MACS,
     PAPER_SAVED_MS,
     PAPER_SAVED_SHARE,
     TABLE_NUMBERS,
+    V3_SMALL_W,
     last_stage_saving,
     placement,
+    reward_curves,
+    reward_factor,
     v3_block,
     v3_presets,
 )
@@ -331,6 +335,16 @@ if tabs[3].open:
             "V2's \"t = 6 everywhere\": expansion sizes such as 184 and 200 come from NetAdapt's trimming."
         )
         st.latex(r"\text{reward}(m) = \mathrm{ACC}(m)\times\left[\frac{\mathrm{LAT}(m)}{\mathrm{TAR}}\right]^{w}")
+        slow_mnas, slow_small = 1 / reward_factor(2, MNAS_W), 1 / reward_factor(2, V3_SMALL_W)
+        cols = st.columns([3, 2])
+        with cols[0]:
+            show_plotly(figures.reward_chart(reward_curves()), key="v3_fig_reward")
+        cols[1].markdown(
+            f"What w means: a model **twice as slow** as the target keeps 2^w of its accuracy as reward, so "
+            f"to tie with an on-target model it must be **{slow_mnas - 1:.1%}** more accurate (relatively) "
+            f"with w = {MNAS_W:g}, and **{slow_small - 1:.1%}** with V3-Small's w = {V3_SMALL_W:g}: the "
+            "steeper penalty keeps the small-model search from buying accuracy with latency."
+        )
         for model in MODELS:
             st.markdown(f"**MobileNet{MODELS[model]}**: the Architectures page's layer table, costs computed by "
                         "the library")

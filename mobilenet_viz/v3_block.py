@@ -422,3 +422,32 @@ def last_stage_saving(config: LastStageConfig = DEFAULT_LAST_STAGE) -> dict:
         "params_saved": original.params - efficient.params,
         "paper_macs_saved": PAPER_SAVED_MACS,
     }
+
+
+# --- the search's reward (section 4.1) -----------------------------------------------------------
+
+MNAS_W = -0.07  # MnasNet's weight, reused for V3-Large's seed (MnasNet-A1)
+V3_SMALL_W = -0.15  # section 4.1: "a smaller weight factor w = -0.15" for V3-Small's search
+
+
+def reward_factor(latency_ratio: float, w: float) -> float:
+    """[LAT(m) / TAR]^w: what platform-aware NAS multiplies ACC(m) by (section 4.1, after MnasNet).
+
+    A model ``latency_ratio`` times slower than the target keeps this fraction of its accuracy as
+    reward; to tie with an on-target model it must be 1 / factor times as accurate.
+    """
+    if not latency_ratio > 0:
+        raise ValueError(f"latency ratio must be positive, got {latency_ratio}")
+    return latency_ratio**w
+
+
+def reward_curves(w_values: tuple[float, ...] = (MNAS_W, V3_SMALL_W), lo: float = 0.25, hi: float = 4.0,
+                  points: int = 121) -> dict[str, list[float]]:
+    """LAT/TAR on a log grid and [LAT/TAR]^w for each w (for a chart)."""
+    if not 0 < lo < hi or not 2 <= points <= 10_000:
+        raise ValueError("need 0 < lo < hi and 2..10000 points")
+    ratios = [lo * (hi / lo) ** (i / (points - 1)) for i in range(points)]
+    out = {"ratio": ratios}
+    for w in w_values:
+        out[f"w = {w:g}"] = [reward_factor(r, w) for r in ratios]
+    return out

@@ -154,3 +154,22 @@ def se_scale_lines(a: np.ndarray, b: np.ndarray, labels: tuple[str, str]) -> go.
                    "legend": LEGEND, "xaxis": {"title": {"text": "channel rank"}},
                    "yaxis": {"title": {"text": "scale (hard-sigmoid output)"}, "range": [-0.05, 1.05]}},
     })  # fmt: skip
+
+
+def reward_chart(curves: dict[str, list[float]]) -> go.Figure:
+    """[LAT/TAR]^w against LAT/TAR (log x) for each w: how the search trades accuracy for latency."""
+    colors = ["#2563eb", "#c2410c", "#0f766e"]
+    keys = [k for k in curves if k != "ratio"]
+    data = [{"type": "scatter", "mode": "lines", "name": k, "x": curves["ratio"], "y": curves[k],
+             "line": {"color": colors[i % len(colors)], "width": 2.5},
+             "hovertemplate": "LAT/TAR %{x:.2f}: reward = %{y:.3f} × ACC<extra>" + k + "</extra>"}
+            for i, k in enumerate(keys)]  # fmt: skip
+    return go.Figure({
+        "data": data,
+        "layout": {"title": {"text": "The search's reward: ACC × [LAT/TAR]^w, as a fraction of ACC"},
+                   "height": 340, "legend": LEGEND,
+                   "xaxis": {"title": {"text": "latency / target (log scale)"}, "type": "log",
+                             "tickvals": [0.25, 0.5, 1, 2, 4]},
+                   "yaxis": {"title": {"text": "reward / ACC"}}},
+    })  # fmt: skip
+

@@ -122,6 +122,9 @@ def test_search_tab_tables_are_the_librarys(at):
     assert list(frames[0]["exp size"]) == [r["exp size"] for r in placement("v3-large")]
     assert list(frames[1]["SE"]) == [r["SE"] for r in placement("v3-small")]
     assert "NetAdapt" in texts(at) and "w = −0.15" in texts(at)
+    from mobilenet_viz.v3_block import V3_SMALL_W, reward_factor
+
+    assert f"**{1 / reward_factor(2, V3_SMALL_W) - 1:.1%}**" in texts(at)  # 10.96%: twice as slow
 
 
 def test_se_scales_offline_are_labelled_untrained(offline_v3):

@@ -195,3 +195,16 @@ def test_analytic_modules_do_not_import_torch():
     code = "import sys, mobilenet_viz.v3_block, mobilenet_viz.activations; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_search_reward_factor():
+    from mobilenet_viz.v3_block import MNAS_W, V3_SMALL_W, reward_curves, reward_factor
+
+    assert reward_factor(1.0, V3_SMALL_W) == 1.0  # on target: reward = accuracy
+    assert reward_factor(2.0, MNAS_W) == pytest.approx(2**-0.07)
+    assert reward_factor(2.0, V3_SMALL_W) < reward_factor(2.0, MNAS_W) < 1 < reward_factor(0.5, MNAS_W)
+    curves = reward_curves()
+    assert curves["ratio"][0] == pytest.approx(0.25) and curves["ratio"][-1] == pytest.approx(4.0)
+    assert set(curves) == {"ratio", "w = -0.07", "w = -0.15"}
+    with pytest.raises(ValueError, match="positive"):
+        reward_factor(0, MNAS_W)
