@@ -33,7 +33,7 @@ def block_cost_bars(cost: V3BlockCost) -> go.Figure:
              "hovertemplate": "%{x}: %{customdata:,} params (%{y:.1f}% of the block)<extra></extra>"},
         ],
         "layout": {
-            "title": {"text": "Share of the block per stage: MACs (solid) and params (hatched); SE in purple"},
+            "title": {"text": "Share of the block: MACs solid, params hatched, SE purple"},
             "barmode": "group", "height": 360, "showlegend": False,
             "yaxis": {"title": {"text": "% of the block"}},
         },
@@ -56,7 +56,7 @@ def placement_chart(rows: Sequence[dict]) -> go.Figure:
     return go.Figure({
         "data": data,
         "layout": {
-            "title": {"text": "Activation elements each block pushes through its nonlinearity (SE blocks marked)"},
+            "title": {"text": "Elements through each block's nonlinearity (SE marked)"},
             "height": 380, "legend": LEGEND, "bargap": 0.25,
             "xaxis": {"title": {"text": "block (Table order)"}, "type": "category",
                       "categoryorder": "array", "categoryarray": [str(r["block"]) for r in rows]},
@@ -87,7 +87,7 @@ def activation_differences(curves: dict[str, list[float]]) -> go.Figure:
     ]  # fmt: skip
     return go.Figure({
         "data": data,
-        "layout": {"title": {"text": "What the hard versions change: h-swish − swish, hard-sigmoid − sigmoid"},
+        "layout": {"title": {"text": "Hard minus soft: h-swish − swish, hard-sigmoid − sigmoid"},
                    "height": 320, "legend": LEGEND, "xaxis": {"title": {"text": "x"}},
                    "yaxis": {"title": {"text": "difference"}}},
     })  # fmt: skip
@@ -108,7 +108,7 @@ def activation_timing_bars(rows: Sequence[dict]) -> go.Figure:
         })  # fmt: skip
     return go.Figure({
         "data": data,
-        "layout": {"title": {"text": "Measured on this CPU: nanoseconds per element (median, 1 thread)"},
+        "layout": {"title": {"text": "Measured here: ns per element (median, 1 thread)"},
                    "barmode": "group", "height": 380, "legend": LEGEND,
                    "xaxis": {"title": {"text": "activation tensor (h×w×c)"}},
                    "yaxis": {"title": {"text": "ns per element"}}},
@@ -150,7 +150,7 @@ def se_scale_lines(a: np.ndarray, b: np.ndarray, labels: tuple[str, str]) -> go.
     ]  # fmt: skip
     return go.Figure({
         "data": data,
-        "layout": {"title": {"text": "SE scale per channel (sorted by the first photo's scale)"}, "height": 380,
+        "layout": {"title": {"text": "SE scale per channel, sorted by photo 1"}, "height": 380,
                    "legend": LEGEND, "xaxis": {"title": {"text": "channel rank"}},
                    "yaxis": {"title": {"text": "scale (hard-sigmoid output)"}, "range": [-0.05, 1.05]}},
     })  # fmt: skip
@@ -166,7 +166,7 @@ def reward_chart(curves: dict[str, list[float]]) -> go.Figure:
             for i, k in enumerate(keys)]  # fmt: skip
     return go.Figure({
         "data": data,
-        "layout": {"title": {"text": "The search's reward: ACC × [LAT/TAR]^w, as a fraction of ACC"},
+        "layout": {"title": {"text": "Search reward as a fraction of ACC: [LAT/TAR]^w"},
                    "height": 340, "legend": LEGEND,
                    "xaxis": {"title": {"text": "latency / target (log scale)"}, "type": "log",
                              "tickvals": [0.25, 0.5, 1, 2, 4]},
