@@ -158,6 +158,8 @@ if tabs[0].open:
             hide_index=True,
             key="arch_table",
             height=420,
+            # Seven columns fit at 1280 px (fourteen hid params and weights off the right edge).
+            column_order=("layer", "operator", "output (C×H×W)", "MACs", "% of MACs", "params", "weights"),
             column_config={
                 "MACs": st.column_config.NumberColumn(format="localized"),
                 "params": st.column_config.NumberColumn(format="localized"),
@@ -172,7 +174,8 @@ if tabs[0].open:
             f"({arch.weights:,} conv/FC weights + {arch.params - arch.weights:,} BatchNorm and bias "
             "values). Click a column header to sort. SE rows: the two 1×1 convs on the pooled 1×1 map "
             "(C·S + S·C MACs); the pooling and channel rescaling are not multiply-adds of a conv/FC "
-            "and count 0, as in torch's FlopCounterMode."
+            "and count 0, as in torch's FlopCounterMode. The CSV also has each layer's type, input shape, "
+            "kernel, stride, expansion t and activation."
         )
         st.download_button(
             "Download the layer table (CSV)",

@@ -215,7 +215,11 @@ if tabs[0].open:
         )
         st.subheader("Stage by stage")
         rows = stage_rows(cost)
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS)
+        # Six columns fit at 1280 px (ten hid the memory columns off the right edge); the CSV has all.
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=NUMBER_COLUMNS,
+                     column_order=("stage", "operator", "output (h x w x c)", "MACs", "params (conv + BN)",
+                                   "live fp32 bytes (naive)"))
+        st.caption("Input shapes, activations and fp32/fp16 output bytes per stage are in the CSV.")
         st.download_button("Download the stage table (CSV)", rows_to_csv(rows), file_name="inverted_residual_stages.csv",
                            mime="text/csv", key="ir_csv")
         h, k, t, k2, dk = cost.input_size, cost.in_channels, config.expansion, cost.out_channels, config.kernel

@@ -94,7 +94,9 @@ def test_published_number_at_the_same_setting_is_compared(model, alpha, publishe
     at = open_page(PAGE, {"model": model, "alpha": str(alpha)})
     delta = 100 * (build(model, alpha).macs / 1e6 / published_m - 1)
     note = next(c.value for c in at.caption if "exactly this setting" in c.value)
-    assert f"{published_m}M mult-adds" in note and f"computed MACs {delta:+.1f}%" in note
+    assert f"{published_m}M mult-adds" in note and f"MACs ({delta:+.1f}%)" in note
+    weights = build(model, alpha).weights
+    assert f"{weights / 1e6:.2f}M weights" in note  # params compared too (issue 12 item 5)
     assert ("layer widths" in note) == model.startswith("v3")
 
 
@@ -113,3 +115,10 @@ def test_published_setting_shows_params_and_the_v2_14_disagreement():
     shown = texts(at)
     assert "Published at exactly this setting" in shown
     assert "6.9M params" in shown and "6.06M weights (-12.2%" in shown and "TF-slim" in shown
+
+
+def test_layer_table_shows_seven_columns_that_fit_1280_px_and_the_csv_keeps_all():
+    at = open_page(PAGE)
+    shown = list(at.dataframe[0].proto.column_order)
+    assert shown == ["layer", "operator", "output (C×H×W)", "MACs", "% of MACs", "params", "weights"]
+    assert {"kernel", "stride", "expansion t"} <= set(at.dataframe[0].value.columns)

@@ -34,6 +34,8 @@ def test_defaults_show_the_librarys_numbers(at):
     assert list(table["MACs"]) == [s.macs for s in cost.stages] + [cost.macs]
     assert list(table["params (conv + BN)"]) == [s.params for s in cost.stages] + [cost.params]
     assert list(table["output (h x w x c)"])[:3] == ["56x56x144", "56x56x144", "56x56x24"]
+    shown_columns = list(at.dataframe[0].proto.column_order)
+    assert len(shown_columns) <= 6 and "live fp32 bytes (naive)" in shown_columns  # fits 1280 px
     assert metric(at, "MACs") == "25.7M" and metric(at, "Residual") == "yes"
     latex = " ".join(e.value for e in at.latex)
     assert "25{,}740{,}288" in latex  # the paper's formula with the user's numbers, equal to the total
