@@ -13,15 +13,16 @@ min/max over the calibration images), weights int8 per output channel (symmetric
 biases int32. ReLU6 costs nothing: the quantizer drops the Clip node and the output's range
 [0, 6] is the uint8 range, so saturating to 0..255 is the clip.
 
-Why ONNX Runtime and not torch.ao (measured side by side on this project's 2-core AVX-512 VNNI
-CPU, 1 thread, median of 30 runs; /tmp experiment reproduced by ``benchmarks/inference_engines.py``):
-ORT QDQ u8s8 ran batch 1 in 0.55x the time of fp32 ORT (6.7 vs 12.1 ms); torch.ao's FX x86
-backend (``prepare_fx``/``convert_fx``) took 1.36x fp32 ORT eagerly and 0.82x traced and frozen,
-its top-1 matched fp32 on 8 of 11 photos instead of 10 of 11, and torch 2.14 warns that
-``torch.ao.quantization`` "is deprecated and will be removed" (the replacement, torchao, is a
-separate package that is not installed here). ORT's MLAS has uint8 x int8 kernels that use
-AVX-512 VNNI (``vpdpbusd``) where the CPU has it; s8s8 (int8 activations) was 1.5x slower than
-u8s8 here, so activations are uint8.
+Why ONNX Runtime and not torch.ao (``benchmarks/inference_engines.py --torch-ao --accuracy-photos``,
+this project's shared 2-core AVX-512 VNNI CPU, 1 thread, batch 1, medians of 40 runs taken in turns):
+ORT's int8 model ran in 0.50x the time of fp32 ORT (8.5 vs 16.8 ms); torch.ao's FX x86 backend
+(``prepare_fx``/``convert_fx``, same calibration images) took 1.95x fp32 ORT as a module and 0.95x
+traced and frozen; its top-1 matched fp32 on 9 of 11 photos (ORT int8: 11 of 11) with a mean KL
+divergence of 0.29 nats against 0.034; and torch 2.14 warns that ``torch.ao.quantization`` "is
+deprecated and will be removed" (its successor, torchao, is a separate package, not installed).
+ORT's MLAS has uint8 x int8 kernels that use AVX-512 VNNI (``vpdpbusd``) when CPUID reports it;
+int8 activations (s8s8) ran 1.5x slower than uint8 (u8s8) in a first measurement, so
+activations are uint8.
 
 Calibration: the bundled sample photos (:mod:`mobilenet_viz.samples`) in four deterministic views
 each (the preprocessed centre crop, its mirror image, and 80% crops from the top-left and the
@@ -29,12 +30,13 @@ bottom-right corner): 32 images for the 8 samples. :func:`quantized` caches the 
 weights hash (a SHA-256 of the state_dict) for the life of the process.
 
 Kept in float (:data:`KEEP_FLOAT`): the first inverted-residual block only (``features.1``:
-depthwise 3x3 on 32 channels + 1x1 projection to 16; 800 weights, 3.4% of the MACs). A sweep that
+depthwise 3x3 on 32 channels + 1x1 projection to 16; 800 weights, 3.3% of the MACs). A sweep that
 kept one block at a time in float (``benchmarks/quantization_sensitivity.py``, calibration images
 only, not the test photos) found it the one block that matters: the mean KL divergence from fp32
-on the 32 calibration images was 0.021 with ``features.1`` in float against 0.028 - 0.036 with any
-other block (or the classifier) in float and 0.032 with everything int8. Its depthwise weights
-have the widest spread of channel ranges in the network (:func:`channel_ranges`).
+on the 32 calibration images was 0.018 nats with ``features.1`` in float against 0.031 - 0.041
+with any other block (or the classifier) in float and 0.034 with everything int8. (Its depthwise layer is
+also the only one with a channel that one per-tensor scale would round to all zeros,
+:func:`channel_ranges`; its weights are per-channel here, so that alone does not explain it.)
 """
 
 from __future__ import annotations

@@ -171,8 +171,8 @@ def test_int8_top1_equals_fp32_on_every_sample_and_test_photo(real_int8, test_ph
     result = qz.agreement(fp32, run_int8(int8, batch))
     wrong = [n for n, ok in zip(names, result.top1_equal, strict=True) if not ok]
     assert not wrong, f"int8 top-1 differs from fp32 on {wrong}"
-    assert result.mean_abs_prob_diff < 5e-4  # measured 7e-5 (mean over 1000 classes x 11 photos)
-    assert result.mean_kl < 0.05 and max(result.kl) < 0.2  # measured 0.010 and 0.043 nats
+    assert result.mean_abs_prob_diff < 5e-4  # measured 1.3e-4 (mean over 1000 classes x 11 photos)
+    assert result.mean_kl < 0.1 and max(result.kl) < 0.5  # measured 0.034 and 0.134 nats
 
 
 @pytest.mark.weights
