@@ -184,7 +184,8 @@ picked = st.pills(
 with presenter.more_controls("engine, top classes, timed runs, CAM"):
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 c1.selectbox("Engine", inf.ENGINES, key=PARAMS.key("engine"), format_func=inf.ENGINE_TITLES.get,
-             help="All three compute the same function; the default is the fastest here.")
+             help="The three float engines compute the same function; int8 is the model quantized to 8-bit "
+                  "integers (see the page 'On a phone'). The default is the fastest float engine here.")
 c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))
 c3.slider("Timed runs per image (N)", 1, 100, key=PARAMS.key("runs"),
           help="After 2 warm-up runs; median and p90 are over these N runs.")
@@ -208,6 +209,9 @@ with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}�
                           runs=runs, warmup=2, reuse=_reuse(loaded))
 if report.engine_note:
     st.warning(md(report.engine_note))
+if report.engine == "int8" and not loaded.pretrained:
+    st.warning("The int8 model is quantized from the untrained weights: its predictions are meaningless too.",
+               icon=":material/warning:")
 for r in report.results:
     if r.error:
         st.error(f"**{md(r.name)}**: {md(r.error)}", icon=":material/broken_image:")
@@ -289,7 +293,7 @@ batch = batch_clicked or _has("cls_batch_result", settings)
 
 if compare:
     st.subheader("Engines side by side")
-    with st.spinner("Building and timing every engine (the first ONNX export takes a few seconds)…"):
+    with st.spinner("Building and timing every engine (the first ONNX export and the int8 quantization take a few seconds)…"):
         comparison = _kept("cls_compare_result", settings, compare_clicked, lambda: inf.compare_engines(
             engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3))
     show_plotly(figs.engine_comparison(comparison), key="cls_engines")
@@ -306,7 +310,9 @@ if compare:
         "max prob. diff vs eager": st.column_config.NumberColumn(format="%.1e"),
         "build (s)": st.column_config.NumberColumn(format="%.1f"),
     })
-    st.caption(f"Same input ({md(good[0].name)}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time.")
+    st.caption(f"Same input ({md(good[0].name)}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time. "
+               "The float engines compute the same function; int8 differs from them by its rounding (its top-5 "
+               "and probabilities are compared with eager's in the table).")
 
 if layers:
     st.subheader("Where the time goes, by layer type")

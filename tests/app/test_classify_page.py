@@ -136,8 +136,11 @@ def test_engine_comparison_layer_profile_and_batch(offline):
     at.run(timeout=180)
     assert_no_exception(at)
     table = at.dataframe[-1].value
-    assert list(table["engine"]) == ["eager PyTorch", "TorchScript frozen + optimize_for_inference", "ONNX Runtime"]
-    assert table["top-5 = eager's"].all() and (table["max prob. diff vs eager"] < 1e-3).all()
+    assert list(table["engine"]) == ["eager PyTorch", "TorchScript frozen + optimize_for_inference", "ONNX Runtime",
+                                     "int8 ONNX Runtime (static quantization)"]
+    floats = table[table["engine"] != "int8 ONNX Runtime (static quantization)"]  # int8 is compared, not equal
+    assert floats["top-5 = eager's"].all() and (floats["max prob. diff vs eager"] < 1e-3).all()
+    assert table["median (ms)"].notna().all() and (table["error"] == "").all()
 
     at.button(key="cls_profile").click()
     at.run(timeout=120)
@@ -290,3 +293,11 @@ def test_hostile_weights_uploads_are_refused_no_code_runs_and_the_page_keeps_cla
         assert any(h.startswith("cat.jpg: ") for h in subheaders(at)), name  # still classified, with the app's model
         assert md(f"{name} (uploaded file)") not in texts(at)
     assert not sentinel.exists()
+
+
+def test_int8_engine_classifies_and_says_untrained_int8_is_meaningless_too(offline):
+    at = open_page(PAGE, query={**FAST, "engine": "int8", "cam": "0"}, timeout=240)
+    assert any(h.startswith("cat.jpg: ") for h in subheaders(at))
+    assert any("int8 model is quantized from the untrained weights: its predictions are meaningless too" in str(w_.value)
+               for w_ in at.warning)
+    assert "int8 ONNX Runtime (static quantization)" in texts(at)  # the timing caption names the engine
