@@ -64,13 +64,17 @@ def test_button_results_stay_until_settings_change_and_labels_are_short(offline)
     labels = {b.key: b.label for b in at.button}
     assert labels["cls_profile"] == "Profile layers" and labels["cls_batch"] == "Time as one batch (1)"
     assert labels["cls_compare"] == "Compare engines"
+    at.button(key="cls_compare").click()
+    at.run(timeout=240)
+    engines = at.dataframe[-1]
+    assert len(engines.proto.column_order) <= 7  # the engine table fits 1280 px
     at.button(key="cls_profile").click()
     at.run(timeout=120)
-    assert "Where the time goes, by layer type" in cards(at)
+    assert "Where the time goes, by layer type" in cards(at) and "Engines side by side" in cards(at)
     at.button(key="cls_batch").click()
     at.run(timeout=120)
     shown = cards(at)
-    assert "Where the time goes, by layer type" in shown and "Batch mode" in shown  # both kept
+    assert {"Engines side by side", "Where the time goes, by layer type", "Batch mode"} <= set(shown)  # all kept
     throughput = next(m for m in at.metric if m.label == "Throughput")
     assert "% vs batch 1" in throughput.delta and throughput.delta[0] in "+-"
     by_key(at.slider, "cls_runs").set_value(3)  # a setting changed: the old measurements go
