@@ -109,7 +109,9 @@ def test_every_bad_upload_gets_its_own_error_and_the_rest_still_classify(offline
 def test_untrained_fallback_banner_and_sidebar_weights_upload(offline, tmp_path):
     at = open_page(PAGE, query=FAST)
     banner = " ".join(str(e.value) for e in at.error)
-    assert w.UNTRAINED_LABEL in banner and "could not download http://127.0.0.1:" in banner
+    assert w.UNTRAINED_LABEL in banner and "Ask the teacher" in banner
+    # the server's paths and what failed are for the server's log, not for every student (issue 16)
+    assert str(w.hub_checkpoint_dir()) not in banner and "could not download" not in banner
     assert any(h.startswith("cat.jpg: ") for h in subheaders(at))  # timings still real
     assert "Inference (median)" in texts(at)
 
@@ -261,7 +263,7 @@ def test_every_hostile_upload_from_the_classroom_list_ends_clearly_and_the_sessi
         else:
             assert len(mine) == 1 and md(reason) in mine[0], (name, errors)
     notes = texts(at)
-    for said in ("using frame 1 of 2", "rotated per EXIF", "CMYK converted to RGB", "16-bit image scaled to 8-bit",
+    for said in ("animated GIF: using its first frame", "rotated per EXIF", "CMYK converted to RGB", "16-bit image scaled to 8-bit",
                  "transparency composited on white"):
         assert said in notes  # what was done to each photo is said
     # the session keeps working: another setting, another run
