@@ -294,11 +294,10 @@ if tabs[3].open:
             )
             st.caption(
                 f"{t.rounds} rounds in {t.elapsed_s:.1f} s, {t.threads} thread{'s' if t.threads != 1 else ''}, "
-                + (
-                    "stopped when every median was known to within ±5%."
-                    if t.converged
-                    else f"stopped when the {budget} s budget ran out."
-                )
+                + {
+                    "converged": "stopped when every median was known to within ±5%.",
+                    "rounds": f"stopped at the limit of {t.rounds} rounds.",
+                }.get(t.stopped, f"stopped when the {budget} s budget ran out.")
             )
             for sentence in explain(t):
                 st.markdown(sentence)

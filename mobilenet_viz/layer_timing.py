@@ -105,6 +105,7 @@ class LayerTiming:
     in_channels: int = 0  # the M actually timed (may be scaled down to cap the weights' memory)
     out_channels: int = 0  # the N actually timed (scaled only when D_K^2 N alone exceeds the cap)
     channels_scaled: bool = False
+    stopped: str = "budget"  # why the rounds stopped: "converged", "budget" or "rounds" (MAX_ROUNDS reached)
 
     @property
     def measured_speedup(self) -> float:
@@ -262,6 +263,7 @@ def _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_roun
         threads=torch.get_num_threads(),
         elapsed_s=time.perf_counter() - start,
         converged=converged,
+        stopped="converged" if converged else ("rounds" if rounds >= max_rounds else "budget"),
     )
 
 
@@ -298,7 +300,7 @@ def explain(t: LayerTiming) -> list[str]:
             + (
                 f" At {t.depthwise.median * 1e3:.0f} µs it is also close to a call's fixed cost "
                 f"({t.overhead.median * 1e3:.0f} µs for a 1-MAC conv), so setup counts too."
-                if t.depthwise.median < 20 * t.overhead.median
+                if t.depthwise.median < 5 * t.overhead.median
                 else ""
             )
         )

@@ -89,6 +89,9 @@ def test_time_layers_measures_real_layers_with_the_librarys_macs():
         assert s.samples == t.rounds and s.median > 0
     assert t.theoretical_speedup == c.saving
     assert t.converged or t.elapsed_s >= 0.5
+    assert t.stopped == ("converged" if t.converged else "budget")
+    capped = time_layers(c, budget_s=30, min_rounds=2, max_rounds=3, target_spread=0.0)
+    assert capped.rounds == 3 and capped.stopped == "rounds"  # not reported as a spent budget
     assert explain(t)
     with pytest.raises(ValueError):
         time_layers(c, budget_s=0)
