@@ -73,7 +73,7 @@ def test_uploaded_real_photos_are_classified_correctly(real_weights, test_photos
     assert heads[1].startswith("dragonfly.jpg: dragonfly (")
     assert heads[2].startswith("bird.jpg: chickadee (")
     shown = texts(at)
-    assert "mobilenet_v2_imagenet_test.pth ($MOBILENET_VIZ_WEIGHTS)" in shown
+    assert md("mobilenet_v2_imagenet_test.pth ($MOBILENET_VIZ_WEIGHTS)") in shown  # names are shown escaped
     assert w.UNTRAINED_LABEL not in shown and not at.error
     assert "Inference (median)" in shown and "GFLOP/s" in shown
     csv = by_key(at.download_button, "cls_csv")
