@@ -327,6 +327,11 @@ def explain(t: LayerTiming) -> list[str]:
             return out + down + up + ["These effects pull in opposite directions and roughly cancel here."]
         if not down and not up:
             return out + ["Every layer ran at a similar rate: here a MAC costs about the same in each."]
+        if down and pw > 1.05 * std:
+            return out + down + [
+                f"The 1×1 conv ran faster per MAC than the standard conv ({pw:.3g} vs {std:.3g} G MACs/s), which "
+                "makes up for it here."
+            ]
         return out + down + up
     if sp.median < theory:
         out = [f"Measured {sp.median:.2f}× is below the MAC ratio {theory:.2f}× ({rates})."]

@@ -260,10 +260,13 @@ def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
         annotations.append({"text": f"<b>{title}</b>", "x": -0.45, "xanchor": "left", "y": 1.0,
                             "yref": f"{axis} domain", "xref": "x", "showarrow": False, "yanchor": "bottom"})
     for i, name in enumerate(layers):
-        annotations.append({"text": name.replace(", ", "<br>"), "x": i + 0.5, "y": 0, "xref": "x", "yref": "y",
-                            "showarrow": False, "font": {"size": 10}})
-        annotations.append({"text": name.replace(", ", "<br>"), "x": i + 0.5, "y": 0, "xref": "x", "yref": "y2",
-                            "showarrow": False, "font": {"size": 10}})
+        # short labels ("expand / ReLU6") fit between the bars even at phone width
+        short = {"1×1 expand": "expand", "3×3 dwise": "dwise", "1×1 linear": "project"}
+        op, _, act = name.partition(", ")
+        label = f"{short.get(op, op)}<br>{act or 'linear'}"
+        for axis in ("y", "y2"):
+            annotations.append({"text": label, "x": i + 0.5, "y": 0, "xref": "x", "yref": axis,
+                                "showarrow": False, "font": {"size": 9}})
     axis = {"showticklabels": False, "zeroline": False, "showgrid": False, "range": [-0.75, 0.85]}
     return go.Figure({"data": data, "layout": {
         "barmode": "overlay", "height": 380, "margin": {"t": 40},

@@ -28,7 +28,9 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
         labels = [f"{p.top1:g}%" if p.top1 is not None else "" for p in points]
         data.append({
             "type": "scatter", "x": x, "y": [p.macs / base.macs for p in points], "xaxis": xa, "yaxis": ya,
-            "mode": "lines+markers+text", "text": labels, "textposition": "top left",
+            # The leftmost label goes right of its point: "top left" cut it at the axis edge on a phone.
+            "mode": "lines+markers+text", "text": labels,
+            "textposition": ["top right"] + ["top left"] * (len(points) - 1),
             "name": "MACs (label: published top-1)", "legendgroup": "macs", "showlegend": show_legend,
             "line": {"color": MACS_COLOR, "width": 2}, "marker": {"size": 8},
             "customdata": [[p.alpha, p.resolution, p.macs / 1e6, p.top1 if p.top1 is not None else "n/a"]

@@ -95,3 +95,13 @@ def test_time_layers_measures_real_layers_with_the_librarys_macs():
     assert explain(t)
     with pytest.raises(ValueError):
         time_layers(c, budget_s=0)
+
+
+def test_a_match_with_a_slow_depthwise_says_what_made_up_for_it():
+    c = compare(ConvConfig(14, 512, 512, 3))
+    # depthwise at 1.5 G MACs/s, pointwise 37, standard 28.3: the ratio still lands within 10% of 8.84x
+    t = timing(c.standard.macs / 28.3e6, c.depthwise.macs / 1.5e6, c.pointwise.macs / 37e6)
+    sentences = explain(t)
+    assert "matches the MAC ratio" in sentences[0]
+    assert any("depthwise conv is slow per MAC" in s for s in sentences)
+    assert "makes up for it" in sentences[-1]

@@ -76,3 +76,9 @@ def test_figure_labels_each_point_with_its_published_accuracy(sweep):
     macs_traces = [t for t in fig.data if t.name.startswith("MACs")]
     assert list(macs_traces[0].text) == ["50.6%", "63.7%", "68.4%", "70.6%"]
     assert list(macs_traces[1].text) == ["64.4%", "67.2%", "69.1%", "70.6%"]
+
+
+def test_leftmost_accuracy_label_is_drawn_inside_the_plot(sweep):
+    fig = multiplier_sweep(*sweep)
+    for trace in (t for t in fig.data if t.name.startswith("MACs")):
+        assert trace.textposition[0] == "top right" and set(trace.textposition[1:]) == {"top left"}

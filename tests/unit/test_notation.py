@@ -35,3 +35,13 @@ def test_figure2_cuts_are_the_same_layers_at_a_different_boundary():
     # the next block's first tensor is marked right after each block (lightly coloured)
     assert [i for i, t in enumerate(tensors) if t.role_c == "next"] == [c[-1] + 1]
     assert [i for i, t in enumerate(tensors) if t.role_d == "next"] == [d[-1] + 1]
+
+
+def test_figure2_layer_labels_are_short_enough_for_a_phone():
+    from mobilenet_viz.figures.blocks import figure2_cuts_figure
+
+    fig = figure2_cuts_figure(*figure2_cuts(24, 6))
+    layer_labels = [a.text for a in fig.layout.annotations if "<b>" not in a.text]
+    assert len(layer_labels) == 2 * 6  # every layer named on both rows
+    assert max(len(line) for text in layer_labels for line in text.split("<br>")) <= 7
+    assert {"expand<br>ReLU6", "dwise<br>ReLU6", "project<br>linear"} == set(layer_labels)
