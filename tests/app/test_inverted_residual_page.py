@@ -9,6 +9,7 @@ import pytest
 from mobilenet_viz.blocks import BlockConfig, inverted_residual, mobilenet_v2_presets
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+from ui.text import md
 
 PAGE = "app_pages/inverted_residual.py"
 
@@ -92,7 +93,7 @@ def test_shared_link_and_garbage_falls_back_with_warning():
     assert by_key(at.slider, "ir_expansion").value == 4
     assert by_key(at.number_input, "ir_in_channels").value == 24
     warning = " ".join(w.value for w in at.warning)
-    assert "in_channels" in warning and "kernel" in warning and "stride" in warning
+    assert md("in_channels") in warning and "kernel" in warning and "stride" in warning  # link values are escaped
     assert list(stage_table(at)["MACs"])[-1] == inverted_residual(BlockConfig(56, 24, 4, 24)).macs
 
 
