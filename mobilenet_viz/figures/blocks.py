@@ -272,6 +272,5 @@ def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
         "barmode": "overlay", "height": 380, "margin": {"t": 40},
         "xaxis": {"showticklabels": False, "showgrid": False, "range": [-0.5, len(tensors) - 0.5], "anchor": "y2"},
         "yaxis": {**axis, "domain": [0.55, 0.95]}, "yaxis2": {**axis, "domain": [0.0, 0.4]},
-        "annotations": annotations,
-        "title": {"text": "Same layers, two cuts (MobileNetV2 Figure 2 c/d)"},
+        "annotations": annotations,  # no title: the page's subheader names the figure
     }})
