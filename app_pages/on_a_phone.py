@@ -27,7 +27,7 @@ PARAMS = PageParams("q8", {
     "channel": IntParam(0, 0, 1279),
     "y": IntParam(20, 0, 111),
     "x": IntParam(20, 0, 111),
-    "block": IntParam(2, 1, 17),
+    "block": IntParam(3, 1, 17),
     "runs": IntParam(20, 4, 100),
 })
 
@@ -114,11 +114,14 @@ with tab_size:
     sizes, pth = _sizes(digest, loaded, int8)
     parts = sizes["parts"]
     weights = next((p for p in parts if p.what == "int8 weights"), None)
-    m = st.columns(3)
+    m = st.columns(4)
     m[0].metric("fp32 ONNX file", _mb(sizes["fp32_file"]), help=f"The .pth state_dict is {_mb(pth)}.")
-    m[1].metric("int8 ONNX file", _mb(sizes["int8_file"]),
-                delta=f"{sizes['fp32_file'] / sizes['int8_file']:.2f}× smaller", delta_color="off")
-    m[2].metric("Constants in memory, fp32 → int8", f"{_mb(sizes['fp32_memory'])} → {_mb(sizes['int8_memory'])}")
+    m[1].metric("int8 ONNX file", _mb(sizes["int8_file"]), delta_color="off", delta_arrow="off",
+                delta=f"{sizes['fp32_file'] / sizes['int8_file']:.2f}× smaller")
+    m[2].metric("fp32 in memory", _mb(sizes["fp32_memory"]), help="The model's constant tensors (weights, biases, "
+                "scales, zero points) as the runtime holds them; activations come on top.")
+    m[3].metric("int8 in memory", _mb(sizes["int8_memory"]), delta_color="off", delta_arrow="off",
+                delta=f"{sizes['fp32_memory'] / sizes['int8_memory']:.2f}× smaller")
     show_plotly(figs.model_bytes(sizes["fp32_memory"], parts), key="q8_bytes")
     overhead = sizes["int8_memory"] - (weights.bytes if weights else 0)
     st.markdown(
@@ -160,30 +163,38 @@ with tab_layer:
     q = w.quant
     n = w.channel
     st.markdown(f"**1. Scales and zero points** (r = s·(q − z)) of `{layer}`:")
-    st.latex(
-        rf"s_x = {q.s_x:.6g},\ z_x = {q.z_x} \quad s_w[{n}] = {float(q.s_w[n]):.6g},\ z_w = 0"
-        rf" \quad s_y = {q.s_y:.6g},\ z_y = {q.z_y}"
+    st.latex(  # aligned lines: narrow enough for a phone
+        rf"\begin{{aligned}} s_x &= {q.s_x:.6g}, & z_x &= {q.z_x} \\ s_w[{n}] &= {float(q.s_w[n]):.6g}, & z_w &= 0"
+        rf" \\ s_y &= {q.s_y:.6g}, & z_y &= {q.z_y} \end{{aligned}}"
     )
     st.markdown(f"**2. int8 × int8 → int32:** the {in_ch} inputs at ({w.y}, {w.x}) times the {in_ch} weights "
                 f"of channel {n}, summed in 32 bits with the int32 bias q_b = round(b / (s_x·s_w)) = {w.bias}:")
-    st.latex(rf"\mathrm{{acc}} = \sum_{{m=0}}^{{{in_ch - 1}}} (q_x[m] - {q.z_x})\, q_w[m] + q_b"
-             rf" = {_n(int(w.products.sum()))} + ({_n(w.bias)}) = {_n(w.acc)}")
+    st.latex(rf"\begin{{aligned}} \mathrm{{acc}} &= \sum_{{m=0}}^{{{in_ch - 1}}} (q_x[m] - {q.z_x})\, q_w[m] + q_b \\"
+             rf" &= {_n(int(w.products.sum()))} {'+' if w.bias >= 0 else '-'} {_n(abs(w.bias))} = {_n(w.acc)} \end{{aligned}}")
     with st.expander(f"All {in_ch} products", expanded=presenter.expanded(in_ch <= 24)):
         st.dataframe({"m": list(range(in_ch)), "q_x (uint8)": w.q_x.tolist(), "q_x − z_x": (w.q_x.astype(int) - q.z_x).tolist(),
                       "q_w (int8)": w.q_w.tolist(), "product (int32)": w.products.tolist()}, hide_index=True, height=260)
     st.markdown("**3. Requantize** to the output's scale with one multiplier M = s_x·s_w / s_y (a fixed-point "
                 "multiplier m₀·2⁻ˢʰⁱᶠᵗ on integer-only hardware), round, add z_y, clamp to 0..255:")
     st.latex(
-        rf"M = \frac{{{q.s_x:.4g} \cdot {float(q.s_w[n]):.4g}}}{{{q.s_y:.4g}}} = {w.multiplier:.6g}"
-        rf" = {w.multiplier_m0:.6f} \cdot 2^{{-{w.multiplier_shift}}}"
-        rf"\qquad q_y = \mathrm{{clamp}}(\mathrm{{round}}({w.multiplier:.6g} \cdot {w.acc}) + {q.z_y},\ 0, 255) = {w.q_y}"
+        rf"\begin{{aligned}} M &= \frac{{{q.s_x:.4g} \cdot {float(q.s_w[n]):.4g}}}{{{q.s_y:.4g}}} = {w.multiplier:.6g}"
+        rf" \\ &= {w.multiplier_m0:.6f} \cdot 2^{{-{w.multiplier_shift}}} \end{{aligned}}"
     )
+    st.latex(rf"M \cdot \mathrm{{acc}} = {w.multiplier:.6g} \cdot {_n(w.acc)} = {w.multiplier * w.acc:.2f}")
+    unclipped = int(np.rint(w.multiplier * w.acc)) + q.z_y
+    clipped = not 0 <= unclipped <= 255  # then the clamp decides (for a ReLU6 layer it is the ReLU6)
+    inner = (rf"\mathrm{{clamp}}({unclipped},\ 0,\ 255)" if clipped
+             else rf"\mathrm{{round}}({w.multiplier * w.acc:.2f}) + {q.z_y}")
+    st.latex(rf"\begin{{aligned}} q_y &= \mathrm{{clamp}}(\mathrm{{round}}(M \cdot \mathrm{{acc}}) + z_y,\ 0,\ 255) \\"
+             rf" &= {inner} = {w.q_y}"
+             rf" \end{{aligned}}")
     k = st.columns(4)
     k[0].metric("q_y computed here", w.q_y)
     k[1].metric("q_y from ONNX Runtime", w.q_y_runtime, delta="same" if w.q_y == w.q_y_runtime else f"{w.q_y_runtime - w.q_y:+d}",
-                delta_color="off")
+                delta_color="off", delta_arrow="off")
     k[2].metric("int8 value s_y·(q_y − z_y)", f"{w.y_int8:.4f}")
-    k[3].metric("float model", f"{w.y_fp32:.4f}", delta=f"{w.y_int8 - w.y_fp32:+.4f} int8 − fp32", delta_color="off")
+    k[3].metric("float model", f"{w.y_fp32:.4f}", delta=f"{w.y_int8 - w.y_fp32:+.4f} int8 − fp32", delta_color="off",
+                delta_arrow="off")
     relu = " The output range is [0, 6], so saturating at 0..255 *is* the ReLU6: it costs nothing." \
         if q.z_y == 0 and abs(q.s_y * 255 - 6) < 1e-3 else ""
     st.caption(f"One int8 step of this output is s_y = {q.s_y:.4g}; the int8 and float values differ by "

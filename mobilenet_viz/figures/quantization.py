@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from mobilenet_viz.quantization import ChannelRanges, SpeedRow, WeightQuantTrial
 
 ENGINE_COLORS = {"eager": "#9ca3af", "onnx": "#0f766e", "int8": "#f97316"}
+SHORT_NAMES = {"eager": "fp32 eager PyTorch", "onnx": "fp32 ONNX Runtime", "int8": "int8 ONNX Runtime"}
 PART_COLORS = ["#f97316", "#fdba74", "#2563eb", "#93c5fd", "#9ca3af", "#6b7280"]
 
 
@@ -40,10 +41,10 @@ def channel_ranges(ranges: ChannelRanges, *, color: str) -> go.Figure:
         {"type": "scatter", "mode": "lines", "x": [-0.5, len(values) - 0.5], "y": [step, step], "name": "one int8 step, per tensor",
          "line": {"color": "#111827", "dash": "dash"}, "hovertemplate": f"per-tensor step {step:.3g}<extra></extra>"},
     ], "layout": {
-        "title": {"text": f"{ranges.kind} {ranges.layer}: range of each of its {len(values)} channels"},
-        "height": 330, "xaxis": {"title": {"text": "output channel"}},
-        "yaxis": {"title": {"text": "max |W| (log scale)"}, "type": "log"},
-        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, "bargap": 0.1,
+        "title": {"text": f"{ranges.kind.capitalize()} {ranges.layer}<br>max |W| of each of its {len(values)} channels"},
+        "height": 380, "xaxis": {"title": {"text": "output channel"}},
+        "yaxis": {"title": {"text": "max |W| (log scale)"}, "type": "log", "dtick": 1, "exponentformat": "power"},
+        "legend": {"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0}, "bargap": 0.1,
     }})
 
 
@@ -71,7 +72,7 @@ def weight_trial(trial: WeightQuantTrial, titles: list[str]) -> go.Figure:
 def speed(rows: list[SpeedRow]) -> tuple[go.Figure, go.Figure]:
     """(batch-1 median latency in ms, throughput in images/s at the batch size) per engine."""
     colors = [ENGINE_COLORS.get(r.engine, "#6b7280") for r in rows]
-    names = [r.title for r in rows]
+    names = [SHORT_NAMES.get(r.engine, r.title) for r in rows]
     latency = go.Figure({"data": [{
         "type": "bar", "x": names, "y": [r.batch1_ms for r in rows], "marker": {"color": colors},
         "error_y": {"type": "data", "symmetric": False, "array": [r.batch1_p90_ms - r.batch1_ms for r in rows],

@@ -59,7 +59,7 @@ def test_offline_page_says_untrained_and_shows_the_librarys_numbers(offline):
     assert shown["float model"] == f"{walk.y_fp32:.4f}"
     assert any(f"= {walk.q_y}" in str(latex.value) for latex in at.latex)
 
-    dw, pw = (qz.channel_ranges(loaded.model, layer) for layer in qz.block_layers(2))
+    dw, pw = (qz.channel_ranges(loaded.model, layer) for layer in qz.block_layers(3))  # the default block
     assert f"per tensor **{dw.sqnr_per_tensor_db:.1f} dB**, per channel **{dw.sqnr_per_channel_db:.1f} dB**" in page
     assert f"per tensor **{pw.sqnr_per_tensor_db:.1f} dB**" in page
     assert "arXiv:1806.08342v1, section 3.1" in page
