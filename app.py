@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from ui import crash, startup
+from ui import crash, join_qr, startup
 from ui.layout import sidebar
 from ui.params import EndPageRun
 from ui.presenter import share_links
@@ -20,6 +20,7 @@ PAGES = [
     st.Page("app_pages/mobilenet_v3.py", title="MobileNetV3", icon=":material/bolt:"),
     st.Page("app_pages/classify.py", title="Classify", icon=":material/image_search:"),
     st.Page("app_pages/on_a_phone.py", title="On a phone (int8)", icon=":material/smartphone:"),
+    st.Page("app_pages/class_questions.py", title="Class questions", icon=":material/quiz:"),
 ]
 
 page = st.navigation(PAGES)
@@ -33,3 +34,4 @@ except FragmentHandledException:  # Streamlit's own signal: re-raise
 except Exception as exc:  # noqa: BLE001 - a bug: log it with an id, show the id, keep the sidebar
     crash.report(exc, page.url_path or "home")
 share_links(page.url_path)  # after the page: the links carry the settings it wrote
+join_qr.sidebar(page.url_path)  # the same student link as a QR code, with the LAN address

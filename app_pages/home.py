@@ -39,3 +39,5 @@ with cols[1]:
     st.caption("What V3 changed after V2: squeeze-and-excite, h-swish, a cheaper last stage, search; measured.")
     st.page_link("app_pages/classify.py", label="Classify", icon=":material/image_search:")
     st.caption("Run a real MobileNetV2 on your photos, with honest timing.")
+    st.page_link("app_pages/class_questions.py", label="Class questions", icon=":material/quiz:")
+    st.caption("Ask the class a question computed by the app; answers from phones, live on the projector.")

@@ -146,9 +146,9 @@ def share_links(url_path: str) -> None:
     ``st.context.url`` is the app's address as the browser sees it; when it is unknown (tests,
     some proxies) the box shows the path and query string to append to the app's address.
     """
-    pairs = [(k, v) for k in st.query_params.keys() if k != KEY for v in st.query_params.get_all(k)]
+    pairs = _shared_pairs()
     base = _page_url(url_path)
-    student = base + (f"?{urlencode(pairs)}" if pairs else "")
+    student = student_link(url_path)
     projector = base + "?" + urlencode([*pairs, (KEY, "1")])
     with st.sidebar.expander("Share this view", icon=":material/link:", expanded=False):
         st.caption(
@@ -166,6 +166,16 @@ def share_links(url_path: str) -> None:
                 "This address only works on this computer: students need its network address "
                 "(the *Network URL* Streamlit prints when it starts) with the same path and settings."
             )
+
+
+def _shared_pairs() -> list[tuple[str, str]]:
+    return [(k, v) for k in st.query_params.keys() if k != KEY for v in st.query_params.get_all(k)]
+
+
+def student_link(url_path: str) -> str:
+    """The share box's student link: this page with its settings, without ``present=1``."""
+    pairs = _shared_pairs()
+    return _page_url(url_path) + (f"?{urlencode(pairs)}" if pairs else "")
 
 
 def _page_url(url_path: str) -> str:

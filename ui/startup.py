@@ -75,3 +75,17 @@ def start() -> None:
             return
         _started = True
     threading.Thread(target=preload_and_freeze, name="mnl-preload", daemon=True).start()
+    announce_teacher_pin()
+
+
+def announce_teacher_pin() -> None:
+    """Print the Class page's teacher PIN in the server's terminal (once per process: start() runs once)."""
+    from mobilenet_viz.teacher_pin import ENV_PIN, process_gate
+
+    try:
+        pin = process_gate().pin
+    except ValueError as exc:  # a malformed MOBILENET_VIZ_TEACHER_PIN
+        print(f"MobileNet Lab: {exc}; the Class page's teacher controls stay locked.", flush=True)
+        return
+    print(f"MobileNet Lab: teacher PIN for the Class questions page: {pin} (set {ENV_PIN} to choose one)",
+          flush=True)

@@ -1,0 +1,271 @@
+"""Class questions: the teacher asks a question computed by the library, students answer on their
+phones, the projector shows the answers live and then the worked answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from mobilenet_viz import architectures, blocks, class_questions, class_store
+from mobilenet_viz.costs import ConvConfig
+from mobilenet_viz.figures.class_questions import answers_figure
+from mobilenet_viz.teacher_pin import PinLocked
+from ui import classroom, join_qr, presenter
+from ui.layout import show_plotly
+from ui.params import PageParams
+from ui.text import md
+
+URL_PATH = "class_questions"
+STUDENT_REFRESH = "3s"  # how often a student's phone looks for a new question (one small query)
+TEACHER_REFRESH = "2s"  # how often the projector redraws the live answers
+
+
+@dataclass(frozen=True)
+class CodeParam:
+    """A class code in the URL (``?code=K7QPM``); empty = none."""
+
+    default: str = ""
+
+    def parse(self, raw: str) -> str:
+        return class_store.normalize_code(raw) if raw.strip() else ""
+
+    def format(self, value: str) -> str:
+        try:
+            return class_store.normalize_code(value) if value else ""
+        except ValueError:
+            return ""
+
+
+PARAMS = PageParams("cls", {"code": CodeParam()})
+BLOCKS = {p.label: p.config for p in blocks.mobilenet_v2_presets()}
+ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.4)
+RESOLUTIONS = (224, 192, 160, 128)
+
+st.title("Class questions")
+st.caption(
+    "The teacher asks a question whose answer the app computes with its own formulas; students "
+    "answer on their phones with the class code; the projector shows the answers as they arrive, "
+    "then the worked answer."
+)
+PARAMS.restore()
+me = classroom.session_id()
+store = classroom.store()
+
+
+def current_code() -> str | None:
+    """The typed class code, normalised, or None (with a one-line message when malformed)."""
+    raw = st.session_state.get(PARAMS.key("code"), "")
+    if not raw.strip():
+        return None
+    try:
+        code = class_store.normalize_code(raw)
+    except class_store.Refused as exc:
+        st.error(f"{md(raw)}: {exc}.", icon=":material/error:")
+        return None
+    if not store.class_exists(code):
+        st.error(f"No class with code {code} on this server (classes end after "
+                 f"{class_store.RETENTION_DAYS} days): check the code on the projector.", icon=":material/error:")
+        return None
+    return code
+
+
+def show_worked_answer(q: class_questions.Question) -> None:
+    shown = q.correct if q.answer_type == "choice" else _number(q)
+    st.success(f"Answer: **{md(shown)}**", icon=":material/check_circle:")
+    st.markdown(q.explanation)
+    for line in q.latex:
+        st.latex(line)
+
+
+def _number(q: class_questions.Question) -> str:
+    return f"{class_questions.format_number(q.value)} {q.unit}".strip() + f" ({q.tolerance_text()})"
+
+
+# -- students -----------------------------------------------------------------------------------
+
+def seen_key(code: str) -> str:
+    return f"cls_seen_{code}"
+
+
+@st.fragment(run_every=STUDENT_REFRESH)
+def watch_for_changes(code: str) -> None:
+    """Runs every few seconds on a student's phone: a new question or a revealed answer reruns
+    the page (one small query per run; the page itself is drawn only when something changed)."""
+    live = store.current_question(code)
+    state = (live.id, live.revealed) if live else None
+    if st.session_state.get(seen_key(code), "unset") != state:
+        st.rerun(scope="app")
+
+
+def student_view(code: str) -> None:
+    live = store.current_question(code)
+    st.session_state[seen_key(code)] = (live.id, live.revealed) if live else None
+    watch_for_changes(code)
+    if live is None:
+        st.info("Waiting for the teacher's first question… it appears here by itself.", icon=":material/hourglass_top:")
+        return
+    q = class_questions.Question.from_dict(live.body)
+    st.subheader("Question")
+    st.markdown(q.prompt)
+    mine = store.my_answer(code, live.id, me)
+    if mine is not None:
+        shown = mine.answer if q.answer_type == "choice" else class_questions.format_number(float(mine.answer))
+        verdict = ("" if not live.revealed else " ✓ correct" if mine.correct else " ✗ not this time")
+        st.info(f"Your answer: **{md(shown)}**{verdict}", icon=":material/how_to_vote:")
+    elif live.revealed:
+        st.caption("The answer has been revealed: this question is closed.")
+    else:
+        with st.form(f"cls_answer_form_{live.id}", clear_on_submit=False, border=True):
+            if q.answer_type == "choice":
+                given = st.radio("Your answer", q.choices, index=None, key=f"cls_choice_{live.id}")
+            else:
+                given = st.text_input(
+                    f"Your answer ({q.unit}; {q.tolerance_text()})", key=f"cls_number_{live.id}",
+                    max_chars=class_questions.MAX_ANSWER_CHARS, placeholder="e.g. 51380224 or 51.4M",
+                )
+            sent = st.form_submit_button("Send my answer", type="primary", icon=":material/send:")
+        if sent:
+            try:
+                stored, correct = class_questions.grade(q, given if given is not None else "")
+                store.answer(code, live.id, me, stored, correct, name=st.session_state.get("cls_name", ""))
+            except ValueError as exc:  # a malformed number, no choice, or refused by the store
+                st.error(f"{md(exc)}.", icon=":material/error:")
+            else:
+                st.rerun()
+    if live.revealed:
+        show_worked_answer(q)
+
+
+def teacher_login() -> None:
+    with st.expander("Teacher: unlock the controls", icon=":material/lock:", expanded=False):
+        st.caption("The PIN is printed in the terminal where the server was started (`streamlit run app.py`).")
+        with st.form("cls_pin_form", border=False):
+            pin = st.text_input("Teacher PIN", type="password", key="cls_pin", max_chars=32)
+            unlock = st.form_submit_button("Unlock", icon=":material/lock_open:")
+        if unlock:
+            try:
+                ok = classroom.gate().check(me, pin)
+            except (PinLocked, ValueError) as exc:  # ValueError: a malformed MOBILENET_VIZ_TEACHER_PIN
+                st.error(f"{exc}.", icon=":material/lock:")
+                return
+            if ok:
+                st.session_state[classroom.TEACHER] = True
+                st.rerun()
+            left = classroom.gate().attempts_left(me)
+            st.error(f"Wrong PIN ({left} {'try' if left == 1 else 'tries'} left in this session).", icon=":material/lock:")
+
+
+# -- the teacher --------------------------------------------------------------------------------
+
+def build_question() -> class_questions.Question | None:
+    """The question builder: topic, configuration, question; None after a one-line error."""
+    topic = st.radio("Topic", list(class_questions.TOPICS), format_func=class_questions.TOPICS.get,
+                     horizontal=True, key="cls_topic")
+    kinds = class_questions.KINDS[topic]
+    kind = st.selectbox("Question", list(kinds), format_func=kinds.get, key=f"cls_kind_{topic}")
+    with presenter.more_controls("the configuration"):
+        try:
+            if topic == "layer":
+                cols = st.columns(5)
+                d_f = cols[0].number_input("D_F", 1, 1024, 14, key="cls_input_size")
+                m = cols[1].number_input("M", 1, 4096, 512, key="cls_in_channels")
+                n = cols[2].number_input("N", 1, 4096, 512, key="cls_out_channels")
+                k = cols[3].number_input("D_K", 1, 15, 3, key="cls_kernel")
+                s = cols[4].selectbox("stride s", (1, 2), key="cls_stride")
+                return class_questions.layer_question(kind, ConvConfig(int(d_f), int(m), int(n), int(k), int(s)))
+            if topic == "block":
+                label = st.selectbox("MobileNetV2 block (224×224, Table 2)", list(BLOCKS), index=2, key="cls_block")
+                return class_questions.block_question(kind, BLOCKS[label])
+            cols = st.columns(3)
+            model = cols[0].selectbox("Network", architectures.MODELS, format_func=architectures.MODEL_NAMES.get,
+                                      key="cls_model")
+            alpha = cols[1].selectbox("Width α", ALPHAS, index=3, key="cls_alpha")
+            resolution = cols[2].selectbox("Resolution", RESOLUTIONS, key="cls_resolution")
+            return class_questions.network_question(kind, model, float(alpha), int(resolution))
+        except ValueError as exc:
+            st.error(f"{md(exc)}.", icon=":material/error:")
+            return None
+
+
+@st.fragment(run_every=TEACHER_REFRESH)
+def live_answers(code: str) -> None:
+    """The projector's panel, redrawn every few seconds: the question, the answers so far
+    (histogram, % correct), and the reveal button, then the worked answer."""
+    live = store.current_question(code)
+    if live is None:
+        st.info("No question yet: pick one on the left and press *Ask*.", icon=":material/quiz:")
+        return
+    q = class_questions.Question.from_dict(live.body)
+    st.subheader("Question")
+    st.markdown(q.prompt)
+    answers = store.answers(code, live.id)
+    right = sum(a.correct for a in answers)
+    cols = st.columns(2)
+    cols[0].metric("Answers", len(answers))
+    cols[1].metric("Correct", f"{100 * right / len(answers):.0f}%" if answers else "–",
+                   help=q.tolerance_text() or None)
+    bars = class_questions.tally(q, [(a.answer, a.correct) for a in answers])
+    title = "Answers so far" if not live.revealed else "Final answers"
+    show_plotly(answers_figure(bars, title), key=f"cls_chart_{live.id}")
+    if not live.revealed:
+        st.button("Reveal the answer", type="primary", icon=":material/visibility:", key=f"cls_reveal_{live.id}",
+                  on_click=store.reveal, args=(code, live.id))  # a callback: the next run shows it revealed
+    else:
+        show_worked_answer(q)
+    names = [a.name for a in answers if a.name]
+    if names:
+        with st.expander(f"Who answered ({len(names)} named)", expanded=False):
+            st.markdown(", ".join(md(n) for n in names))
+
+
+def start_class() -> None:
+    """The *Start a class* button's callback (before the code box is drawn, so it can fill it)."""
+    try:
+        st.session_state[PARAMS.key("code")] = store.create_class()
+    except class_store.Refused as exc:
+        st.session_state["cls_start_error"] = f"{exc}."
+
+
+def teacher_view(code: str | None) -> None:
+    if code is None:
+        st.markdown("Start a class to get a code and a QR code for the students.")
+        st.button("Start a class", type="primary", icon=":material/groups:", key="cls_start", on_click=start_class)
+        if st.session_state.get("cls_start_error"):
+            st.error(st.session_state.pop("cls_start_error"), icon=":material/error:")
+        return
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown(f"### Class code: `{code}`")
+        link, base = join_qr.join_link(URL_PATH)
+        join_qr.show_qr(link, base, where=st)
+        st.divider()
+        question = build_question()
+        if question is not None and st.button("Ask this question", type="primary", icon=":material/quiz:",
+                                              key="cls_ask"):
+            try:
+                store.start_question(code, question.to_dict())
+            except class_store.Refused as exc:
+                st.error(f"{exc}.", icon=":material/error:")
+    with right:
+        live_answers(code)
+
+
+with st.container(border=False):
+    cols = st.columns([1, 2]) if not classroom.is_teacher() else [st.container()]
+    cols[0].text_input("Class code", key=PARAMS.key("code"), max_chars=12, placeholder="e.g. K7QPM",
+                       help="Shown on the projector; the QR code fills it in.")
+    if not classroom.is_teacher():
+        cols[1].text_input("Your name (optional, shown to the teacher)", key="cls_name",
+                           max_chars=class_store.MAX_NAME_CHARS)
+PARAMS.share()  # before the QR code: the student link carries the class code
+code = current_code()
+if classroom.is_teacher():
+    teacher_view(code)
+elif code is None:
+    if not st.session_state.get(PARAMS.key("code"), "").strip():
+        st.info("Type the class code shown on the projector, or scan its QR code.", icon=":material/qr_code_2:")
+    teacher_login()
+else:
+    student_view(code)
+    teacher_login()
