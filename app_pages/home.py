@@ -16,14 +16,13 @@ the channels. For a 3×3 layer that is **8–9× fewer multiply-adds** for a sma
 **MobileNetV2** (Sandler et al., 2018) stacks these into **inverted residual blocks**: a thin
 bottleneck is *expanded*, filtered depthwise, and *projected* back down by a **linear** 1×1 conv,
 with a shortcut between the thin ends.
-
-Pick a page to explore:
 """
 )
 
 with st.expander("Notation used across the app (the two papers name things differently)"):
     st.markdown(glossary_markdown())
 
+st.markdown("Pick a page to explore:")
 cols = st.columns(2)
 with cols[0]:
     st.page_link("app_pages/separable.py", label="Standard vs depthwise separable", icon=":material/call_split:")
