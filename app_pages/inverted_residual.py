@@ -193,10 +193,11 @@ m[1].metric("Params", fmt_count(cost.params), help=f"{cost.params:,} learnable p
 m[2].metric("Peak memory", mb(cost.naive_peak_bytes("fp32")),
             help=f"fp32, naive schedule, activations only: {cost.naive_peak_bytes('fp32'):,} bytes; "
             f"fp16: {cost.naive_peak_bytes('fp16'):,} bytes")
-m[3].metric("Streaming peak", mb(cost.streaming_peak_bytes("fp32")),
-            help=f"fp32, section 5.1's memory-efficient schedule: {cost.streaming_peak_bytes('fp32'):,} bytes "
-            f"with {min(DEFAULT_SPLITS, cost.hidden_channels)} splits of the {cost.hidden_channels} expanded channels "
-            "(section 5.1's t counts splits, not the expansion; the paper suggests 2 to 5)")
+splits = min(int(st.session_state[PARAMS.key("splits")]), cost.hidden_channels)  # the block tab's slider
+m[3].metric("Streaming peak", mb(cost.streaming_peak_bytes("fp32", splits=splits)),
+            help=f"fp32, section 5.1's memory-efficient schedule: {cost.streaming_peak_bytes('fp32', splits=splits):,} "
+            f"bytes with {splits} splits of the {cost.hidden_channels} expanded channels (section 5.1's t counts "
+            "splits, not the expansion; the paper suggests 2 to 5; set it under 'Activation memory')")
 m[4].metric("Residual", "yes" if cost.residual else "no")
 (st.success if cost.residual else st.info)(cost.residual_reason)
 

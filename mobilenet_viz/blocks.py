@@ -304,6 +304,7 @@ class BlockCost:
             "peak_activation_bytes_fp16": self.naive_peak_bytes("fp16"),
             "streaming_peak_activation_bytes": self.streaming_peak_bytes("fp32"),
             "streaming_peak_activation_bytes_fp16": self.streaming_peak_bytes("fp16"),
+            "streaming_splits": min(DEFAULT_SPLITS, self.hidden_channels) if self.kind == "inverted_residual" else 1,
             "paper_formula_macs": self.paper_formula_macs,
         }
 

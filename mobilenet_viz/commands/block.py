@@ -115,8 +115,8 @@ def render(result: dict) -> str:
     lines.append(result["residual_reason"])
     lines.append(
         f"peak activations (naive): {result['peak_activation_bytes']:,} B fp32, "
-        f"{result['peak_activation_bytes_fp16']:,} B fp16; streaming (section 5.1): "
-        f"{result['streaming_peak_activation_bytes']:,} B fp32"
+        f"{result['peak_activation_bytes_fp16']:,} B fp16; streaming (section 5.1, "
+        f"{result.get('streaming_splits', 1)} channel groups): {result['streaming_peak_activation_bytes']:,} B fp32"
     )
     lines.append("MACs = multiply-accumulates; FLOPs = 2 x MACs. Shapes are [C, H, W].")
     return "\n".join(lines)

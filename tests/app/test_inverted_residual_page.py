@@ -165,6 +165,8 @@ def test_streaming_splits_default_to_a_small_constant_not_the_expansion_factor()
     by_key(page.slider, "ir_splits").set_value(2)
     page.run()
     assert metric(page, "Streaming, 2 splits, fp16") == f"{cost.streaming_peak_bytes('fp16', splits=2) / 1e6:.3g} MB"
+    # the headline metric follows the same slider (it showed the default while the tab said 2)
+    assert metric(page, "Streaming peak") == f"{cost.streaming_peak_bytes('fp32', splits=2) / 1e6:.3g} MB"
     assert page.query_params["splits"] == "2"
 
 

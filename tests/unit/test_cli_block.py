@@ -61,3 +61,13 @@ def test_bad_number_exits_2_with_one_line(capsys):
     captured = capsys.readouterr()
     assert exc.value.code == 2 and captured.out == ""
     assert captured.err.count("\n") == 1 and "--input-size" in captured.err and "Traceback" not in captured.err
+
+
+def test_streaming_uses_a_few_channel_groups_not_the_expansion_factor(capsys):
+    status, result, _ = run_json(capsys, "--input-size", "56", "--in-channels", "24", "--expansion", "6",
+                                 "--out-channels", "24")
+    assert status == 0 and result["streaming_splits"] == 4  # section 5.1: "a small constant between 2 and 5"
+    x = y = 24 * 56 * 56
+    assert result["streaming_peak_activation_bytes"] == (x + y + 144 // 4 * 2 * 56 * 56) * 4
+    assert main(["block", "--input-size", "56", "--in-channels", "24", "--expansion", "6", "--out-channels", "24"]) == 0
+    assert "streaming (section 5.1, 4 channel groups)" in capsys.readouterr().out
