@@ -39,8 +39,8 @@ def layer_latex(c: ConvComparison) -> list[str]:
     lines = [
         rf"D_K \cdot D_K \cdot {am} \cdot {d} \cdot {d} + {am} \cdot \alpha N \cdot {d} \cdot {d}",
         rf"= {k} \cdot {k} \cdot {c.in_channels} \cdot {c.output_size} \cdot {c.output_size}"
-        rf" + {c.in_channels} \cdot {c.out_channels} \cdot {c.output_size} \cdot {c.output_size}"
-        rf" = {latex_int(c.depthwise.macs)} + {latex_int(c.pointwise.macs)} = {latex_int(c.separable.macs)}\ \text{{MACs}}",
+        rf" + {c.in_channels} \cdot {c.out_channels} \cdot {c.output_size} \cdot {c.output_size}",
+        rf"= {latex_int(c.depthwise.macs)} + {latex_int(c.pointwise.macs)} = {latex_int(c.separable.macs)}\ \text{{MACs}}",
         rf"\frac{{\text{{cost}}(\alpha = {cfg.alpha:g},\ \rho = {cfg.rho:g})}}{{\text{{cost}}(1, 1)}} = "
         rf"\frac{{{latex_int(c.separable.macs)}}}{{{latex_int(base.separable.macs)}}} = {scale:.4f}"
         rf"\qquad \alpha^2 \rho^2 = {cfg.alpha**2 * cfg.rho**2:.4f}",

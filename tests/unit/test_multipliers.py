@@ -14,11 +14,11 @@ from mobilenet_viz.figures.multipliers import multiplier_sweep
 
 def test_layer_latex_substitutes_the_scaled_numbers_and_compares_with_alpha_squared_rho_squared():
     c = compare(ConvConfig(14, 512, 512, 3, alpha=0.75, rho=0.714))
-    symbolic, numbers, law = multipliers.layer_latex(c)
+    symbolic, numbers, total, law = multipliers.layer_latex(c)  # short lines: they fit a phone
     assert r"\alpha M \cdot \alpha N \cdot \rho D_F \cdot \rho D_F" in symbolic
     # 0.75 * 512 = 384 channels, round(0.714 * 14) = 10 px
     assert r"3 \cdot 3 \cdot 384 \cdot 10 \cdot 10 + 384 \cdot 384 \cdot 10 \cdot 10" in numbers
-    assert "15{,}091{,}200" in numbers
+    assert "15{,}091{,}200" in total
     assert "0.2886" in law and r"\alpha^2 \rho^2 = 0.2868" in law
 
 
@@ -32,7 +32,7 @@ def test_the_layer_cost_equals_torch_for_the_scaled_layer():
 
 def test_image_input_layer_keeps_m_in_the_formula():
     c = compare(ConvConfig(224, 3, 32, 3, stride=2, alpha=0.5, image_input=True))
-    symbolic, numbers, _ = multipliers.layer_latex(c)
+    symbolic, numbers, _, _ = multipliers.layer_latex(c)
     assert r"\alpha M" not in symbolic and r"D_O(\rho D_F)" in symbolic
     assert r"3 \cdot 3 \cdot 3 \cdot 112 \cdot 112 + 3 \cdot 16" in numbers
 
