@@ -63,9 +63,10 @@ def weight_trial(trial: WeightQuantTrial, titles: list[str]) -> go.Figure:
         series("depthwise per-tensor int8", trial.per_tensor_top1, trial.per_tensor_prob, "#dc2626"),
         series("depthwise per-channel int8", trial.per_channel_top1, trial.per_channel_prob, "#2563eb"),
     ], "layout": {
-        "barmode": "group", "height": 360, "title": {"text": "Top-1 probability per photo (hollow: a different class than fp32)"},
+        "barmode": "group", "height": 420,
+        "title": {"text": "Top-1 probability per photo<br>(hollow: a different class than fp32)"},
         "yaxis": {"title": {"text": "top-1 probability (%)"}, "range": [0, 110]},
-        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        "legend": {"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0},
     }})
 
 
