@@ -3,6 +3,8 @@ per-channel scales."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import streamlit as st
 import torch
@@ -40,6 +42,11 @@ def _shapes() -> dict[str, tuple[int, int, int, int]]:
 @st.cache_data(show_spinner=False)
 def _macs() -> int:
     return profiling.model_macs(mobilenet_v2(weights=None))
+
+
+@st.cache_data(show_spinner=False)
+def _float_share() -> float:
+    return qz.kept_float_macs() / _macs()
 
 
 def _tensor(loaded, name: str) -> torch.Tensor:
@@ -276,10 +283,11 @@ with tab_speed:
         ref = qz.PHONE_REFERENCE
         phone_gflops = 2 * ref["macs"] / (ref["ms"] / 1e3) / 1e9
         st.markdown(
-            f"On this server ({by['int8'].threads} thread, {inf.device_name('cpu')}), int8 takes "
+            f"On this server's CPU ({os.cpu_count()} cores visible, {by['int8'].threads} thread used), int8 takes "
             f"**{by['int8'].batch1_ms / by['onnx'].batch1_ms:.2f}×** the time of fp32 ONNX Runtime for one image "
-            f"and achieves **{by['int8'].gops:.1f} GOP/s** (2 × {fmt_count(macs)} MACs per image; for int8 the "
-            f"operations are integer multiply-adds) against {by['onnx'].gops:.1f} GFLOP/s in fp32. "
+            f"and achieves **{by['int8'].gops:.1f} GOP/s** (2 × {fmt_count(macs)} MACs per image, all but "
+            f"{_float_share() * 100:.1f}% of them — {', '.join(p.rstrip('.') for p in int8.keep_float)}, kept in "
+            f"float — as integer multiply-adds) against {by['onnx'].gops:.1f} GFLOP/s in fp32. "
             f"On a phone-class CPU the same network took {ref['ms']:.0f} ms in float ({ref['source']}), "
             f"i.e. {phone_gflops:.0f} GFLOP/s: at that speed one image costs "
             f"{ref['ms'] / by['onnx'].batch1_ms:.0f}× this server core's fp32 time. That is why phones run "

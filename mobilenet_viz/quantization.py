@@ -644,3 +644,24 @@ def pointwise_shapes() -> dict[str, tuple[int, int, int, int]]:
 # core of a Google Pixel 1, TF-Lite, float): 300M multiply-adds in 75 ms.
 PHONE_REFERENCE = {"ms": 75.0, "macs": 300_000_000, "source": "MobileNetV2 (arXiv:1801.04381v4) Table 4: "
                    "one large core of a Google Pixel 1 phone, TF-Lite, float"}
+
+
+def kept_float_macs(keep_float: Sequence[str] = KEEP_FLOAT) -> int:
+    """MACs (conv + FC multiply-accumulates, one 224x224 image) of the layers :data:`KEEP_FLOAT`
+    leaves in float: N x D_O^2 x (M / groups) x D_K^2 per conv, in x out per FC (forward hooks
+    on a fresh torchvision model)."""
+    from torchvision.models import mobilenet_v2
+
+    model = mobilenet_v2(weights=None).eval()
+    total = [0]
+    for name, module in model.named_modules():
+        if any(f"{name}.".startswith(p) for p in keep_float) and isinstance(module, (nn.Conv2d, nn.Linear)):
+            def count(m, i, o):
+                if isinstance(m, nn.Conv2d):
+                    total[0] += o.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+                else:
+                    total[0] += m.in_features * m.out_features
+            module.register_forward_hook(count)
+    with torch.inference_mode():
+        model(torch.zeros(1, 3, 224, 224))
+    return total[0]

@@ -197,3 +197,10 @@ def test_per_tensor_depthwise_weights_break_predictions_per_channel_keeps_them(r
     assert trial.agreement("per_tensor") <= len(names) // 2  # measured 1 of 8
     assert trial.agreement("per_channel") >= len(names) - 1  # measured 7 of 8
     assert np.mean(trial.per_tensor_kl) > 20 * np.mean(trial.per_channel_kl)  # measured 3.9 vs 0.014 nats
+
+
+def test_kept_float_macs_are_features_1s_two_convs():
+    # depthwise 3x3 on 32 channels at 112x112 + 1x1 projection 32 -> 16 at 112x112 (MobileNetV2 Table 2)
+    assert qz.kept_float_macs() == 112 * 112 * 32 * 9 + 112 * 112 * 32 * 16
+    assert qz.kept_float_macs(("classifier.",)) == 1280 * 1000
+    assert qz.kept_float_macs(()) == 0
