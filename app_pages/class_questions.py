@@ -167,12 +167,12 @@ def build_question() -> class_questions.Question | None:
     with presenter.more_controls("the configuration"):
         try:
             if topic == "layer":
-                cols = st.columns(5)
-                d_f = cols[0].number_input("D_F", 1, 1024, 14, key="cls_input_size")
-                m = cols[1].number_input("M", 1, 4096, 512, key="cls_in_channels")
-                n = cols[2].number_input("N", 1, 4096, 512, key="cls_out_channels")
-                k = cols[3].number_input("D_K", 1, 15, 3, key="cls_kernel")
-                s = cols[4].selectbox("stride s", (1, 2), key="cls_stride")
+                cols = st.columns(3)
+                d_f = cols[0].number_input("Input D_F", 1, 1024, 14, key="cls_input_size")
+                m = cols[1].number_input("In channels M", 1, 4096, 512, key="cls_in_channels")
+                n = cols[2].number_input("Out channels N", 1, 4096, 512, key="cls_out_channels")
+                k = cols[0].number_input("Kernel D_K", 1, 15, 3, key="cls_kernel")
+                s = cols[1].radio("Stride s", (1, 2), horizontal=True, key="cls_stride")
                 return class_questions.layer_question(kind, ConvConfig(int(d_f), int(m), int(n), int(k), int(s)))
             if topic == "block":
                 label = st.selectbox("MobileNetV2 block (224×224, Table 2)", list(BLOCKS), index=2, key="cls_block")
@@ -238,7 +238,7 @@ def teacher_view(code: str | None) -> None:
     with left:
         st.markdown(f"### Class code: `{code}`")
         link, base = join_qr.join_link(URL_PATH)
-        join_qr.show_qr(link, base, where=st)
+        join_qr.show_qr(link, base, width=300)
         st.divider()
         question = build_question()
         if question is not None and st.button("Ask this question", type="primary", icon=":material/quiz:",

@@ -136,10 +136,14 @@ def grade(question: Question, raw: str) -> tuple[str, bool]:
     return repr(value), is_correct(question, value)
 
 
-# Where a wrong number lies relative to the answer: factor bands (log scale), so the histogram
-# shows the usual slips (FLOPs = 2x MACs, the input D_F at stride 2 = 4x, a missing D_O^2 ...).
-_BANDS = ((0.0, 0.1, "< ⅒×"), (0.1, 0.5, "⅒–½×"), (0.5, 1.0, "½–1×"), (1.0, 2.0, "1–2×"),
-          (2.0, 10.0, "2–10×"), (10.0, math.inf, "> 10×"))
+# Where a wrong number lies relative to the answer: bands around the usual slips, on a log scale
+# (FLOPs = 2x MACs; the input D_F instead of D_O at stride 2 = 4x; a forgotten factor ...).
+_BANDS = ((0.0, 0.1, "< 0.1×"), (0.1, 0.35, "≈ ¼× (0.1–0.35×)"), (0.35, 0.7, "≈ ½× (0.35–0.7×)"),
+          (0.7, 1.0, "0.7–1×"), (1.0, 1.4, "1–1.4×"), (1.4, 2.8, "≈ 2× (1.4–2.8×)"),
+          (2.8, 5.6, "≈ 4× (2.8–5.6×)"), (5.6, 10.0, "5.6–10×"), (10.0, math.inf, "> 10×"))
+
+
+_SHOWN = ("≈ ½× (0.35–0.7×)", "≈ 2× (1.4–2.8×)")  # always drawn: the common slips; other bands once used
 
 
 def tally(question: Question, answers: list[tuple[str, bool]]) -> list[dict]:
@@ -166,7 +170,7 @@ def tally(question: Question, answers: list[tuple[str, bool]]) -> list[dict]:
                 break
     accepted = f"✓ {question.tolerance_text().replace('accepted ', '')}"
     return [{"label": accepted if k == "correct" else f"{k} the answer", "count": n, "correct": k == "correct"}
-            for k, n in bars.items()]
+            for k, n in bars.items() if k == "correct" or n or k in _SHOWN]
 
 
 def _int(value: int) -> str:

@@ -64,17 +64,17 @@ def join_link(url_path: str) -> tuple[str, lan.Base]:
     return lan.rebase(presenter.student_link(url_path), b), b
 
 
-def show_qr(link: str, b: lan.Base, *, where=st) -> None:
+def show_qr(link: str, b: lan.Base, *, width: int | str = "stretch") -> None:
     """The QR code, the link under it as text, and the base's note if any."""
     try:
         png = qr_png(link)
     except ValueError as exc:  # a link too long for a QR code
-        where.warning(md(exc), icon=":material/qr_code_2:")
+        st.warning(md(exc), icon=":material/qr_code_2:")
         return
-    where.image(png, width="stretch", caption="Scan with a phone's camera")
-    where.code(link, language=None, wrap_lines=True)
+    st.image(png, width=width, caption="Scan with a phone's camera")
+    st.code(link, language=None, wrap_lines=True)
     if b.note:
-        where.caption(md(b.note))
+        st.caption(md(b.note))
 
 
 def sidebar(url_path: str, *, expanded: bool | None = None) -> None:

@@ -127,8 +127,10 @@ def test_tally_puts_the_usual_slips_in_their_bands():
     answers = [grade(q, a) for a in ("51380224", "51.4M", "102760448", "12845056", "0", "1e12")]
     bars = {b["label"]: b["count"] for b in tally(q, answers)}
     assert bars["✓ within ±1%"] == 2
-    assert bars["2–10× the answer"] == 1  # FLOPs (2x)
-    assert bars["⅒–½× the answer"] == 1  # a quarter: D_O forgotten at stride 2 the other way
-    assert bars["< ⅒× the answer"] == 1
+    assert bars["≈ 2× (1.4–2.8×) the answer"] == 1  # FLOPs, not MACs
+    assert bars["≈ ¼× (0.1–0.35×) the answer"] == 1  # a quarter
+    assert bars["< 0.1× the answer"] == 1
     assert bars["> 10× the answer"] == 1
+    assert bars["≈ ½× (0.35–0.7×) the answer"] == 0  # a common slip: always drawn
+    assert "5.6–10× the answer" not in bars  # unused bands are left out
     assert sum(bars.values()) == len(answers)
