@@ -168,10 +168,10 @@ def build_question() -> class_questions.Question | None:
         try:
             if topic == "layer":
                 cols = st.columns(3)
-                d_f = cols[0].number_input("Input D_F", 1, 1024, 14, key="cls_input_size")
-                m = cols[1].number_input("In channels M", 1, 4096, 512, key="cls_in_channels")
-                n = cols[2].number_input("Out channels N", 1, 4096, 512, key="cls_out_channels")
-                k = cols[0].number_input("Kernel D_K", 1, 15, 3, key="cls_kernel")
+                d_f = cols[0].number_input("D_F (input)", 1, 1024, 14, key="cls_input_size")
+                m = cols[1].number_input("M (in)", 1, 4096, 512, key="cls_in_channels")
+                n = cols[2].number_input("N (out)", 1, 4096, 512, key="cls_out_channels")
+                k = cols[0].number_input("D_K (kernel)", 1, 15, 3, key="cls_kernel")
                 s = cols[1].radio("Stride s", (1, 2), horizontal=True, key="cls_stride")
                 return class_questions.layer_question(kind, ConvConfig(int(d_f), int(m), int(n), int(k), int(s)))
             if topic == "block":
@@ -238,7 +238,7 @@ def teacher_view(code: str | None) -> None:
     with left:
         st.markdown(f"### Class code: `{code}`")
         link, base = join_qr.join_link(URL_PATH)
-        join_qr.show_qr(link, base, width=300)
+        join_qr.show_qr(link, base, width=420 if presenter.is_on() else 300)  # scanned from the back rows
         st.divider()
         question = build_question()
         if question is not None and st.button("Ask this question", type="primary", icon=":material/quiz:",
@@ -252,7 +252,7 @@ def teacher_view(code: str | None) -> None:
 
 
 with st.container(border=False):
-    cols = st.columns([1, 2]) if not classroom.is_teacher() else [st.container()]
+    cols = st.columns([1, 2])
     cols[0].text_input("Class code", key=PARAMS.key("code"), max_chars=12, placeholder="e.g. K7QPM",
                        help="Shown on the projector; the QR code fills it in.")
     if not classroom.is_teacher():
