@@ -79,13 +79,16 @@ def start() -> None:
 
 
 def announce_teacher_pin() -> None:
-    """Print the Class page's teacher PIN in the server's terminal (once per process: start() runs once)."""
+    """Print the Class page's teacher PIN in the server's terminal (stderr, next to Streamlit's own
+    messages; once per process: start() runs once)."""
+    import sys
+
     from mobilenet_viz.teacher_pin import ENV_PIN, process_gate
 
     try:
         pin = process_gate().pin
     except ValueError as exc:  # a malformed MOBILENET_VIZ_TEACHER_PIN
-        print(f"MobileNet Lab: {exc}; the Class page's teacher controls stay locked.", flush=True)
+        print(f"MobileNet Lab: {exc}; the Class page's teacher controls stay locked.", file=sys.stderr, flush=True)
         return
     print(f"MobileNet Lab: teacher PIN for the Class questions page: {pin} (set {ENV_PIN} to choose one)",
-          flush=True)
+          file=sys.stderr, flush=True)

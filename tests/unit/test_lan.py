@@ -119,3 +119,21 @@ def test_pin_gate_bounds_attempts_per_session_and_process():
 def test_random_pins_are_six_digits():
     pins = {PinGate().pin for _ in range(20)}
     assert all(len(p) == 6 and p.isdigit() for p in pins) and len(pins) > 1
+
+
+def test_the_server_prints_the_pin_once_per_process():
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = "from ui import startup\nstartup.start()\nstartup.start()\nassert startup.done.wait(300)\n"
+    env = {**os.environ, "MOBILENET_VIZ_TEACHER_PIN": "Lab2026"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("teacher PIN for the Class questions page: Lab2026") == 1
+    assert "Lab2026" not in result.stdout
+    bad = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MOBILENET_VIZ_TEACHER_PIN": "12"})
+    assert bad.returncode == 0 and "teacher controls stay locked" in bad.stderr
