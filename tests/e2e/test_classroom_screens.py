@@ -28,6 +28,7 @@ PAGES = {
     "mobilenet_v3": ("mobilenet_v3", "MobileNetV3: what changed after V2"),
     "classify": ("classify?runs=3&cam=1", "Classify"),
     "on_a_phone": ("on_a_phone", "On a phone"),
+    "class_questions": ("class_questions", "Class questions"),
 }
 SCREENS = [(1280, 800, False), (1920, 1080, False), (1920, 1080, True), (1280, 720, True)]
 
