@@ -77,11 +77,14 @@ def show_qr(link: str, b: lan.Base, *, width: int | str = "stretch") -> None:
         st.caption(md(b.note))
 
 
-def sidebar(url_path: str, *, expanded: bool | None = None) -> None:
-    """The "Join on a phone" box in the sidebar (open in presenter mode)."""
-    link, b = join_link(url_path)
-    with st.sidebar.expander(
-        "Join on a phone: QR code", icon=":material/qr_code_2:",
-        expanded=presenter.is_on() if expanded is None else expanded,
-    ):
-        show_qr(link, b)
+def sidebar(url_path: str) -> None:
+    """The "Join on a phone" box in the sidebar: open, with the QR code, in presenter mode and for
+    a teacher who unlocked the Class page; elsewhere a toggle draws it on request (making a QR code
+    takes ~30 ms of server CPU per new link, which 30 students moving sliders need not spend)."""
+    from ui import classroom
+
+    teacher = presenter.is_on() or classroom.is_teacher()
+    with st.sidebar.expander("Join on a phone: QR code", icon=":material/qr_code_2:", expanded=teacher):
+        if teacher or st.toggle("Show the QR code", key="join_qr_show"):
+            link, b = join_link(url_path)
+            show_qr(link, b)

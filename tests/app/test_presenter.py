@@ -90,8 +90,10 @@ def test_mode_survives_page_navigation_and_restyles_charts():
 def test_share_links_carry_the_page_configuration():
     at = open_page(SEPARABLE, query={"kernel": "5"})
     links = [c.value for c in at.sidebar.get("code")]
-    assert len(links) == 3, links  # the share box's two links, then the QR code's (join_qr)
-    student, projector, qr_link = links
+    assert len(links) == 2, links
+    student, projector = links
+    at.toggle(key="join_qr_show").set_value(True).run()  # the QR code box, on request outside presenter mode
+    qr_link = at.sidebar.get("code")[2].value
     assert qr_link.startswith("http") and qr_link.endswith(student)  # the student link, with an address
     assert student.startswith("/separable?") and "kernel=5" in student and "present" not in student
     assert "kernel=5" in projector and projector.endswith("present=1")
