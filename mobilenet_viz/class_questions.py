@@ -196,8 +196,8 @@ def layer_question(kind: str, config: ConvConfig) -> Question:
                          f"{m}·{n}·{o}·{o} = {_int(c.pointwise.macs)} MACs ({100 * c.pointwise_share:.1f}% of the "
                          f"separable layer; FLOPs would be twice that)."),
             latex=(*formulas.separable_latex(c),
-                   rf"\text{{pointwise}} = M \cdot N \cdot D_O \cdot D_O = {m} \cdot {n} \cdot {o} \cdot {o}"
-                   rf" = {formulas.latex_int(c.pointwise.macs)}\ \text{{MACs}}"),
+                   r"\text{pointwise} = M \cdot N \cdot D_O \cdot D_O",
+                   rf"= {m} \cdot {n} \cdot {o} \cdot {o} = {formulas.latex_int(c.pointwise.macs)}\ \text{{MACs}}"),
         )
     if kind == "depthwise_macs":
         return Question(
@@ -207,8 +207,8 @@ def layer_question(kind: str, config: ConvConfig) -> Question:
             explanation=(f"One {k}×{k} filter per input channel, at each output pixel: D_K·D_K·M·D_O·D_O = "
                          f"{k}·{k}·{m}·{o}·{o} = {_int(c.depthwise.macs)} MACs (eq. 3, at the output size)."),
             latex=(*formulas.separable_latex(c),
-                   rf"\text{{depthwise}} = D_K \cdot D_K \cdot M \cdot D_O \cdot D_O = {k} \cdot {k} \cdot {m}"
-                   rf" \cdot {o} \cdot {o} = {formulas.latex_int(c.depthwise.macs)}\ \text{{MACs}}"),
+                   r"\text{depthwise} = D_K \cdot D_K \cdot M \cdot D_O \cdot D_O",
+                   rf"= {k} \cdot {k} \cdot {m} \cdot {o} \cdot {o} = {formulas.latex_int(c.depthwise.macs)}\ \text{{MACs}}"),
         )
     if kind == "standard_macs":
         return Question(
