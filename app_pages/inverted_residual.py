@@ -10,10 +10,10 @@ from PIL import Image
 from mobilenet_viz.blocks import (
     DEFAULT_SPLITS,
     BlockConfig,
-    figure2_cuts,
     compare_blocks,
     comparison_rows,
     expansion_sweep,
+    figure2_cuts,
     inverted_residual,
     mobilenet_v2_presets,
     rows_to_csv,

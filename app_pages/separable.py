@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from mobilenet_viz import formulas
+from mobilenet_viz import formulas, multipliers
 from mobilenet_viz.costs import ConvConfig, compare, grouped_conv_cost, valid_groups
-from mobilenet_viz import multipliers
 from mobilenet_viz.figures import multipliers as multiplier_figures
 from mobilenet_viz.figures import separable as figures
 from mobilenet_viz.layer_timing import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mobilenet_viz.samples import get_sample
-from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+from tests.app.helpers import assert_no_exception, by_key, open_page
 from ui import model as ui_model
 from ui.text import md
 
