@@ -50,3 +50,11 @@ def texts(at: AppTest) -> str:
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(f"{m.label}: {m.value}" for m in at.metric)
     return "\n".join(parts)
+
+
+def clear_model_cache() -> None:
+    """Forget the app's cached MobileNetV2 and engines (the next page run loads them afresh)."""
+    from ui import model as ui_model
+
+    ui_model.get_model.clear()
+    ui_model.get_engines.clear()

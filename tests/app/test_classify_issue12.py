@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from mobilenet_viz.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page
-from ui import model as ui_model
 from ui.text import md
 
 PAGE = "app_pages/classify.py"
 FAST = {"runs": "2", "engine": "eager", "cam": "0"}
-
-
-@pytest.fixture
-def offline(offline):
-    ui_model.get_model.clear()
-    ui_model.get_engines.clear()
-    yield offline
-    ui_model.get_model.clear()
-    ui_model.get_engines.clear()
 
 
 def cards(at) -> list[str]:

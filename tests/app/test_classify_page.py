@@ -13,36 +13,22 @@ from torchvision.models import mobilenet_v2
 from mobilenet_viz import profiling
 from mobilenet_viz import weights as w
 from mobilenet_viz.samples import get_sample
-from tests.app.helpers import assert_no_exception, by_key, open_page, texts
+from tests.app.helpers import assert_no_exception, by_key, clear_model_cache, open_page, texts
 from tests.unit.test_images import encode
 from tests.unit.test_weights import Exploit, _saved, _torchscript_bytes
-from ui import model as ui_model
 from ui.text import md
 
 PAGE = "app_pages/classify.py"
 FAST = {"runs": "2"}
 
 
-def _clear_model_cache():
-    ui_model.get_model.clear()
-    ui_model.get_engines.clear()
-
-
 @pytest.fixture
 def real_weights(monkeypatch, test_weights_path):
     monkeypatch.setenv(w.ENV_WEIGHTS, str(test_weights_path))
     monkeypatch.setenv(w.ENV_OFFLINE, "1")
-    _clear_model_cache()
+    clear_model_cache()
     yield test_weights_path
-    _clear_model_cache()
-
-
-@pytest.fixture
-def offline(offline):
-    """tests/conftest.py's offline setup, plus a fresh cached model before and after."""
-    _clear_model_cache()
-    yield offline
-    _clear_model_cache()
+    clear_model_cache()
 
 
 def subheaders(at) -> list[str]:

@@ -13,23 +13,9 @@ from mobilenet_viz import quantization as qz
 from mobilenet_viz import weights as w
 from mobilenet_viz.images import decode_image
 from mobilenet_viz.samples import get_sample, list_samples
-from tests.app.helpers import assert_no_exception, by_key, open_page, texts
-from ui import model as ui_model
+from tests.app.helpers import assert_no_exception, by_key, clear_model_cache, open_page, texts
 
 PAGE = "app_pages/on_a_phone.py"
-
-
-def _clear_model_cache():
-    ui_model.get_model.clear()
-    ui_model.get_engines.clear()
-
-
-@pytest.fixture
-def offline(offline):
-    """tests/conftest.py's offline setup (the labelled untrained model), fresh cached model around it."""
-    _clear_model_cache()
-    yield offline
-    _clear_model_cache()
 
 
 def metrics(at) -> dict[str, str]:
@@ -131,7 +117,7 @@ def test_presenter_mode_folds_the_pixel_controls(offline, present):
 def test_real_weights_per_tensor_breaks_predictions_on_the_page(monkeypatch, test_weights_path):
     monkeypatch.setenv(w.ENV_WEIGHTS, str(test_weights_path))
     monkeypatch.setenv(w.ENV_OFFLINE, "1")
-    _clear_model_cache()
+    clear_model_cache()
     try:
         at = open_page(PAGE, timeout=300)
         assert not any(w.UNTRAINED_LABEL in str(e.value) for e in at.error)
@@ -144,4 +130,4 @@ def test_real_weights_per_tensor_breaks_predictions_on_the_page(monkeypatch, tes
                 f"(mean KL divergence from fp32 {np.mean(trial.per_tensor_kl):.3f} nats)") in page
         assert trial.agreement("per_tensor") < trial.agreement("per_channel")
     finally:
-        _clear_model_cache()
+        clear_model_cache()

@@ -3,24 +3,12 @@ kept in memory until the session expired (+700 MB)."""
 
 from __future__ import annotations
 
-import pytest
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 
 from mobilenet_viz.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page
 
 PAGE = "app_pages/classify.py"
-
-
-@pytest.fixture
-def offline(offline):
-    from ui import model as ui_model
-
-    ui_model.get_model.clear()
-    ui_model.get_engines.clear()
-    yield offline
-    ui_model.get_model.clear()
-    ui_model.get_engines.clear()
 
 
 def test_more_than_24_photos_are_not_kept_and_the_page_says_which(offline, monkeypatch):
