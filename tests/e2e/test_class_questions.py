@@ -112,7 +112,8 @@ def test_teacher_and_two_students(browser, class_server):
     # ... and the phones show the worked answer by themselves.
     phones[0].get_by_text("✓ correct").wait_for(timeout=60_000)
     phones[1].get_by_text("✗ not this time").wait_for(timeout=60_000)
-    assert phones[1].locator('.katex').count() >= 1  # the worked answer's formulas
+    # The worked answer's formulas: KaTeX's code loads lazily, after the text above has drawn.
+    phones[1].locator('.katex').first.wait_for(timeout=60_000)
     overflow = phones[1].evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow}px of sideways scrolling with the worked answer on a phone"
     screenshot(phones[1], "class/student_revealed_390x844")
