@@ -22,26 +22,20 @@ from mobilenet_viz.blocks import (
 from mobilenet_viz.feature_maps import (
     block_feature_maps,
     channel_mosaic,
-    preprocess,
     sparsity,
     strongest_channels,
 )
 from mobilenet_viz.figures import blocks as figures
 from mobilenet_viz.formulas import latex_int
 from mobilenet_viz.notation import glossary_markdown, spiral_link
-from mobilenet_viz.samples import list_samples
 from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from ui import presenter
+from ui.image_input import image_param_specs, pick_image
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_model
 from ui.params import ChoiceParam, IntParam, PageParams
 
-try:  # the shared image picker (sample photos / upload / synthetic pattern)
-    from ui.image_input import image_param_specs, pick_image
-
-    IMAGE_SPECS = image_param_specs()
-except ImportError:  # pragma: no cover - older checkouts: sample photos only
-    pick_image, IMAGE_SPECS = None, {}
+IMAGE_SPECS = image_param_specs()  # the shared image picker (sample photos / upload / synthetic pattern)
 
 PRESETS = {p.label: p for p in mobilenet_v2_presets()}
 ALPHAS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
@@ -104,23 +98,11 @@ def model_for_page():
     return loaded.model, loaded.pretrained, name, loaded.transforms, loaded.message
 
 
-def pick_image_for_page():
-    if pick_image is not None:
-        return pick_image("ir", allow_synthetic=True)
-    samples = list_samples()
-    if not samples:
-        return None
-    name = st.selectbox("Sample photo", [s.name for s in samples], key="ir_sample",
-                        format_func=lambda n: next(s.title for s in samples if s.name == n))
-    sample = next(s for s in samples if s.name == name)
-    return Image.open(sample.path).convert("RGB"), sample.title
-
-
 @st.cache_data(max_entries=32, show_spinner=False)
 def feature_map_grids(_model, model_name: str, _transforms, pixels: np.ndarray, block: int) -> dict:
     """stage -> (mosaic, channel indices, shape, zero fraction); cached per image, block, model."""
     image = Image.fromarray(pixels)
-    batch = _transforms(image).unsqueeze(0) if _transforms is not None else preprocess(image)
+    batch = _transforms(image).unsqueeze(0)
     maps = block_feature_maps(_model, block, batch)
     grids = {}
     for stage in ("expand", "depthwise", "project"):
@@ -351,7 +333,7 @@ if tabs[4].open:
         fc[0].selectbox("Block of MobileNetV2", list(range(1, 18)), key=PARAMS.key("fm_block"),
                         format_func=lambda b: next(p.label for p in PRESETS.values() if p.number == b))
         with fc[1]:
-            picked = pick_image_for_page()
+            picked = pick_image("ir", allow_synthetic=True)
         if picked is None:
             st.info("Pick a sample photo or upload an image to see the feature maps.")
         else:

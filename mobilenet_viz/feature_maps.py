@@ -11,30 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 
 from mobilenet_viz.inference import inference_slot
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-STAGE_NAMES = ("input", "expand", "depthwise", "project", "output")
-
-
-def preprocess(image: Image.Image, size: int = 224) -> torch.Tensor:
-    """Resize the short side to size * 256/224, centre-crop size x size, ImageNet-normalise:
-    a (1, 3, size, size) float tensor (torchvision's classification preset)."""
-    image = image.convert("RGB")
-    short = round(size * 256 / 224)
-    w, h = image.size
-    scale = short / min(w, h)
-    image = image.resize((max(size, round(w * scale)), max(size, round(h * scale))), Image.BILINEAR)
-    w, h = image.size
-    left, top = (w - size) // 2, (h - size) // 2
-    image = image.crop((left, top, left + size, top + size))
-    array = np.asarray(image, dtype=np.float32) / 255.0
-    array = (array - np.array(IMAGENET_MEAN, dtype=np.float32)) / np.array(IMAGENET_STD, dtype=np.float32)
-    return torch.from_numpy(array.transpose(2, 0, 1).copy()).unsqueeze(0)
 
 
 def num_blocks(model: nn.Module) -> int:

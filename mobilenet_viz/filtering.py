@@ -19,9 +19,7 @@ once (depthwise) plus M for each output channel (pointwise).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,8 +31,6 @@ MAX_OUT_CHANNELS = 8
 RANDOM_KERNELS = (3, 5, 7)
 PATTERNS = ("stripes", "checkerboard", "gradient")
 CHANNEL_NAMES = {3: ("R", "G", "B"), 1: ("gray",)}
-WEIGHTS_ENV = "MOBILENET_VIZ_WEIGHTS"
-FIRST_CONV_KEY = "features.0.0.weight"
 
 # 3 x 3 preset kernels (cross-correlation, as torch applies them).
 _PRESETS: dict[str, list[list[float]]] = {
@@ -175,26 +171,6 @@ def _mixing_matrix(out_channels: int, in_channels: int, seed: int) -> np.ndarray
     return (p / np.abs(p).sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def load_first_layer(path: str | os.PathLike) -> np.ndarray:
-    """MobileNetV2's first conv weights (32, 3, 3, 3) from a state_dict file, as float32.
-
-    Raises ValueError with a plain message when the file is missing or not such a state_dict.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"weights file not found: {p}")
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is a user error here
-        raise ValueError(f"could not read weights file {p.name}: {exc}") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    weight = state.get(FIRST_CONV_KEY) if isinstance(state, dict) else None
-    if not isinstance(weight, torch.Tensor) or tuple(weight.shape) != (32, 3, 3, 3):
-        raise ValueError(f"{p.name} has no MobileNetV2 first conv '{FIRST_CONV_KEY}' of shape 32x3x3x3")
-    return weight.detach().float().numpy().copy()
-
-
 def make_filter_bank(
     source: str,
     *,
@@ -322,10 +298,6 @@ class MultiplicationCounts:
     def separable_all(self) -> int:
         return self.depthwise_once + self.pointwise_per_channel * self.out_channels  # D_K^2 M + M N
 
-    @property
-    def separable_first_channel(self) -> int:
-        return self.depthwise_once + self.pointwise_per_channel
-
 
 @dataclass(frozen=True)
 class PixelInspection:
@@ -379,8 +351,9 @@ def inspect_pixel(x: np.ndarray, bank: FilterBank, row: int, col: int, channel: 
     )
 
 
-def sliding_positions(size: int, frames: int) -> list[int]:
-    """Raster-order counts of revealed output pixels for an animation of ``frames`` steps."""
-    total = size * size
+def sliding_positions(height: int, width: int, frames: int) -> list[int]:
+    """Raster-order counts of revealed output pixels (1..height*width, the last one included) for
+    an animation of at most ``frames`` steps."""
+    total = height * width
     frames = max(1, min(frames, total))
     return sorted({max(1, round(total * (i + 1) / frames)) for i in range(frames)})

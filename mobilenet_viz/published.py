@@ -205,11 +205,6 @@ def setting_comparison(point: PublishedPoint, macs: int, params: int, weights: i
     return f"{text}. {note.rstrip('.')}" if note else text
 
 
-def points(model: str | None = None) -> list[PublishedPoint]:
-    """Published points, all or those of one model."""
-    return [p for p in POINTS if model is None or p.model == model]
-
-
 def at_setting(model: str, alpha: float, resolution: int) -> list[PublishedPoint]:
     """Published points for exactly this network, width multiplier and input resolution."""
     return [

@@ -215,22 +215,6 @@ def spiral_figure(demo: SpiralDemo) -> go.Figure:
     return _figure(data, layout)
 
 
-def comparison_bars(costs: list[BlockCost]) -> go.Figure:
-    """MACs and params of the three blocks side by side."""
-    names = [c.title for c in costs]
-    layout, refs = _columns(["MACs (millions)", "Params (thousands)"])
-    data = [
-        {"type": "bar", "x": names, "y": [c.macs / 1e6 for c in costs], "marker": {"color": RELU6_COLOR},
-         "name": "MACs", "xaxis": refs[0][0], "yaxis": refs[0][1]},
-        {"type": "bar", "x": names, "y": [c.params / 1e3 for c in costs], "marker": {"color": RELU_COLOR},
-         "name": "params", "xaxis": refs[1][0], "yaxis": refs[1][1]},
-    ]
-    layout["yaxis"]["title"] = {"text": "MACs (millions)"}
-    layout["yaxis2"]["title"] = {"text": "params (thousands)"}
-    layout.update(height=320, showlegend=False)
-    return _figure(data, layout)
-
-
 def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
     """MobileNetV2 Figure 2 (c) over (d): the same stacked layers, each row highlighting one cut.
 

@@ -17,6 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from mobilenet_viz.filtering import sliding_positions
+
 DIVERGING = "RdBu_r"  # negative blue, zero white, positive red
 INPUT_COLOR = "#4c78a8"
 FILTER_COLOR = "#f58518"
@@ -318,9 +320,7 @@ def sliding_figure(
     output map fills in. Frames only move rectangles (the map itself is sent once)."""
     h, w = output_map.shape
     r = kernel // 2
-    total = h * w
-    count = max(1, min(frames, total))
-    steps = sorted({max(1, round(total * (i + 1) / count)) for i in range(count)})
+    steps = sliding_positions(h, w, frames)
     lim = limit if limit is not None else _limit(output_map)
     data = [
         _image_trace(x, 1, hoverinfo="skip"),

@@ -173,19 +173,19 @@ def test_upload_good_bad_and_animated():
 
 
 def test_pretrained_source_hidden_without_weights(monkeypatch, tmp_path):
-    monkeypatch.delenv(flt.WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv("MOBILENET_VIZ_WEIGHTS", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # no torch hub cache either
     at = open_page(PAGE, query={"kernel": "mobilenet_v2"})
     assert "mobilenet_v2" not in at.selectbox(key="flt_kernel").options
     assert any("not available here" in w.value for w in at.warning)
     assert at.query_params["kernel"] == "sobel_x"
-    assert f"set {flt.WEIGHTS_ENV}" in texts(at)
+    assert "set MOBILENET_VIZ_WEIGHTS" in texts(at)
 
 
 def test_broken_weights_file_is_explained(monkeypatch, tmp_path):
     junk = tmp_path / "junk.pth"
     junk.write_bytes(b"this is not a checkpoint")
-    monkeypatch.setenv(flt.WEIGHTS_ENV, str(junk))
+    monkeypatch.setenv("MOBILENET_VIZ_WEIGHTS", str(junk))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     at = open_page(PAGE)
     assert "mobilenet_v2" not in at.selectbox(key="flt_kernel").options
@@ -194,7 +194,7 @@ def test_broken_weights_file_is_explained(monkeypatch, tmp_path):
 
 @pytest.mark.weights
 def test_real_mobilenet_v2_first_layer(monkeypatch, test_weights_path):
-    monkeypatch.setenv(flt.WEIGHTS_ENV, str(test_weights_path))
+    monkeypatch.setenv("MOBILENET_VIZ_WEIGHTS", str(test_weights_path))
     at = open_page(PAGE, query={"kernel": "mobilenet_v2", "n": "8", "view": "Equivalence"})
     assert not at.warning
     assert float(metric(at, "max |separable − standard conv")) < 1e-5
@@ -208,14 +208,14 @@ def test_weights_in_the_torch_hub_cache_are_picked_up(monkeypatch, tmp_path, tes
     """Weights fetched for the Classify page (torch hub cache) also give the real filters here."""
     from mobilenet_viz import weights
 
-    monkeypatch.delenv(flt.WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv("MOBILENET_VIZ_WEIGHTS", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     cached = weights.cached_path("IMAGENET1K_V2")
     cached.parent.mkdir(parents=True)
     cached.symlink_to(test_weights_path)
     at = open_page(PAGE, query={"kernel": "mobilenet_v2", "n": "2"})
     assert at.selectbox(key="flt_kernel").value == "mobilenet_v2"
-    expected = flt.load_first_layer(test_weights_path)[:2]
+    expected = torch.load(test_weights_path, weights_only=True)["features.0.0.weight"][:2].numpy()
     spec = json.loads(by_key(at.get("plotly_chart"), "flt_fig_std_kernels").proto.spec)
     shown = [np.frombuffer(base64.b64decode(t["z"]["bdata"]), dtype=np.float32) for t in spec["data"]]
     np.testing.assert_allclose(np.stack(shown).reshape(2, 3, 3, 3), expected, atol=1e-7)

@@ -11,6 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mobilenet_viz import published
 from mobilenet_viz.architectures import MODELS, build, build_mobilenet_v1, compare_v1_v2
+from tests.unit.paper_v1 import TABLE_1, PaperMobileNetV1
 
 TORCHVISION = {
     "v2": torchvision.models.mobilenet_v2,
@@ -20,8 +21,8 @@ TORCHVISION = {
 
 
 def torch_model(model: str, alpha: float, num_classes: int = 1000) -> torch.nn.Module:
-    if model == "v1":
-        return build_mobilenet_v1(alpha, num_classes).eval()
+    if model == "v1":  # written out from the paper's Table 1 in the test, not from the library's table
+        return PaperMobileNetV1(alpha, num_classes).eval()
     return TORCHVISION[model](width_mult=alpha, num_classes=num_classes).eval()
 
 
@@ -159,7 +160,7 @@ def test_v3_paper_numbers_that_disagree_are_explained():
     large, small = build("v3-large").macs / 1e6, build("v3-small").macs / 1e6
     assert large == pytest.approx(217, rel=0.01) and abs(large - 219) / 219 > 0.01
     assert small == pytest.approx(56, rel=0.01) and abs(small - 66) / 66 > 0.01
-    macs_by_source = {(p.model, p.source): p.macs_m for p in published.points() if p.alpha == 1.0}
+    macs_by_source = {(p.model, p.source): p.macs_m for p in published.POINTS if p.alpha == 1.0}
     assert 219 in {m for (model, _), m in macs_by_source.items() if model == "v3-large"}
     assert {66, 56} <= {m for (model, _), m in macs_by_source.items() if model == "v3-small"}
     for model in ("v3-large", "v3-small"):
@@ -174,7 +175,7 @@ def test_published_torchvision_numbers_equal_torchvision_metadata():
         assert meta["_metrics"]["ImageNet-1K"]["acc@1"] == top1
         assert meta["_ops"] == gflops
         assert meta["num_params"] == num_params == build(model).params
-        assert any(p.top1 == top1 and name in p.source for p in published.points(model))
+        assert any(p.top1 == top1 and name in p.source for p in published.POINTS if p.model == model)
 
 
 def test_v1_table2_breakdown():
@@ -222,9 +223,26 @@ def test_residual_blocks_match_torchvision(model):
 
 def test_v1_vs_v2_summary():
     result = compare_v1_v2(1.0, 224)
-    assert result["v1"]["macs"] == build("v1").macs and result["v2"]["params"] == 3_504_872
-    assert result["macs_ratio"] == pytest.approx(300.77 / 568.74, rel=1e-3)
-    assert result["memory_ratio"] == pytest.approx(0.25)
+    v1_macs, v1_params, _ = measure(torch_model("v1", 1.0), 224)
+    v2_macs, v2_params, _ = measure(torch_model("v2", 1.0), 224)
+    assert (result["v1"]["macs"], result["v1"]["params"]) == (v1_macs, v1_params)
+    assert (result["v2"]["macs"], result["v2"]["params"]) == (v2_macs, v2_params)
+    assert result["macs_ratio"] == v2_macs / v1_macs
+    # the papers: 300M (MobileNetV2 Table 4) vs 569M (MobileNets Tables 6-7) mult-adds
+    assert result["macs_ratio"] == pytest.approx(300 / 569, rel=0.01)
+    # MobileNetV2 Table 3: the largest tensor at 16-bit, 400K (V2) vs 1600K (V1)
+    kb = published.V2_TABLE3_MAX_KB
+    assert result["memory_ratio"] == pytest.approx(kb["v2"] / kb["v1"], rel=0.01)
+
+
+def test_library_v1_module_is_the_papers_table_1():
+    """The library's own torch V1 (``build_mobilenet_v1``) has the paper's layers, in order."""
+    for alpha in (1.0, 0.5):
+        ours, paper = build_mobilenet_v1(alpha).eval(), PaperMobileNetV1(alpha).eval()
+        shapes = [(n, tuple(p.shape)) for n, p in ours.state_dict().items()]
+        assert shapes == [(n, tuple(p.shape)) for n, p in paper.state_dict().items()]
+        convs = [m for m in ours.modules() if isinstance(m, torch.nn.Conv2d)]
+        assert [c.stride[0] for c in convs] == [stride for _, stride, _, _ in TABLE_1]
 
 
 @pytest.mark.parametrize(

@@ -103,11 +103,23 @@ def _v2_shapes():
     return net.features, inputs
 
 
-def test_seventeen_presets_total_body_macs():
+def test_seventeen_presets_total_body_macs(_v2_shapes):
+    """The 17 presets' MACs, block by block and in total, are what torch counts running
+    torchvision's MobileNetV2 body (features[1..17]) on its 112x112x32 input."""
     presets = mobilenet_v2_presets()
     assert len(presets) == 17
     assert [p.config.stride for p in presets].count(2) == 4
     assert presets[-1].config.input_size == 7 and presets[-1].config.out_channels == 320
+    features, inputs = _v2_shapes
+    per_block = []
+    for preset in presets:
+        with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+            features[preset.number](torch.randn(1, *inputs[preset.number]))
+        per_block.append(counter.get_total_flops() // 2)
+    assert [inverted_residual(p.config).macs for p in presets] == per_block
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        features[1:18](torch.randn(1, *inputs[1]))
+    assert sum(inverted_residual(p.config).macs for p in presets) == counter.get_total_flops() // 2
 
 
 @settings(max_examples=15, deadline=None)
@@ -246,5 +258,5 @@ def test_figures_are_valid_and_draw_the_rules(config):
     ir = inverted_residual(config)
     assert {n for n, _, a in ir.tensors() if a == "linear"} == {"input", "project"}
     for fig in (figures.expansion_sweep_chart(expansion_sweep(config), config.expansion),
-                figures.spiral_figure(linear_bottleneck_demo(5)), figures.comparison_bars(compare_blocks(config))):
+                figures.spiral_figure(linear_bottleneck_demo(5))):
         go.Figure(fig.to_dict())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -71,8 +72,16 @@ def test_each_depthwise_map_comes_from_one_channel_only():
     after = flt.run_filters(x2, bank)
     np.testing.assert_array_equal(before.depthwise[[0, 2]], after.depthwise[[0, 2]])
     assert np.abs(before.depthwise[1] - after.depthwise[1]).max() > 0.01
-    assert np.abs(before.standard - after.standard).min(axis=(1, 2)).shape == (3,)  # all N change
-    assert (np.abs(before.standard - after.standard).max(axis=(1, 2)) > 1e-3).all()
+    # the depthwise maps are torch's grouped conv, channel by channel
+    r = bank.kernel // 2
+    torch_dw = F.conv2d(torch.from_numpy(x2)[None], torch.from_numpy(bank.depthwise)[:, None], padding=r, groups=3)[0]
+    np.testing.assert_allclose(after.depthwise, torch_dw.numpy(), atol=1e-5)
+    # every standard output changes, by exactly the G change filtered by its G slice (linearity):
+    # Y'[n] - Y[n] = (X'[1] - X[1]) * W[n, 1], computed by torch's conv2d
+    delta = torch.from_numpy(x2[1] - x[1])[None, None]
+    expected = F.conv2d(delta, torch.from_numpy(bank.standard[:, 1:2]), padding=r)[0].numpy()
+    np.testing.assert_allclose(after.standard - before.standard, expected, atol=1e-5)
+    assert (np.abs(expected).max(axis=(1, 2)) > 1e-3).all()  # all N change
 
 
 @settings(max_examples=40, deadline=None)
@@ -147,7 +156,6 @@ def test_inspector_numbers_match_the_maps(pos):
 def test_multiplication_counts_match_the_cost_engine(k, m, n, size):
     c = flt.MultiplicationCounts(k, m, n)
     assert c.standard_per_channel == k * k * m
-    assert c.separable_first_channel == k * k * m + m
     pixels = size * size
     assert c.standard_all * pixels == costs.standard_conv_cost(m, n, k, size).macs
     assert c.separable_all * pixels == (
@@ -183,26 +191,9 @@ def test_bank_validation():
         flt.make_filter_bank("gabor", in_channels=3, out_channels=2)
 
 
-def test_first_layer_loading_errors(tmp_path):
-    with pytest.raises(ValueError, match="not found"):
-        flt.load_first_layer(tmp_path / "missing.pth")
-    junk = tmp_path / "junk.pth"
-    junk.write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match="could not read"):
-        flt.load_first_layer(junk)
-    wrong = tmp_path / "wrong.pth"
-    torch.save({"conv.weight": torch.zeros(32, 3, 3, 3)}, wrong)
-    with pytest.raises(ValueError, match="no MobileNetV2 first conv"):
-        flt.load_first_layer(wrong)
-    good = tmp_path / "good.pth"
-    w = torch.randn(32, 3, 3, 3)
-    torch.save({"features.0.0.weight": w}, good)
-    np.testing.assert_array_equal(flt.load_first_layer(good), w.numpy())
-
-
 @pytest.mark.weights
 def test_real_mobilenet_v2_filters(test_weights_path):
-    w = flt.load_first_layer(test_weights_path)
+    w = torch.load(test_weights_path, weights_only=True)["features.0.0.weight"].numpy()
     bank = flt.make_filter_bank("mobilenet_v2", in_channels=3, out_channels=8, first_layer=w)
     np.testing.assert_array_equal(bank.standard, w[:8])
     x = flt.prepare_input(flt.synthetic_pattern("checkerboard", 32), 32)
@@ -224,6 +215,9 @@ def test_figures_show_the_true_sizes_and_animate_every_position():
     out = np.arange(100, dtype=np.float32).reshape(10, 10)
     slide = figs.sliding_figure(np.zeros((1, 10, 10), np.float32), out, kernel=3, frames=48)
     assert len(slide.frames) == 48
+    assert [f.name for f in slide.frames] == [str(n) for n in flt.sliding_positions(10, 10, 48)]
+    assert flt.sliding_positions(2, 3, 48) == [1, 2, 3, 4, 5, 6]  # fewer pixels than frames: each one
+    assert flt.sliding_positions(10, 10, 4) == [25, 50, 75, 100]
     last = slide.frames[-1].layout.shapes[0]  # the window ends centred on the last pixel (9, 9)
     assert (last.x0, last.x1, last.y0, last.y1) == (7.5, 10.5, 7.5, 10.5)
     maps = np.zeros((2, 8, 8), np.float32)

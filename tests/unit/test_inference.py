@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -200,27 +199,51 @@ def test_compare_engines_reports_agreement_and_ratios(untrained_engines):
     loaded, engines = untrained_engines
     rows = {r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=2, warmup=1)}
     assert set(rows) == set(inf.ENGINES)
-    assert rows["onnx"].ratio_to_onnx == 1.0 and rows["eager"].speedup_vs_eager == 1.0
+    for r in rows.values():  # each ratio is this engine's median over ONNX's / eager's over this one's
+        assert r.ratio_to_onnx == pytest.approx(r.median_ms / rows["onnx"].median_ms)
+        assert r.speedup_vs_eager == pytest.approx(rows["eager"].median_ms / r.median_ms)
+        assert r.p90_ms >= r.median_ms > 0
     assert all(r.top5_matches_eager and r.max_prob_diff_vs_eager < 1e-3 for r in rows.values() if r.engine != "int8")
     assert rows["int8"].error is None and rows["int8"].median_ms > 0
 
 
-def test_semaphore_queues_concurrent_inferences():
-    held = threading.Event()
+def test_compare_engines_ratios_from_known_medians(untrained_engines, monkeypatch):
+    """With each engine's run times fixed, the ratios are the hand-worked ones."""
+    loaded, engines = untrained_engines
+    times = {"eager": [8.0, 8.0, 9.0], "optimized": [4.0, 4.0, 5.0], "onnx": [2.0, 2.0, 3.0], "int8": [1.0, 1.0, 2.0]}
+    order = iter(inf.ENGINES)
+    real = inf.time_runs
+    monkeypatch.setattr(inf, "time_runs", lambda engine, batch, runs, warmup: (
+        times[next(order)], real(engine, batch, 1, 0)[1]))
+    rows = {r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=3, warmup=0)}
+    assert {n: r.median_ms for n, r in rows.items()} == {"eager": 8.0, "optimized": 4.0, "onnx": 2.0, "int8": 1.0}
+    assert {n: r.ratio_to_onnx for n, r in rows.items()} == {"eager": 4.0, "optimized": 2.0, "onnx": 1.0, "int8": 0.5}
+    assert {n: r.speedup_vs_eager for n, r in rows.items()} == {"eager": 1.0, "optimized": 2.0, "onnx": 4.0, "int8": 8.0}
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_semaphore_queues_concurrent_inferences(monkeypatch, slots):
+    """With one slot a second inference waits for the first; with two it runs alongside it."""
+    monkeypatch.setattr(inf, "MAX_CONCURRENT", slots)
+    monkeypatch.setattr(inf, "_SLOTS", threading.BoundedSemaphore(slots))
+    held, release = threading.Event(), threading.Event()
 
     def hold():
         with inf.inference_slot():
             held.set()
-            time.sleep(0.3)
+            release.wait(0.5 if slots == 1 else 10)
 
     thread = threading.Thread(target=hold)
     thread.start()
-    held.wait(5)
+    assert held.wait(5)
     with inf.inference_slot() as slot:
-        pass
+        still_held = thread.is_alive()
+        release.set()
     thread.join()
-    if inf.MAX_CONCURRENT == 1:
-        assert slot["queued_ms"] > 150
+    if slots == 1:
+        assert slot["queued_ms"] > 300 and not still_held  # waited for the holder to finish
+    else:
+        assert slot["queued_ms"] < 300 and still_held  # entered while the holder was still inside
 
 
 def test_results_table_csv_has_one_row_per_image(untrained_engines):

@@ -10,6 +10,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from mobilenet_viz import architectures, multipliers
 from mobilenet_viz.costs import ConvConfig, compare
 from mobilenet_viz.figures.multipliers import multiplier_sweep
+from tests.unit.paper_v1 import PaperMobileNetV1
 
 
 def test_layer_latex_substitutes_the_scaled_numbers_and_compares_with_alpha_squared_rho_squared():
@@ -64,7 +65,7 @@ def test_cost_falls_roughly_as_alpha_squared_and_rho_squared_params_only_with_al
 
 def test_sweep_point_matches_a_torch_build(sweep):
     half = sweep[0][1]
-    net = architectures.build_mobilenet_v1(0.5).eval()
+    net = PaperMobileNetV1(0.5).eval()  # the paper's Table 1, written out in the tests
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
         net(torch.zeros(1, 3, 224, 224))
     assert counter.get_total_flops() // 2 == half.macs
