@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 
 from mobilenet_viz.costs import (
     LayerCost,
+    check_alpha,
     depthwise_conv_cost,
     grouped_conv_cost,
     make_divisible,
@@ -585,8 +586,7 @@ def validate(model: str, alpha: float, resolution: int, num_classes: int) -> Non
     """Raise ValueError with a plain sentence for an impossible configuration."""
     if model not in MODELS:
         raise ValueError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
-    if not 0 < alpha <= 4:
-        raise ValueError(f"width multiplier alpha must be in (0, 4], got {alpha:g}")
+    check_alpha(alpha)
     lo, hi = RESOLUTION_RANGE
     if not isinstance(resolution, int) or not lo <= resolution <= hi:
         raise ValueError(f"input resolution must be a whole number in {lo}..{hi}, got {resolution}")

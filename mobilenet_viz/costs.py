@@ -63,11 +63,21 @@ def make_divisible(value: float, divisor: int = 1, min_value: int | None = None)
     return new_value
 
 
+ALPHA_RANGE = (0.0, 4.0)
+"""Width multiplier alpha: above 0, at most 4. The one rule for every page, command and model."""
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` if it is a usable width multiplier (0 < alpha <= 4), else ValueError with a sentence."""
+    lo, hi = ALPHA_RANGE
+    if not lo < alpha <= hi:  # also rejects nan
+        raise ValueError(f"width multiplier alpha must be in ({lo:g}, {hi:g}], got {alpha:g}")
+    return alpha
+
+
 def scale_channels(channels: int, alpha: float, divisor: int = 1) -> int:
     """Channels after the width multiplier: make_divisible(alpha * channels, divisor)."""
-    if not 0 < alpha <= 4:
-        raise ValueError(f"width multiplier alpha must be in (0, 4], got {alpha:g}")
-    return make_divisible(alpha * channels, divisor)
+    return make_divisible(check_alpha(alpha) * channels, divisor)
 
 
 def scale_resolution(input_size: int, rho: float) -> int:

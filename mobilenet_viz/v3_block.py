@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from mobilenet_viz.architectures import V3_LARGE, V3_LAST_CHANNEL, V3_SMALL
 from mobilenet_viz.costs import (
+    check_alpha,
     depthwise_conv_cost,
     make_divisible,
     output_size,
@@ -206,8 +207,7 @@ def _validate(config: V3BlockConfig) -> None:
         raise ValueError(f"kernel must be one of {', '.join(map(str, KERNELS))}, got {config.kernel}")
     if config.activation not in ACTIVATIONS:
         raise ValueError(f"activation must be RE (ReLU) or HS (h-swish), got {config.activation!r}")
-    if not 0 < config.alpha <= 4:
-        raise ValueError(f"width multiplier alpha must be in (0, 4], got {config.alpha:g}")
+    check_alpha(config.alpha)
 
 
 def v3_block(config: V3BlockConfig) -> V3BlockCost:

@@ -54,10 +54,18 @@ ENV_WEIGHTS = "MOBILENET_VIZ_WEIGHTS"
 ENV_V3_WEIGHTS = "MOBILENET_VIZ_V3_WEIGHTS"  # a MobileNetV3-Large state_dict (the MobileNetV3 page)
 ENV_OFFLINE = "MOBILENET_VIZ_OFFLINE"
 ENV_DOWNLOAD_BASE = "MOBILENET_VIZ_DOWNLOAD_BASE"
+ENV_PREPROCESSING = "MOBILENET_VIZ_PREPROCESSING"
 DEFAULT_PRETRAINED = "IMAGENET1K_V2"
 PREPROCESSINGS = ("IMAGENET1K_V1", "IMAGENET1K_V2")
 UNTRAINED_LABEL = "untrained: predictions are meaningless, timings are real"
 UNTRAINED_SEED = 0
+
+
+def preprocessing_default() -> str:
+    """$MOBILENET_VIZ_PREPROCESSING when valid, else IMAGENET1K_V1: which torchvision transforms a
+    state_dict file (``$MOBILENET_VIZ_WEIGHTS``, ``--weights``) is used with."""
+    value = os.environ.get(ENV_PREPROCESSING, "")
+    return value if value in PREPROCESSINGS else "IMAGENET1K_V1"
 NUM_CLASSES = 1000
 PROBE_TIMEOUT_S = 5.0
 

@@ -12,7 +12,6 @@ import hashlib
 
 import streamlit as st
 
-from mobilenet_viz.commands.weights import preprocessing_default
 from mobilenet_viz.inference import EngineSet, use_serving_threads
 from mobilenet_viz.weights import (
     LoadedModel,
@@ -21,6 +20,7 @@ from mobilenet_viz.weights import (
     load_bytes,
     load_mobilenet_v2,
     load_mobilenet_v3,
+    preprocessing_default,
     read_state_dict,
 )
 from ui import crash

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mobilenet_viz.architectures import MODELS, NUM_CLASSES_RANGE, RESOLUTION_RANGE, build
+from mobilenet_viz.commands import alpha
 
 
 def _whole(text: str) -> int:
@@ -14,20 +15,10 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
 
 
-def _alpha(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0 < value <= 4:  # also rejects nan/inf
-        raise argparse.ArgumentTypeError(f"must be in (0, 4], got {text}")
-    return value
-
-
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("arch", help="a MobileNet layer by layer: shapes, MACs and params")
     p.add_argument("model", choices=MODELS, help="which network")
-    p.add_argument("--alpha", type=_alpha, default=1.0, help="width multiplier (default 1.0)")
+    p.add_argument("--alpha", type=alpha, default=1.0, help="width multiplier (default 1.0)")
     p.add_argument(
         "--resolution", type=_whole, default=224,
         help=f"input height = width in pixels, {RESOLUTION_RANGE[0]}..{RESOLUTION_RANGE[1]} (default 224)",

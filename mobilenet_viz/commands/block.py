@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from mobilenet_viz.blocks import BlockConfig, inverted_residual
+from mobilenet_viz.commands import alpha
 from mobilenet_viz.v3_block import V3BlockConfig, v3_block
 
 
@@ -31,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out-channels", type=int, required=True, metavar="K2", help="output channels k'")
     parser.add_argument("--stride", type=int, default=1, metavar="S", help="depthwise stride, 1 or 2 (default 1)")
     parser.add_argument("--kernel", type=int, default=3, metavar="DK", help="depthwise kernel (default 3)")
-    parser.add_argument("--alpha", type=float, default=1.0, metavar="A",
+    parser.add_argument("--alpha", type=alpha, default=1.0, metavar="A",
                         help="width multiplier applied to k and k' (rounded to multiples of 8; default 1)")
     v3 = parser.add_argument_group("MobileNetV3 bneck (--v3)")
     v3.add_argument("--v3", action="store_true", help="a MobileNetV3 bneck (inverted residual + optional SE)")

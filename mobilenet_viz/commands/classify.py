@@ -12,8 +12,6 @@ import os
 import sys
 from pathlib import Path
 
-from mobilenet_viz.commands.weights import preprocessing_default
-
 
 def _count(lo: int, hi: int):
     def parse(text: str) -> int:
@@ -40,8 +38,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="JPEG, PNG, WebP, BMP or GIF files")
     p.add_argument("--weights", default=None, help="a MobileNetV2 state_dict file (.pth)")
     p.add_argument(
-        "--preprocessing", choices=PREPROCESSINGS, default=preprocessing_default(),
-        help="which torchvision transforms a --weights / $MOBILENET_VIZ_WEIGHTS file expects (default V1)",
+        "--preprocessing", choices=PREPROCESSINGS, default=None,
+        help="which torchvision transforms a --weights / $MOBILENET_VIZ_WEIGHTS file expects "
+        "(default $MOBILENET_VIZ_PREPROCESSING, else V1)",
     )
     p.add_argument("--engine", choices=ENGINES, default=None, help="default: onnx if onnxruntime imports, else optimized; int8 = "
                    "ONNX Runtime on the statically quantized model (quantized once, a few seconds)")
@@ -66,9 +65,9 @@ def _read(path: str) -> bytes | str:
 
 def run(args) -> tuple[dict, int]:
     from mobilenet_viz.inference import EngineSet, classify
-    from mobilenet_viz.weights import load_mobilenet_v2
+    from mobilenet_viz.weights import load_mobilenet_v2, preprocessing_default
 
-    loaded = load_mobilenet_v2(args.weights, preprocessing=args.preprocessing)
+    loaded = load_mobilenet_v2(args.weights, preprocessing=args.preprocessing or preprocessing_default())
     if loaded.message:
         sys.stderr.write(f"warning: {loaded.message}\n")
     engines = EngineSet(loaded)

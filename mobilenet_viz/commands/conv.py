@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mobilenet_viz.commands import alpha, number
 from mobilenet_viz.costs import ConvConfig, compare
 
 
@@ -17,16 +18,6 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0 < value <= 4:
-        raise argparse.ArgumentTypeError(f"must be in (0, 4], got {text}")
-    return value
-
-
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("conv", help="cost of a standard vs depthwise separable conv layer")
     p.add_argument("--input-size", type=_positive_int, required=True, help="D_F, input height = width")
@@ -35,8 +26,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--kernel", type=_positive_int, required=True, help="D_K")
     p.add_argument("--stride", type=_positive_int, default=1)
     p.add_argument("--padding", type=int, default=None, help="default D_K // 2 ('same')")
-    p.add_argument("--alpha", type=_fraction, default=1.0, help="width multiplier")
-    p.add_argument("--rho", type=_fraction, default=1.0, help="resolution multiplier (0, 1]")
+    p.add_argument("--alpha", type=alpha, default=1.0, help="width multiplier")
+    p.add_argument("--rho", type=number, default=1.0, help="resolution multiplier (0, 1]")
     return p
 
 

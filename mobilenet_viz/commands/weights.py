@@ -5,16 +5,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 from pathlib import Path
-
-ENV_PREPROCESSING = "MOBILENET_VIZ_PREPROCESSING"
-
-
-def preprocessing_default() -> str:
-    """$MOBILENET_VIZ_PREPROCESSING when valid, else IMAGENET1K_V1 (for state_dict files)."""
-    value = os.environ.get(ENV_PREPROCESSING, "")
-    return value if value in ("IMAGENET1K_V1", "IMAGENET1K_V2") else "IMAGENET1K_V1"
 
 
 def add_parser(subparsers):

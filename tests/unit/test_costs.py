@@ -146,3 +146,26 @@ def test_grouped_cost_equals_torch(data):
     conv = nn.Conv2d(m, n, kernel, padding=kernel // 2, groups=groups, bias=False)
     cost = grouped_conv_cost(m, n, kernel, 9, groups)
     assert _torch_cost(conv, 9, m) == (cost.macs, cost.params)
+
+
+def test_one_alpha_rule_for_the_library_and_the_cli(monkeypatch):
+    """costs.check_alpha owns the width-multiplier range; models, blocks and the CLI all use it."""
+    import argparse
+
+    from mobilenet_viz import architectures, commands, costs, v3_block
+    from mobilenet_viz.blocks import BlockConfig, inverted_residual
+
+    assert costs.check_alpha(4.0) == 4.0 and costs.check_alpha(0.01) == 0.01
+    for bad in (0.0, -1.0, 4.01, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"alpha must be in \(0, 4\]"):
+            costs.check_alpha(bad)
+        with pytest.raises(argparse.ArgumentTypeError, match=r"must be in \(0, 4\]"):
+            commands.alpha(str(bad))
+    monkeypatch.setattr(costs, "ALPHA_RANGE", (0.0, 2.0))  # change the one rule: everyone follows
+    for call in (lambda: costs.scale_channels(32, 3.0), lambda: architectures.build("v2", 3.0),
+                 lambda: inverted_residual(BlockConfig(8, 16, 6, 16, alpha=3.0)),
+                 lambda: v3_block.v3_block(v3_block.v3_presets(alpha=3.0)[0].config)):
+        with pytest.raises(ValueError, match=r"alpha must be in \(0, 2\]"):
+            call()
+    with pytest.raises(argparse.ArgumentTypeError, match=r"must be in \(0, 2\]"):
+        commands.alpha("3")

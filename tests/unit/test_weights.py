@@ -186,3 +186,13 @@ def test_torchscript_detection_does_not_misfire_on_zip_state_dicts(good_file):
     assert zipfile.is_zipfile(good_file)  # torch.save writes a zip too
     assert not w._is_torchscript(good_file.read_bytes())
     assert w._is_torchscript(_torchscript_bytes())
+
+
+def test_preprocessing_default_follows_the_environment(monkeypatch):
+    """The library owns this default (the UI and the classify command both read it from here)."""
+    monkeypatch.delenv(w.ENV_PREPROCESSING, raising=False)
+    assert w.preprocessing_default() == "IMAGENET1K_V1"
+    monkeypatch.setenv(w.ENV_PREPROCESSING, "IMAGENET1K_V2")
+    assert w.preprocessing_default() == "IMAGENET1K_V2"
+    monkeypatch.setenv(w.ENV_PREPROCESSING, "imagenet")  # not a torchvision preset: the default
+    assert w.preprocessing_default() == "IMAGENET1K_V1"
