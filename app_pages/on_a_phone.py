@@ -14,6 +14,7 @@ from mobilenet_viz import inference as inf
 from mobilenet_viz import profiling
 from mobilenet_viz import quantization as qz
 from mobilenet_viz.figures import quantization as figs
+from mobilenet_viz.formulas import latex_int
 from mobilenet_viz.images import decode_image
 from mobilenet_viz.samples import list_samples
 from ui import presenter
@@ -76,11 +77,6 @@ def _trial(digest: str, _loaded) -> qz.WeightQuantTrial:
     images = torch.stack([_tensor(_loaded, name) for name in SAMPLES])
     with inf.inference_slot():
         return qz.depthwise_weight_trial(_loaded.model, SAMPLES, images)
-
-
-def _n(value: int) -> str:
-    """An integer with thousands separators for st.latex (a bare comma would get a space after it)."""
-    return f"{value:,}".replace(",", "{,}")
 
 
 def _mb(value: float) -> str:
@@ -177,7 +173,7 @@ with tab_layer:
     st.markdown(f"**2. int8 × int8 → int32:** the {in_ch} inputs at ({w.y}, {w.x}) times the {in_ch} weights "
                 f"of channel {n}, summed in 32 bits with the int32 bias q_b = round(b / (s_x·s_w)) = {w.bias}:")
     st.latex(rf"\begin{{aligned}} \mathrm{{acc}} &= \sum_{{m=0}}^{{{in_ch - 1}}} (q_x[m] - {q.z_x})\, q_w[m] + q_b \\"
-             rf" &= {_n(int(w.products.sum()))} {'+' if w.bias >= 0 else '-'} {_n(abs(w.bias))} = {_n(w.acc)} \end{{aligned}}")
+             rf" &= {latex_int(int(w.products.sum()))} {'+' if w.bias >= 0 else '-'} {latex_int(abs(w.bias))} = {latex_int(w.acc)} \end{{aligned}}")
     with st.expander(f"All {in_ch} products", expanded=presenter.expanded(in_ch <= 24)):
         st.dataframe({"m": list(range(in_ch)), "q_x (uint8)": w.q_x.tolist(), "q_x − z_x": (w.q_x.astype(int) - q.z_x).tolist(),
                       "q_w (int8)": w.q_w.tolist(), "product (int32)": w.products.tolist()}, hide_index=True, height=260)
@@ -187,7 +183,7 @@ with tab_layer:
         rf"\begin{{aligned}} M &= \frac{{{q.s_x:.4g} \cdot {float(q.s_w[n]):.4g}}}{{{q.s_y:.4g}}} = {w.multiplier:.6g}"
         rf" \\ &= {w.multiplier_m0:.6f} \cdot 2^{{-{w.multiplier_shift}}} \end{{aligned}}"
     )
-    st.latex(rf"M \cdot \mathrm{{acc}} = {w.multiplier:.6g} \cdot {_n(w.acc)} = {w.multiplier * w.acc:.2f}")
+    st.latex(rf"M \cdot \mathrm{{acc}} = {w.multiplier:.6g} \cdot {latex_int(w.acc)} = {w.multiplier * w.acc:.2f}")
     unclipped = int(np.rint(w.multiplier * w.acc)) + q.z_y
     clipped = not 0 <= unclipped <= 255  # then the clamp decides (for a ReLU6 layer it is the ReLU6)
     inner = (rf"\mathrm{{clamp}}({unclipped},\ 0,\ 255)" if clipped
