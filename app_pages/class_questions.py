@@ -98,6 +98,14 @@ def watch_for_changes(code: str) -> None:
         st.rerun(scope="app")
 
 
+def show_question(live) -> class_questions.Question:
+    """The live question's heading and prompt (students and projector alike); returns it."""
+    q = class_questions.Question.from_dict(live.body)
+    st.subheader("Question")
+    st.markdown(q.prompt)
+    return q
+
+
 def student_view(code: str) -> None:
     live = store.current_question(code)
     st.session_state[seen_key(code)] = (live.id, live.revealed) if live else None
@@ -105,9 +113,7 @@ def student_view(code: str) -> None:
     if live is None:
         st.info("Waiting for the teacher's first question… it appears here by itself.", icon=":material/hourglass_top:")
         return
-    q = class_questions.Question.from_dict(live.body)
-    st.subheader("Question")
-    st.markdown(q.prompt)
+    q = show_question(live)
     mine = store.my_answer(code, live.id, me)
     if mine is not None:
         shown = mine.answer if q.answer_type == "choice" else class_questions.format_number(float(mine.answer))
@@ -196,9 +202,7 @@ def live_answers(code: str) -> None:
     if live is None:
         st.info("No question yet: pick one on the left and press *Ask*.", icon=":material/quiz:")
         return
-    q = class_questions.Question.from_dict(live.body)
-    st.subheader("Question")
-    st.markdown(q.prompt)
+    q = show_question(live)
     answers = store.answers(code, live.id)
     right = sum(a.correct for a in answers)
     cols = st.columns(2)

@@ -185,8 +185,25 @@ class Stage:
         }
 
 
+class StageTotals:
+    """Totals over ``self.stages`` (each with ``macs`` and ``params``): a block costs the sum of
+    its stages (FLOPs = 2 x MACs). Shared by MobileNetV2's and MobileNetV3's block costs."""
+
+    @property
+    def macs(self) -> int:
+        return sum(s.macs for s in self.stages)
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    @property
+    def params(self) -> int:
+        return sum(s.params for s in self.stages)
+
+
 @dataclass(frozen=True)
-class BlockCost:
+class BlockCost(StageTotals):
     """Shapes, costs and memory of one block (any of the three kinds)."""
 
     kind: str  # "inverted_residual", "resnet_bottleneck", "separable"
@@ -210,18 +227,6 @@ class BlockCost:
     @property
     def output_shape(self) -> tuple[int, int, int]:
         return self.stages[-1].output_shape
-
-    @property
-    def macs(self) -> int:
-        return sum(s.macs for s in self.stages)
-
-    @property
-    def flops(self) -> int:
-        return 2 * self.macs
-
-    @property
-    def params(self) -> int:
-        return sum(s.params for s in self.stages)
 
     @property
     def naive_peak_elements(self) -> int:

@@ -40,6 +40,7 @@ import math
 from dataclasses import dataclass
 
 from mobilenet_viz.architectures import V3_LARGE, V3_LAST_CHANNEL, V3_SMALL
+from mobilenet_viz.blocks import StageTotals
 from mobilenet_viz.costs import (
     check_alpha,
     depthwise_conv_cost,
@@ -109,7 +110,7 @@ class V3Stage:
 
 
 @dataclass(frozen=True)
-class V3BlockCost:
+class V3BlockCost(StageTotals):
     config: V3BlockConfig
     in_channels: int  # after torchvision's rounding
     expanded_channels: int
@@ -125,18 +126,6 @@ class V3BlockCost:
     @property
     def output_shape(self) -> tuple[int, int, int]:
         return self.stages[-1].output_shape
-
-    @property
-    def macs(self) -> int:
-        return sum(s.macs for s in self.stages)
-
-    @property
-    def flops(self) -> int:
-        return 2 * self.macs
-
-    @property
-    def params(self) -> int:
-        return sum(s.params for s in self.stages)
 
     @property
     def se_macs(self) -> int:
