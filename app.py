@@ -12,15 +12,15 @@ st.set_page_config(page_title="MobileNet Lab", page_icon=":material/memory:", la
 startup.start()  # once per process: preload heavy imports, then gc.freeze() (keeps per-run GC cheap)
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/separable.py", title="Standard vs depthwise separable", icon=":material/call_split:"),
-    st.Page("app_pages/filters.py", title="How the filters work", icon=":material/filter:"),
-    st.Page("app_pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"),
-    st.Page("app_pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
-    st.Page("app_pages/mobilenet_v3.py", title="MobileNetV3", icon=":material/bolt:"),
-    st.Page("app_pages/classify.py", title="Classify", icon=":material/image_search:"),
-    st.Page("app_pages/on_a_phone.py", title="On a phone (int8)", icon=":material/smartphone:"),
-    st.Page("app_pages/class_questions.py", title="Class questions", icon=":material/quiz:"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/separable.py", title="Standard vs depthwise separable", icon=":material/call_split:"),
+    st.Page("pages/filters.py", title="How the filters work", icon=":material/filter:"),
+    st.Page("pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"),
+    st.Page("pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
+    st.Page("pages/mobilenet_v3.py", title="MobileNetV3", icon=":material/bolt:"),
+    st.Page("pages/classify.py", title="Classify", icon=":material/image_search:"),
+    st.Page("pages/on_a_phone.py", title="On a phone (int8)", icon=":material/smartphone:"),
+    st.Page("pages/class_questions.py", title="Class questions", icon=":material/quiz:"),
 ]
 
 page = st.navigation(PAGES)

@@ -43,7 +43,7 @@ def change(at, control: str, i: int) -> None:
 
 
 def measure(view: str, size: int, runs: int, control: str) -> list[float]:
-    at = open_page("app_pages/filters.py", query={"view": view, "size": str(size)})
+    at = open_page("pages/filters.py", query={"view": view, "size": str(size)})
     return time_reruns(at, lambda at, i: change(at, control, i), runs)
 
 

@@ -19,7 +19,7 @@ from rerun_timing import report, time_reruns
 
 from tests.app.helpers import by_key, open_page
 
-PAGE = "app_pages/inverted_residual.py"
+PAGE = "pages/inverted_residual.py"
 VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps")
 
 
@@ -30,7 +30,7 @@ def measure(view: str, runs: int) -> list[float]:
 
 def home_baseline(runs: int) -> list[float]:
     """The same AppTest round trip on the nearly empty home page: the harness's own overhead."""
-    return time_reruns(open_page("app_pages/home.py"), lambda at, i: None, runs)
+    return time_reruns(open_page("pages/home.py"), lambda at, i: None, runs)
 
 
 def cold_feature_maps(runs: int = 5) -> list[float]:

@@ -26,7 +26,7 @@ from rerun_timing import report, time_reruns
 
 from tests.app.helpers import by_key, open_page
 
-PAGE = "app_pages/mobilenet_v3.py"
+PAGE = "pages/mobilenet_v3.py"
 
 
 def main() -> None:

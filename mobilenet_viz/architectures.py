@@ -658,39 +658,3 @@ def compare_v1_v2(alpha: float = 1.0, resolution: int = 224, num_classes: int = 
         "params_ratio": b["params"] / a["params"],
         "memory_ratio": b["largest_tensor_bytes"] / a["largest_tensor_bytes"],
     }
-
-
-def build_mobilenet_v1(alpha: float = 1.0, num_classes: int = 1000):
-    """MobileNetV1 (Table 1) as a torch module, every conv followed by BatchNorm + ReLU (Fig. 3).
-
-    Module paths match the ``module`` column of ``build("v1", ...)``: features.0 is the stem,
-    features.2i-1 / features.2i the i-th depthwise / pointwise conv, then avgpool and classifier.
-    Imports torch lazily so the layer tables stay cheap to import.
-    """
-    from torch import nn
-
-    def unit(cin: int, cout: int, kernel: int, stride: int, groups: int) -> nn.Sequential:
-        return nn.Sequential(
-            nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
-            nn.BatchNorm2d(cout),
-            nn.ReLU(inplace=True),
-        )
-
-    class MobileNetV1(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            channels = v1_channels(alpha)
-            layers = [unit(3, channels[0], 3, 2, 1)]
-            cin = channels[0]
-            for (stride, _), cout in zip(V1_SEPARABLE, channels[1:], strict=True):
-                layers += [unit(cin, cin, 3, stride, cin), unit(cin, cout, 1, 1, 1)]
-                cin = cout
-            self.features = nn.Sequential(*layers)
-            self.avgpool = nn.AdaptiveAvgPool2d(1)
-            self.classifier = nn.Linear(cin, num_classes)
-
-        def forward(self, x):
-            return self.classifier(self.avgpool(self.features(x)).flatten(1))
-
-    validate("v1", alpha, 224, num_classes)
-    return MobileNetV1()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -10,8 +11,24 @@ from ui import crash
 APP = str(ROOT / "app.py")
 
 
+def _as_after_the_first_run(init):
+    """A server decides once per process whether `pages/` makes it a version-1 multipage app, and
+    the router's first st.navigation call turns that off for good (ui.routing). AppTest decides
+    again on every run, which would run every page alone; start each run as a server does after
+    its first request. The first request itself is tested in a real browser (tests/e2e/test_deep_link.py)."""
+
+    def wrapped(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    return wrapped
+
+
+PagesManager.__init__ = _as_after_the_first_run(PagesManager.__init__)
+
+
 def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeout: float = 60) -> AppTest:
-    """Run app.py, navigate to `page` (e.g. "app_pages/separable.py") and return the AppTest.
+    """Run app.py, navigate to `page` (e.g. "pages/separable.py") and return the AppTest.
 
     `query` pre-sets st.query_params, as if the page had been opened from a shared link.
     """
@@ -20,7 +37,7 @@ def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeou
         for key, value in query.items():
             at.query_params[key] = value
     at.run()
-    if page != "app_pages/home.py":
+    if page != "pages/home.py":
         at.switch_page(page)
         at.run()
     assert_no_exception(at)

@@ -7,7 +7,7 @@ import pytest
 from mobilenet_viz.architectures import build
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 
-PAGE = "app_pages/architectures.py"
+PAGE = "pages/architectures.py"
 
 
 def total_line(arch) -> str:

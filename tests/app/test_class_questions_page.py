@@ -10,7 +10,7 @@ from mobilenet_viz.costs import ConvConfig
 from mobilenet_viz.teacher_pin import process_gate
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 
-PAGE = "app_pages/class_questions.py"
+PAGE = "pages/class_questions.py"
 
 
 @pytest.fixture(autouse=True)

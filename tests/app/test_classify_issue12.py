@@ -6,7 +6,7 @@ from mobilenet_viz.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page
 from ui.text import md
 
-PAGE = "app_pages/classify.py"
+PAGE = "pages/classify.py"
 FAST = {"runs": "2", "engine": "eager", "cam": "0"}
 
 

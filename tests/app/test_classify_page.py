@@ -18,7 +18,7 @@ from tests.unit.test_images import encode
 from tests.unit.test_weights import Exploit, _saved, _torchscript_bytes
 from ui.text import md
 
-PAGE = "app_pages/classify.py"
+PAGE = "pages/classify.py"
 FAST = {"runs": "2"}
 
 

@@ -32,7 +32,7 @@ def test_page_exception_becomes_an_id_and_a_log_line(monkeypatch):
     try:
         at = AppTest.from_file(APP, default_timeout=60)
         at.run()
-        at.switch_page("app_pages/separable.py")
+        at.switch_page("pages/separable.py")
         at.run()
     finally:
         crash.LOG.removeHandler(handler)

@@ -17,7 +17,7 @@ from mobilenet_viz import filtering as flt
 from mobilenet_viz.samples import list_samples
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 
-PAGE = "app_pages/filters.py"
+PAGE = "pages/filters.py"
 
 
 def metric(at, label_start: str) -> str:

@@ -9,15 +9,15 @@ from tests.conftest import ROOT
 
 
 def registered_pages() -> list[str]:
-    return re.findall(r'st\.Page\("(app_pages/[a-z0-9_]+\.py)"', (ROOT / "app.py").read_text())
+    return re.findall(r'st\.Page\("(pages/[a-z0-9_]+\.py)"', (ROOT / "app.py").read_text())
 
 
 def test_home_renders_and_links_every_page():
-    at = open_page("app_pages/home.py")
+    at = open_page("pages/home.py")
     assert at.title[0].value == "MobileNet Lab"
     assert "depthwise separable convolution" in at.markdown[0].value
     linked = {link.proto.page for link in at.get("page_link")}
-    others = [p.removeprefix("app_pages/").removesuffix(".py") for p in registered_pages() if p != "app_pages/home.py"]
+    others = [p.removeprefix("pages/").removesuffix(".py") for p in registered_pages() if p != "pages/home.py"]
     assert len(others) >= 5
     assert linked == set(others)
 
@@ -26,4 +26,4 @@ def test_every_registered_page_exists_and_no_auto_pages_duplicate_them():
     # The router lists every page file exactly once.
     pages = registered_pages()
     assert len(pages) == len(set(pages))
-    assert sorted(pages) == sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
+    assert sorted(pages) == sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))

@@ -213,7 +213,7 @@ def test_random_widget_values_never_raise(page):
 def test_markdown_in_a_link_value_is_shown_as_text_not_rendered():
     """?kernel=![t](http://host/x.png) must not make every viewer's browser fetch an image (issue 16)."""
     sent = "![t](http://host/x.png)"
-    at = open_page("app_pages/separable.py", query={"kernel": sent, "[x](http://y)": "1"})
+    at = open_page("pages/separable.py", query={"kernel": sent, "[x](http://y)": "1"})
     assert_no_exception(at)
     warnings = " ".join(w.value for w in at.warning)
     assert md(sent) in warnings and md("[x](http://y)") in warnings

@@ -11,7 +11,7 @@ from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui.text import md
 
-PAGE = "app_pages/inverted_residual.py"
+PAGE = "pages/inverted_residual.py"
 
 
 def metric(at, label: str) -> str:

@@ -12,7 +12,7 @@ from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui import model as ui_model
 from ui.layout import fmt_count
 
-PAGE = "app_pages/mobilenet_v3.py"
+PAGE = "pages/mobilenet_v3.py"
 
 
 def metric(at, label: str) -> str:

@@ -6,7 +6,7 @@ from tests.app.helpers import open_page
 
 
 def test_home_shows_the_glossary_before_the_page_links():
-    at = open_page("app_pages/home.py")
+    at = open_page("pages/home.py")
     texts = [str(m.value) for m in at.markdown]
     glossary = next(i for i, t in enumerate(texts) if "| t (§5.1) | number of channel groups" in t)
     pick = texts.index("Pick a page to explore:")

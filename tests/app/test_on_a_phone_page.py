@@ -15,7 +15,7 @@ from mobilenet_viz.images import decode_image
 from mobilenet_viz.samples import get_sample, list_samples
 from tests.app.helpers import assert_no_exception, by_key, clear_model_cache, open_page, texts
 
-PAGE = "app_pages/on_a_phone.py"
+PAGE = "pages/on_a_phone.py"
 
 
 def metrics(at) -> dict[str, str]:

@@ -9,7 +9,7 @@ from mobilenet_viz.costs import ConvConfig, compare
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui.layout import fmt_count
 
-PAGE = "app_pages/separable.py"
+PAGE = "pages/separable.py"
 
 
 def metrics(at) -> dict[str, str]:

@@ -8,7 +8,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from mobilenet_viz.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page
 
-PAGE = "app_pages/classify.py"
+PAGE = "pages/classify.py"
 
 
 def test_more_than_24_photos_are_not_kept_and_the_page_says_which(offline, monkeypatch):

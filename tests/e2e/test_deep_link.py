@@ -2,8 +2,9 @@
 
 Streamlit treats a `pages/` folder next to the main script as a v1 multipage app until the router
 has called st.navigation once in the process; a deep link arriving first would then run the page
-script alone (no shared sidebar, no presenter mode, auto-generated page names). The page folder is
-therefore called `app_pages/`; this test guards against that trap coming back.
+script alone (no shared sidebar, no presenter mode, auto-generated page names).
+`ui.routing.through_router()` at the top of every page hands such a run to the router; this test
+proves it for the first request of a fresh server, on a page and on the home page.
 """
 
 from __future__ import annotations
@@ -30,6 +31,27 @@ def test_first_request_deep_link_uses_the_router(browser):
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_by_text("Presenter mode", exact=True).count() >= 1  # the shared sidebar ran
         assert page.locator('[data-testid="stSlider"]').first.inner_text().strip().startswith("Kernel size D_K")
+        assert "kernel=5" in page.url  # the query string survived the hand-over
+        thumb = page.locator('[data-testid="stSlider"]').first.locator('[data-testid="stSliderThumbValue"]')
+        assert thumb.inner_text().strip() == "5"  # ... and the page read it
+        context.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_first_request_to_home_uses_the_router(browser):
+    port = free_port()
+    server = start_server(port)
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        wait_for_app(page)
+        assert_no_exception(page)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Class questions" in nav and "app" not in nav.split("\n")
+        assert page.get_by_role("heading", name="MobileNet Lab").count() == 1
         context.close()
     finally:
         server.terminate()

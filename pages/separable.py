@@ -15,6 +15,9 @@ from mobilenet_viz.layer_timing import (
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, PageParams
+from ui.routing import through_router
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 PADDINGS = ("same", *(str(p) for p in range(8)))
 VIEWS = ("Formulas", "Charts", "Groups", "Theory vs practice", "PyTorch code", "Width α and resolution ρ")

@@ -34,6 +34,9 @@ from ui.image_input import image_param_specs, pick_image
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_model
 from ui.params import ChoiceParam, IntParam, PageParams
+from ui.routing import through_router
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 IMAGE_SPECS = image_param_specs()  # the shared image picker (sample photos / upload / synthetic pattern)
 

@@ -34,7 +34,10 @@ from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_v3_model
 from ui.params import ChoiceParam, IntParam, PageParams
+from ui.routing import through_router
 from ui.text import md
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 PAPER = "arXiv:1905.02244v5"
 MODELS = {"v3-large": "V3-Large (Table 1)", "v3-small": "V3-Small (Table 2)"}

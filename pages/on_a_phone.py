@@ -21,6 +21,9 @@ from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_int8, get_model
 from ui.params import ChoiceParam, IntParam, PageParams
+from ui.routing import through_router
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 SAMPLES = [s.name for s in list_samples()]
 LAYERS = [name for name in qz.pointwise_shapes() if not any(f"{name}.".startswith(p) for p in qz.KEEP_FLOAT)]

@@ -7,6 +7,9 @@ from mobilenet_viz import published
 from mobilenet_viz.figures import architectures as figures
 from ui.layout import fmt_count, show_plotly
 from ui.params import ChoiceParam, FloatParam, IntParam, PageParams
+from ui.routing import through_router
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 VIEWS = (
     "Layer table",

@@ -17,6 +17,9 @@ from mobilenet_viz.figures import filters as figs
 from ui.image_input import image_param_specs, pick_image
 from ui.layout import show_plotly
 from ui.params import BoolParam, ChoiceParam, IntParam, PageParams
+from ui.routing import through_router
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 VIEWS = ("Standard conv", "Depthwise + pointwise", "Equivalence", "One output pixel", "Sliding window", "3D view")
 SIZES = tuple(str(s) for s in flt.WORKING_SIZES)

@@ -18,8 +18,11 @@ from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
 from ui.params import BoolParam, ChoiceParam, IntParam, ListParam, PageParams
+from ui.routing import through_router
 from ui.text import md
 from ui.uploads import bounded
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 MAX_IMAGES = 24
 MAX_UPLOAD_BYTES = 48 * 2**20  # photos one session keeps on the server (Streamlit holds uploads in memory)

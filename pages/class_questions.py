@@ -14,7 +14,10 @@ from mobilenet_viz.teacher_pin import PinLocked
 from ui import classroom, join_qr, presenter
 from ui.layout import show_plotly
 from ui.params import PageParams
+from ui.routing import through_router
 from ui.text import md
+
+through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 URL_PATH = "class_questions"
 STUDENT_REFRESH = "3s"  # how often a student's phone looks for a new question (one small query)
