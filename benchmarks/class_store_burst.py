@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilenet_viz.class_store import ClassStore  # noqa: E402
+from mobilenet_viz.classroom.class_store import ClassStore  # noqa: E402
 
 
 def _one(path: str, code: str, question: int, student: str, barrier, out) -> None:

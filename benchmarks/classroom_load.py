@@ -523,7 +523,7 @@ def serve(streamlit_args: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
     import torchvision.models
 
-    import mobilenet_viz.weights as weights
+    import mobilenet_viz.runtime.weights as weights
 
     def counted(fn, mark):
         def wrapper(*a, **k):

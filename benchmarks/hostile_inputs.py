@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from tests.unit import test_hostile as h  # noqa: E402 - the bombs and the harness
 
 BASE = "5ca5c44"  # the last commit before issue 16's changes
-OLD_MODULES = {"images": "mobilenet_viz/images.py", "weights": "mobilenet_viz/weights.py",
-               "layer_timing": "mobilenet_viz/layer_timing.py"}
+OLD_MODULES = {"images": "mobilenet_viz/inputs/images.py", "weights": "mobilenet_viz/runtime/weights.py",
+               "layer_timing": "mobilenet_viz/runtime/layer_timing.py"}
 
 
 def run(setup: str, attack: str, *args: str, limit_gb: float | None = None, timeout: float = 600) -> dict:
@@ -48,9 +48,9 @@ def run(setup: str, attack: str, *args: str, limit_gb: float | None = None, time
 
 
 def images_setup(old: Path | None) -> str:
-    module = "old_images" if old else "mobilenet_viz.images"
+    module = "old_images" if old else "mobilenet_viz.inputs.images"
     path = f"sys.path.insert(0, {str(old)!r})\n" if old else ""
-    return (f"{path}import {module} as images\nfrom mobilenet_viz.samples import get_sample\n"
+    return (f"{path}import {module} as images\nfrom mobilenet_viz.inputs.samples import get_sample\n"
             "images.decode_image(get_sample('cat.jpg').read_bytes())\ndata = open(sys.argv[1], 'rb').read()\n")
 
 
@@ -126,17 +126,17 @@ def main() -> None:
             for path, title in ((tmp / "bomb.pth", "weights .pth, 1 MB holding a deflated 1 GiB tensor"),
                                 (tmp / "many.pth", "weights .pth, ZIP listing 20,000 entries")):
                 for label, o in (("before", old), ("after", None)):
-                    module = "old_weights" if o else "mobilenet_viz.weights"
+                    module = "old_weights" if o else "mobilenet_viz.runtime.weights"
                     setup = (f"sys.path.insert(0, {str(old)!r})\n" if o else "") + h.WEIGHTS_SETUP.replace(
-                        "from mobilenet_viz.weights import", f"from {module} import")
+                        "from mobilenet_viz.runtime.weights import", f"from {module} import")
                     rows.append((title if label == "before" else "", label,
                                  run(setup, f"read_state_dict(data, label=\"'{path.name}'\")", str(path),
                                      limit_gb=args.limit_gb if o else None)))
         if want("layer"):
             for label, o in (("before", old), ("after", None)):
-                module = "old_layer_timing" if o else "mobilenet_viz.layer_timing"
+                module = "old_layer_timing" if o else "mobilenet_viz.runtime.layer_timing"
                 setup = (f"sys.path.insert(0, {str(old)!r})\n" if o else "") + (
-                    "from mobilenet_viz.costs import ConvConfig, compare\n"
+                    "from mobilenet_viz.analytic.costs import ConvConfig, compare\n"
                     f"from {module} import time_layers\n"
                     f"time_layers(compare(ConvConfig(14, 64, 64, 3)), {'runs=2' if o else 'budget_s=0.2'})\n"
                     "c = compare(ConvConfig(224, 4096, 4096, 15))\n")

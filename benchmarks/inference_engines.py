@@ -5,7 +5,7 @@
                                           [--accuracy-photos DIR]
 
 For every (threads, batch) it builds the engines exactly as the app does
-(``mobilenet_viz.inference.EngineSet``), then times them round-robin (a few runs of each engine
+(``mobilenet_viz.runtime.inference.EngineSet``), then times them round-robin (a few runs of each engine
 in turn, repeated) so that load from other processes hits all engines alike. It prints median and
 p90 latency in ms, the ratio to ONNX Runtime's median and the speed-up over eager, plus
 images/s. ``--candidates`` also times pure-torch variants considered for the "optimized"
@@ -13,7 +13,7 @@ engine (eager channels_last; frozen TorchScript with and without channels_last).
 Weights do not change the arithmetic; the default is the seeded untrained model.
 
 int8 (issue 14): the ``int8`` engine (ONNX Runtime on the statically quantized model,
-``mobilenet_viz.quantization``) is timed in the same rounds; its ``x onnx`` column is the ratio to
+``mobilenet_viz.runtime.quantization``) is timed in the same rounds; its ``x onnx`` column is the ratio to
 fp32 ONNX Runtime (target <= 0.6 at batch 1). The script prints the CPU's int8 dot-product flags
 (/proc/cpuinfo: avx512_vnni, avx_vnni, amx_int8): ORT's MLAS picks its uint8 x int8 kernels by
 CPUID at start-up (AVX-512 VNNI ``vpdpbusd`` when the flag is there); which kernel ran is not
@@ -39,8 +39,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilenet_viz import inference as inf  # noqa: E402
-from mobilenet_viz.weights import load_file, untrained  # noqa: E402
+from mobilenet_viz.runtime import inference as inf  # noqa: E402
+from mobilenet_viz.runtime.weights import load_file, untrained  # noqa: E402
 
 
 def candidates(model: torch.nn.Module) -> dict[str, callable]:
@@ -83,7 +83,7 @@ def torch_ao_candidates(loaded) -> dict[str, callable]:
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
-    from mobilenet_viz.quantization import calibration_set
+    from mobilenet_viz.runtime.quantization import calibration_set
 
     images = calibration_set(loaded)
     torch.backends.quantized.engine = "x86"
@@ -109,9 +109,9 @@ def torch_ao_candidates(loaded) -> dict[str, callable]:
 
 
 def accuracy(loaded, folder: Path, torch_ao: dict | None) -> None:
-    from mobilenet_viz.images import decode_image
-    from mobilenet_viz.quantization import agreement, quantized
-    from mobilenet_viz.samples import list_samples
+    from mobilenet_viz.inputs.images import decode_image
+    from mobilenet_viz.inputs.samples import list_samples
+    from mobilenet_viz.runtime.quantization import agreement, quantized
 
     paths = [s.path for s in list_samples()] + sorted(folder.glob("*.jpg"))
     batch = torch.stack([loaded.transforms(decode_image(p.read_bytes()).image) for p in paths])

@@ -37,7 +37,7 @@ def cold_feature_maps(runs: int = 5) -> list[float]:
     import torch
     from torchvision.models import mobilenet_v2
 
-    from mobilenet_viz.feature_maps import block_feature_maps
+    from mobilenet_viz.runtime.feature_maps import block_feature_maps
 
     torch.manual_seed(0)
     model = mobilenet_v2().eval()

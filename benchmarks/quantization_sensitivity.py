@@ -3,7 +3,7 @@
     python benchmarks/quantization_sensitivity.py --weights PATH [--photos DIR]
 
 For each of MobileNetV2's 19 feature blocks (``features.0`` .. ``features.18``) and the classifier,
-the model is quantized exactly like the app's int8 engine (``mobilenet_viz.quantization.quantize``)
+the model is quantized exactly like the app's int8 engine (``mobilenet_viz.runtime.quantization.quantize``)
 with that part kept in float, and compared with fp32 on the calibration images themselves (the 8
 sample photos x 4 views; no held-out photo is used to choose). It prints, per choice, the mean and
 max KL divergence from fp32 (nats), the mean |delta probability| and the top-1 agreement. The row
@@ -23,9 +23,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilenet_viz import quantization as qz  # noqa: E402
-from mobilenet_viz.images import decode_image  # noqa: E402
-from mobilenet_viz.weights import load_file  # noqa: E402
+from mobilenet_viz.inputs.images import decode_image  # noqa: E402
+from mobilenet_viz.runtime import quantization as qz  # noqa: E402
+from mobilenet_viz.runtime.weights import load_file  # noqa: E402
 
 
 def run(session, batch: torch.Tensor) -> torch.Tensor:

@@ -1,12 +1,12 @@
 """Theory vs practice on this machine: measured speed-up of depthwise + pointwise over a standard
 conv against the MAC ratio, with the repeat-until-stable timing the separable page uses
-(mobilenet_viz.layer_timing.time_layers: median, 95% interval of the median, the explanation the
+(mobilenet_viz.runtime.layer_timing.time_layers: median, 95% interval of the median, the explanation the
 page would show). One thread, as the app times on the server.
 
     python benchmarks/theory_vs_practice.py [--budget 8]
 
 Also prints the depthwise convs' share of MobileNetV2's time at 1 and 2 threads (median of 5
-interleaved rounds of mobilenet_viz.profiling), next to their share of the MACs.
+interleaved rounds of mobilenet_viz.runtime.profiling), next to their share of the MACs.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from torchvision.models import mobilenet_v2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilenet_viz import profiling  # noqa: E402
-from mobilenet_viz.costs import ConvConfig, compare  # noqa: E402
-from mobilenet_viz.layer_timing import explain, time_layers  # noqa: E402
+from mobilenet_viz.analytic.costs import ConvConfig, compare  # noqa: E402
+from mobilenet_viz.runtime import profiling  # noqa: E402
+from mobilenet_viz.runtime.layer_timing import explain, time_layers  # noqa: E402
 
 LAYERS = {
     "Table 3: 14x14x512 -> 512, 3x3": ConvConfig(14, 512, 512, 3),

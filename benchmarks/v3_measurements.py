@@ -1,6 +1,6 @@
 """MobileNetV3's measured costs on this machine: the nonlinearities and Figure 5's two last stages.
 
-The same library calls the MobileNetV3 page makes (``mobilenet_viz.v3_timing``): batch 1, fp32, one
+The same library calls the MobileNetV3 page makes (``mobilenet_viz.runtime.v3_timing``): batch 1, fp32, one
 thread, inside the inference slot, every candidate run once per round (interleaved), median over
 the rounds. Activations run on V3-Large's 112x112x16 and 7x7x960 tensors; the last stages on
 (1, 160, 7, 7), plus the whole MobileNetV3-Large at 224x224 (seeded untrained weights with
@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilenet_viz.v3_block import last_stage_saving  # noqa: E402
-from mobilenet_viz.v3_timing import time_activations, time_last_stages  # noqa: E402
-from mobilenet_viz.weights import V3_LARGE, untrained  # noqa: E402
+from mobilenet_viz.analytic.v3_block import last_stage_saving  # noqa: E402
+from mobilenet_viz.runtime.v3_timing import time_activations, time_last_stages  # noqa: E402
+from mobilenet_viz.runtime.weights import V3_LARGE, untrained  # noqa: E402
 
 
 def main() -> None:

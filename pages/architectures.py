@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from mobilenet_viz import architectures as archs
-from mobilenet_viz import published
+from mobilenet_viz.analytic import architectures as archs
+from mobilenet_viz.analytic import published
 from mobilenet_viz.figures import architectures as figures
 from ui.layout import fmt_count, show_plotly
 from ui.params import ChoiceParam, FloatParam, IntParam, PageParams

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from mobilenet_viz import architectures, blocks, class_questions, class_store
-from mobilenet_viz.costs import ConvConfig
+from mobilenet_viz.analytic import architectures, blocks
+from mobilenet_viz.analytic.costs import ConvConfig
+from mobilenet_viz.classroom import class_questions, class_store
+from mobilenet_viz.classroom.teacher_pin import PinLocked
 from mobilenet_viz.figures.class_questions import answers_figure
-from mobilenet_viz.teacher_pin import PinLocked
 from ui import classroom, join_qr, presenter
 from ui.layout import show_plotly
 from ui.params import PageParams

@@ -9,11 +9,11 @@ import torch
 from PIL import Image
 from torchvision.models import mobilenet_v2
 
-from mobilenet_viz import cam, profiling
-from mobilenet_viz import inference as inf
 from mobilenet_viz.figures import classify as figs
-from mobilenet_viz.samples import list_samples
-from mobilenet_viz.weights import PREPROCESSINGS, WeightsError
+from mobilenet_viz.inputs.samples import list_samples
+from mobilenet_viz.runtime import cam, profiling
+from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime.weights import PREPROCESSINGS, WeightsError
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from mobilenet_viz import filtering as flt
-from mobilenet_viz import weights
 from mobilenet_viz.figures import filters as figs
+from mobilenet_viz.runtime import filtering as flt
+from mobilenet_viz.runtime import weights
 from ui.image_input import image_param_specs, pick_image
 from ui.layout import show_plotly
 from ui.params import BoolParam, ChoiceParam, IntParam, PageParams

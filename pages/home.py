@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mobilenet_viz.notation import glossary_markdown
+from mobilenet_viz.analytic.notation import glossary_markdown
 from ui.routing import through_router
 
 through_router()  # a deep link that is a fresh server's first request still goes through app.py

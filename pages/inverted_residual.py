@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from mobilenet_viz.blocks import (
+from mobilenet_viz.analytic.blocks import (
     DEFAULT_SPLITS,
     BlockConfig,
     compare_blocks,
@@ -19,16 +19,16 @@ from mobilenet_viz.blocks import (
     rows_to_csv,
     stage_rows,
 )
-from mobilenet_viz.feature_maps import (
+from mobilenet_viz.analytic.formulas import latex_int
+from mobilenet_viz.analytic.notation import glossary_markdown, spiral_link
+from mobilenet_viz.analytic.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
+from mobilenet_viz.figures import blocks as figures
+from mobilenet_viz.runtime.feature_maps import (
     block_feature_maps,
     channel_mosaic,
     sparsity,
     strongest_channels,
 )
-from mobilenet_viz.figures import blocks as figures
-from mobilenet_viz.formulas import latex_int
-from mobilenet_viz.notation import glossary_markdown, spiral_link
-from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from ui import presenter
 from ui.image_input import image_param_specs, pick_image
 from ui.layout import fmt_count, show_plotly

@@ -8,14 +8,9 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from mobilenet_viz import activations, published
-from mobilenet_viz.architectures import build
-from mobilenet_viz.figures import architectures as arch_figures
-from mobilenet_viz.figures import v3 as figures
-from mobilenet_viz.inference import inference_slot
-from mobilenet_viz.samples import get_sample, list_samples
-from mobilenet_viz.se_attention import compare, se_scales
-from mobilenet_viz.v3_block import (
+from mobilenet_viz.analytic import activations, published
+from mobilenet_viz.analytic.architectures import build
+from mobilenet_viz.analytic.v3_block import (
     MNAS_W,
     PAPER_SAVED_MACS,
     PAPER_SAVED_MS,
@@ -29,7 +24,12 @@ from mobilenet_viz.v3_block import (
     v3_block,
     v3_presets,
 )
-from mobilenet_viz.v3_timing import ACTIVATION_SHAPES, time_activations, time_last_stages
+from mobilenet_viz.figures import architectures as arch_figures
+from mobilenet_viz.figures import v3 as figures
+from mobilenet_viz.inputs.samples import get_sample, list_samples
+from mobilenet_viz.runtime.inference import inference_slot
+from mobilenet_viz.runtime.se_attention import compare, se_scales
+from mobilenet_viz.runtime.v3_timing import ACTIVATION_SHAPES, time_activations, time_last_stages
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_v3_model

@@ -10,13 +10,13 @@ import streamlit as st
 import torch
 from torchvision.models import mobilenet_v2
 
-from mobilenet_viz import inference as inf
-from mobilenet_viz import profiling
-from mobilenet_viz import quantization as qz
+from mobilenet_viz.analytic.formulas import latex_int
 from mobilenet_viz.figures import quantization as figs
-from mobilenet_viz.formulas import latex_int
-from mobilenet_viz.images import decode_image
-from mobilenet_viz.samples import list_samples
+from mobilenet_viz.inputs.images import decode_image
+from mobilenet_viz.inputs.samples import list_samples
+from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime import profiling
+from mobilenet_viz.runtime import quantization as qz
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_int8, get_model

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from mobilenet_viz import formulas, multipliers
-from mobilenet_viz.costs import ConvConfig, compare, grouped_conv_cost, valid_groups
+from mobilenet_viz.analytic import formulas, multipliers
+from mobilenet_viz.analytic.costs import ConvConfig, compare, grouped_conv_cost, valid_groups
 from mobilenet_viz.figures import multipliers as multiplier_figures
 from mobilenet_viz.figures import separable as figures
-from mobilenet_viz.layer_timing import (
+from mobilenet_viz.runtime.layer_timing import (
     MAX_ACTIVATION_VALUES,
     MAX_STANDARD_WEIGHTS,
     explain,

@@ -44,7 +44,7 @@ def closed_port() -> int:
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
     """An empty torch hub cache and a weights download URL that really refuses connections."""
-    from mobilenet_viz import weights as w
+    from mobilenet_viz.runtime import weights as w
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{closed_port()}/models")

@@ -6,8 +6,8 @@ import secrets
 
 import streamlit as st
 
-from mobilenet_viz import class_store
-from mobilenet_viz.teacher_pin import PinGate, process_gate
+from mobilenet_viz.classroom import class_store
+from mobilenet_viz.classroom.teacher_pin import PinGate, process_gate
 
 SESSION_ID = "cls_session_id"
 TEACHER = "cls_teacher"

@@ -16,7 +16,7 @@ Widget keys are ``{prefix}_source``, ``{prefix}_sample``, ``{prefix}_pattern`` a
 the URL through ``ui.params.PageParams`` (an upload cannot be shared by link). Pages that do not
 use PageParams get sensible defaults.
 
-Uploads are decoded by ``mobilenet_viz.images.decode_image`` (allow-listed formats, pixel limit
+Uploads are decoded by ``mobilenet_viz.inputs.images.decode_image`` (allow-listed formats, pixel limit
 checked before decoding, EXIF orientation, everything converted to RGB). A bad file gives one
 ``st.error`` line naming the problem, and the picker returns None; nothing raises.
 """
@@ -26,10 +26,10 @@ from __future__ import annotations
 import streamlit as st
 from PIL import Image
 
-from mobilenet_viz.filtering import PATTERNS, synthetic_pattern
-from mobilenet_viz.images import MAX_PIXELS, ImageDecodeError, decode_image
-from mobilenet_viz.inference import inference_slot
-from mobilenet_viz.samples import get_sample, list_samples
+from mobilenet_viz.inputs.images import MAX_PIXELS, ImageDecodeError, decode_image
+from mobilenet_viz.inputs.samples import get_sample, list_samples
+from mobilenet_viz.runtime.filtering import PATTERNS, synthetic_pattern
+from mobilenet_viz.runtime.inference import inference_slot
 from ui.params import ChoiceParam
 from ui.text import md
 

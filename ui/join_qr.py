@@ -2,7 +2,7 @@
 
 The link is the share box's student link (``presenter.student_link``: this page, its settings,
 no ``present=1``) with the browser's address replaced by one a phone on the classroom network
-can reach (``mobilenet_viz.lan.choose_base``: ``MOBILENET_VIZ_PUBLIC_URL``, Streamlit's
+can reach (``mobilenet_viz.classroom.lan.choose_base``: ``MOBILENET_VIZ_PUBLIC_URL``, Streamlit's
 ``browser.serverAddress``/``server.port``, the machine's LAN address, read locally without
 sending any packet). Shown in the sidebar on every page (open by default in presenter mode) and
 large on the Class page.
@@ -15,7 +15,7 @@ import os
 import streamlit as st
 from streamlit import config
 
-from mobilenet_viz import lan
+from mobilenet_viz.classroom import lan
 from ui import presenter
 from ui.text import md
 
@@ -42,7 +42,7 @@ def _browser_url() -> str | None:
 
 
 def base() -> lan.Base:
-    """Where student links point (see ``mobilenet_viz.lan``)."""
+    """Where student links point (see ``mobilenet_viz.classroom.lan``)."""
     manual = config.is_manually_set
     try:
         return _base(

@@ -12,8 +12,8 @@ import hashlib
 
 import streamlit as st
 
-from mobilenet_viz.inference import EngineSet, use_serving_threads
-from mobilenet_viz.weights import (
+from mobilenet_viz.runtime.inference import EngineSet, use_serving_threads
+from mobilenet_viz.runtime.weights import (
     LoadedModel,
     WeightsError,
     for_students,
@@ -87,7 +87,7 @@ def get_v3_model() -> LoadedModel:
 @st.cache_resource(show_spinner="Quantizing MobileNetV2 to int8 (calibrating on the sample photos, a few seconds, once)…",
                    max_entries=2)
 def _int8(digest: str, _engines: EngineSet):
-    from mobilenet_viz import quantization
+    from mobilenet_viz.runtime import quantization
 
     _engines.get("int8")  # quantizes under the engines' build lock (the ONNX export is process-global)
     return quantization.quantized(_engines.loaded)
@@ -96,6 +96,6 @@ def _int8(digest: str, _engines: EngineSet):
 def get_int8(engines: EngineSet):
     """The int8 model of ``engines.loaded`` (``quantization.Int8Model``), quantized once per weights
     hash; raises ``EngineUnavailable`` when onnxruntime is missing."""
-    from mobilenet_viz import quantization
+    from mobilenet_viz.runtime import quantization
 
     return _int8(quantization.weights_hash(engines.loaded.model) + engines.loaded.preprocessing, engines)

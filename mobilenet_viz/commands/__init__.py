@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from mobilenet_viz import costs
+from mobilenet_viz.analytic import costs
 
 
 def number(text: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mobilenet_viz.architectures import MODELS, NUM_CLASSES_RANGE, RESOLUTION_RANGE, build
+from mobilenet_viz.analytic.architectures import MODELS, NUM_CLASSES_RANGE, RESOLUTION_RANGE, build
 from mobilenet_viz.commands import alpha
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from mobilenet_viz.blocks import BlockConfig, inverted_residual
+from mobilenet_viz.analytic.blocks import BlockConfig, inverted_residual
+from mobilenet_viz.analytic.v3_block import V3BlockConfig, v3_block
 from mobilenet_viz.commands import alpha
-from mobilenet_viz.v3_block import V3BlockConfig, v3_block
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

@@ -1,6 +1,6 @@
 """`classify`: run MobileNetV2 on image files with per-step timing (DESIGN.md's JSON contract).
 
-Weights resolve as in :mod:`mobilenet_viz.weights` (``--weights`` first). A bad image gets an
+Weights resolve as in :mod:`mobilenet_viz.runtime.weights` (``--weights`` first). A bad image gets an
 "error" and the others still run; the exit status is 0 only if every image was classified (1
 otherwise, 2 for user errors such as an unusable ``--weights`` file).
 """
@@ -27,7 +27,7 @@ def _count(lo: int, hi: int):
 
 
 # Copies of the library's constants, so building the CLI parser never imports torch (`conv` stays
-# fast); tests/unit/test_cli_classify.py checks they equal mobilenet_viz.inference / .weights.
+# fast); tests/unit/test_cli_classify.py checks they equal mobilenet_viz.runtime.inference / .weights.
 ENGINES = ("eager", "optimized", "onnx", "int8")
 PREPROCESSINGS = ("IMAGENET1K_V1", "IMAGENET1K_V2")
 MAX_RUNS = 1000
@@ -64,8 +64,8 @@ def _read(path: str) -> bytes | str:
 
 
 def run(args) -> tuple[dict, int]:
-    from mobilenet_viz.inference import EngineSet, classify
-    from mobilenet_viz.weights import load_mobilenet_v2, preprocessing_default
+    from mobilenet_viz.runtime.inference import EngineSet, classify
+    from mobilenet_viz.runtime.weights import load_mobilenet_v2, preprocessing_default
 
     loaded = load_mobilenet_v2(args.weights, preprocessing=args.preprocessing or preprocessing_default())
     if loaded.message:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mobilenet_viz.analytic.costs import ConvConfig, compare
 from mobilenet_viz.commands import alpha, number
-from mobilenet_viz.costs import ConvConfig, compare
 
 
 def _positive_int(text: str) -> int:

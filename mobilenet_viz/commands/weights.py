@@ -33,7 +33,7 @@ def _sha256(path: Path) -> str:
 
 
 def run(args) -> tuple[dict, int]:
-    from mobilenet_viz import weights as w
+    from mobilenet_viz.runtime import weights as w
 
     arch = w.ARCHS[getattr(args, "model", "v2")]
     if args.action == "where":

@@ -11,8 +11,8 @@ import math
 
 import plotly.graph_objects as go
 
-from mobilenet_viz.architectures import LAYER_TYPES, MODEL_NAMES, Architecture
-from mobilenet_viz.published import PublishedPoint
+from mobilenet_viz.analytic.architectures import LAYER_TYPES, MODEL_NAMES, Architecture
+from mobilenet_viz.analytic.published import PublishedPoint
 
 TYPE_COLORS = {
     "standard conv": "#c2410c",

@@ -14,8 +14,8 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 
-from mobilenet_viz.blocks import BlockCost, SweepPoint
-from mobilenet_viz.spiral import SpiralDemo
+from mobilenet_viz.analytic.blocks import BlockCost, SweepPoint
+from mobilenet_viz.analytic.spiral import SpiralDemo
 
 RELU6_COLOR = "#2563eb"
 RELU_COLOR = "#0f766e"

@@ -1,7 +1,7 @@
 """Figures for "How the filters work": kernels, feature maps, the pointwise matrix, the
 one-pixel inspector, the sliding-window animation and a 3D view of the tensors.
 
-Data in (numpy arrays from ``mobilenet_viz.filtering``), plotly figure out; no Streamlit.
+Data in (numpy arrays from ``mobilenet_viz.runtime.filtering``), plotly figure out; no Streamlit.
 Maps are drawn in image coordinates (row 0 at the top, square pixels). Signed values use one
 diverging scale centred on 0 per figure, so colours compare across panels.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from mobilenet_viz.filtering import sliding_positions
+from mobilenet_viz.runtime.filtering import sliding_positions
 
 DIVERGING = "RdBu_r"  # negative blue, zero white, positive red
 INPUT_COLOR = "#4c78a8"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from mobilenet_viz.multipliers import SweepPoint
+from mobilenet_viz.analytic.multipliers import SweepPoint
 
 MACS_COLOR = "#c2410c"
 WEIGHTS_COLOR = "#0f766e"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from mobilenet_viz.quantization import ChannelRanges, SpeedRow, WeightQuantTrial
+from mobilenet_viz.runtime.quantization import ChannelRanges, SpeedRow, WeightQuantTrial
 
 ENGINE_COLORS = {"eager": "#9ca3af", "onnx": "#0f766e", "int8": "#f97316"}
 SHORT_NAMES = {"eager": "fp32 eager PyTorch", "onnx": "fp32 ONNX Runtime", "int8": "int8 ONNX Runtime"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from mobilenet_viz.costs import ConvComparison, grouped_conv_cost
+from mobilenet_viz.analytic.costs import ConvComparison, grouped_conv_cost
 
 STANDARD_COLOR = "#c2410c"
 DEPTHWISE_COLOR = "#2563eb"

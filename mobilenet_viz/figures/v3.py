@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mobilenet_viz.v3_block import V3BlockCost
+from mobilenet_viz.analytic.v3_block import V3BlockCost
 
 LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}  # below the axis title
 COLORS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mobilenet_viz.architectures import build
+from mobilenet_viz.analytic.architectures import build
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 
 PAGE = "pages/architectures.py"

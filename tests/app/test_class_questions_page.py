@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mobilenet_viz import class_questions
-from mobilenet_viz.costs import ConvConfig
-from mobilenet_viz.teacher_pin import process_gate
+from mobilenet_viz.analytic.costs import ConvConfig
+from mobilenet_viz.classroom import class_questions
+from mobilenet_viz.classroom.teacher_pin import process_gate
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 
 PAGE = "pages/class_questions.py"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mobilenet_viz.samples import get_sample
+from mobilenet_viz.inputs.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page
 from ui.text import md
 

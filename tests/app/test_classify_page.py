@@ -10,9 +10,9 @@ import pytest
 import torch
 from torchvision.models import mobilenet_v2
 
-from mobilenet_viz import profiling
-from mobilenet_viz import weights as w
-from mobilenet_viz.samples import get_sample
+from mobilenet_viz.inputs.samples import get_sample
+from mobilenet_viz.runtime import profiling
+from mobilenet_viz.runtime import weights as w
 from tests.app.helpers import assert_no_exception, by_key, clear_model_cache, open_page, texts
 from tests.unit.test_images import encode
 from tests.unit.test_weights import Exploit, _saved, _torchscript_bytes
@@ -174,7 +174,7 @@ def test_results_table_opens_for_several_photos_but_stays_folded_on_the_projecto
 
 
 def test_adding_a_photo_times_only_the_new_one_until_the_student_asks_to_time_all_again(offline, monkeypatch):
-    from mobilenet_viz import cam
+    from mobilenet_viz.runtime import cam
 
     maps = []
     real_cam = cam.class_activation_map

@@ -8,7 +8,7 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-import mobilenet_viz.costs
+import mobilenet_viz.analytic.costs
 from tests.app.helpers import APP, texts
 from ui import crash
 
@@ -26,7 +26,7 @@ def test_page_exception_becomes_an_id_and_a_log_line(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail /home/teacher/secret")
 
-    monkeypatch.setattr(mobilenet_viz.costs, "grouped_conv_cost", broken)
+    monkeypatch.setattr(mobilenet_viz.analytic.costs, "grouped_conv_cost", broken)
     handler = _Records()
     crash.LOG.addHandler(handler)
     try:

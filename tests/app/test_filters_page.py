@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from mobilenet_viz import filtering as flt
-from mobilenet_viz.samples import list_samples
+from mobilenet_viz.inputs.samples import list_samples
+from mobilenet_viz.runtime import filtering as flt
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 
 PAGE = "pages/filters.py"
@@ -206,7 +206,7 @@ def test_real_mobilenet_v2_first_layer(monkeypatch, test_weights_path):
 @pytest.mark.weights
 def test_weights_in_the_torch_hub_cache_are_picked_up(monkeypatch, tmp_path, test_weights_path):
     """Weights fetched for the Classify page (torch hub cache) also give the real filters here."""
-    from mobilenet_viz import weights
+    from mobilenet_viz.runtime import weights
 
     monkeypatch.delenv("MOBILENET_VIZ_WEIGHTS", raising=False)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from mobilenet_viz.blocks import BlockConfig, inverted_residual, mobilenet_v2_presets
-from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
+from mobilenet_viz.analytic.blocks import BlockConfig, inverted_residual, mobilenet_v2_presets
+from mobilenet_viz.analytic.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui.text import md
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mobilenet_viz import weights as w
-from mobilenet_viz.se_attention import compare
-from mobilenet_viz.v3_block import last_stage_saving, placement, v3_block, v3_presets
+from mobilenet_viz.analytic.v3_block import last_stage_saving, placement, v3_block, v3_presets
+from mobilenet_viz.runtime import weights as w
+from mobilenet_viz.runtime.se_attention import compare
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui import model as ui_model
 from ui.layout import fmt_count
@@ -122,7 +122,7 @@ def test_search_tab_tables_are_the_librarys(at):
     assert list(frames[0]["exp size"]) == [r["exp size"] for r in placement("v3-large")]
     assert list(frames[1]["SE"]) == [r["SE"] for r in placement("v3-small")]
     assert "NetAdapt" in texts(at) and "w = −0.15" in texts(at)
-    from mobilenet_viz.v3_block import V3_SMALL_W, reward_factor
+    from mobilenet_viz.analytic.v3_block import V3_SMALL_W, reward_factor
 
     assert f"**{1 / reward_factor(2, V3_SMALL_W) - 1:.1%}**" in texts(at)  # 10.96%: twice as slow
 
@@ -135,8 +135,8 @@ def test_se_scales_offline_are_labelled_untrained(offline_v3):
     loaded = ui_model.get_v3_model()
     from PIL import Image
 
-    from mobilenet_viz.samples import get_sample
-    from mobilenet_viz.se_attention import se_scales
+    from mobilenet_viz.inputs.samples import get_sample
+    from mobilenet_viz.runtime.se_attention import se_scales
 
     scales = [se_scales(loaded.model, 13, loaded.transforms(Image.open(get_sample(n).path).convert("RGB")).unsqueeze(0))
               for n in ("cat.jpg", "coins.jpg")]

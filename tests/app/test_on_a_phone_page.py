@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from mobilenet_viz import quantization as qz
-from mobilenet_viz import weights as w
-from mobilenet_viz.images import decode_image
-from mobilenet_viz.samples import get_sample, list_samples
+from mobilenet_viz.inputs.images import decode_image
+from mobilenet_viz.inputs.samples import get_sample, list_samples
+from mobilenet_viz.runtime import quantization as qz
+from mobilenet_viz.runtime import weights as w
 from tests.app.helpers import assert_no_exception, by_key, clear_model_cache, open_page, texts
 
 PAGE = "pages/on_a_phone.py"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mobilenet_viz import formulas
-from mobilenet_viz.costs import ConvConfig, compare
+from mobilenet_viz.analytic import formulas
+from mobilenet_viz.analytic.costs import ConvConfig, compare
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui.layout import fmt_count
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 
-from mobilenet_viz.samples import get_sample
+from mobilenet_viz.inputs.samples import get_sample
 from tests.app.helpers import assert_no_exception, by_key, open_page
 
 PAGE = "pages/classify.py"

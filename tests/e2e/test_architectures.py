@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mobilenet_viz.architectures import build
+from mobilenet_viz.analytic.architectures import build
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app, wait_for_query
 from ui.layout import fmt_count
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mobilenet_viz.samples import get_sample
+from mobilenet_viz.inputs.samples import get_sample
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e

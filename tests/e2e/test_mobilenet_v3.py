@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mobilenet_viz.v3_block import v3_block, v3_presets
+from mobilenet_viz.analytic.v3_block import v3_block, v3_presets
 from tests.e2e.conftest import (
     assert_no_exception,
     screenshot,

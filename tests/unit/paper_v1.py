@@ -1,4 +1,4 @@
-"""MobileNetV1 written out from the paper, independently of ``mobilenet_viz.architectures``.
+"""MobileNetV1 written out from the paper, independently of ``mobilenet_viz.analytic.architectures``.
 
 MobileNets (arXiv:1704.04861) Table 1, row by row. The tests build this network with torch and
 check the library's V1 table against it, so the table is never checked against itself.

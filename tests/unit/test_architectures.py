@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
-from mobilenet_viz import published
-from mobilenet_viz.architectures import MODELS, build, compare_v1_v2
+from mobilenet_viz.analytic import published
+from mobilenet_viz.analytic.architectures import MODELS, build, compare_v1_v2
 from tests.unit.paper_v1 import PaperMobileNetV1
 
 TORCHVISION = {

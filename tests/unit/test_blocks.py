@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.mobilenetv2 import InvertedResidual, mobilenet_v2
 from torchvision.models.resnet import Bottleneck
 
-from mobilenet_viz.blocks import (
+from mobilenet_viz.analytic.blocks import (
     DEFAULT_SPLITS,
     BlockConfig,
     block_channels,
@@ -242,8 +242,8 @@ def test_impossible_configs_raise_value_error(changes, message):
 def test_figures_are_valid_and_draw_the_rules(config):
     import plotly.graph_objects as go
 
+    from mobilenet_viz.analytic.spiral import linear_bottleneck_demo
     from mobilenet_viz.figures import blocks as figures
-    from mobilenet_viz.spiral import linear_bottleneck_demo
 
     for cost in compare_blocks(config):
         fig = figures.block_diagram(cost)

@@ -10,9 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
-from mobilenet_viz import architectures, blocks, class_questions
-from mobilenet_viz.class_questions import Question, grade, layer_question, parse_number, tally
-from mobilenet_viz.costs import ConvConfig, compare
+from mobilenet_viz.analytic import architectures, blocks
+from mobilenet_viz.analytic.costs import ConvConfig, compare
+from mobilenet_viz.classroom import class_questions
+from mobilenet_viz.classroom.class_questions import (
+    Question,
+    grade,
+    layer_question,
+    parse_number,
+    tally,
+)
 
 
 def torch_macs(module: torch.nn.Module, shape: tuple[int, ...]) -> int:

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from mobilenet_viz import class_store
-from mobilenet_viz.class_store import ClassStore, Refused
+from mobilenet_viz.classroom import class_store
+from mobilenet_viz.classroom.class_store import ClassStore, Refused
 
 
 @pytest.fixture

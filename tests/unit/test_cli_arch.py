@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mobilenet_viz.architectures import build
+from mobilenet_viz.analytic.architectures import build
 from mobilenet_viz.cli import main
 from tests.conftest import ROOT
 

@@ -11,9 +11,9 @@ import pytest
 import torch
 from torchvision.models import mobilenet_v2
 
-from mobilenet_viz import weights as w
 from mobilenet_viz.cli import main
-from mobilenet_viz.samples import get_sample
+from mobilenet_viz.inputs.samples import get_sample
+from mobilenet_viz.runtime import weights as w
 from tests.conftest import ROOT
 
 CAT_CLASSES = {281, 282, 283, 284, 285}
@@ -113,8 +113,8 @@ def test_weights_where_and_the_loader_read_offline_the_same_way(offline, capsys,
 
 
 def test_parser_constants_match_the_library_and_building_it_skips_torch():
-    from mobilenet_viz import inference
     from mobilenet_viz.commands import classify as cmd
+    from mobilenet_viz.runtime import inference
 
     assert cmd.ENGINES == inference.ENGINES and cmd.MAX_RUNS == inference.MAX_RUNS
     assert cmd.PREPROCESSINGS == w.PREPROCESSINGS

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from mobilenet_viz.costs import (
+from mobilenet_viz.analytic.costs import (
     ConvConfig,
     compare,
     grouped_conv_cost,
@@ -152,8 +152,9 @@ def test_one_alpha_rule_for_the_library_and_the_cli(monkeypatch):
     """costs.check_alpha owns the width-multiplier range; models, blocks and the CLI all use it."""
     import argparse
 
-    from mobilenet_viz import architectures, commands, costs, v3_block
-    from mobilenet_viz.blocks import BlockConfig, inverted_residual
+    from mobilenet_viz import commands
+    from mobilenet_viz.analytic import architectures, costs, v3_block
+    from mobilenet_viz.analytic.blocks import BlockConfig, inverted_residual
 
     assert costs.check_alpha(4.0) == 4.0 and costs.check_alpha(0.01) == 0.01
     for bad in (0.0, -1.0, 4.01, float("nan"), float("inf")):

@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
 
-from mobilenet_viz.blocks import inverted_residual, mobilenet_v2_presets
-from mobilenet_viz.feature_maps import (
+from mobilenet_viz.analytic.blocks import inverted_residual, mobilenet_v2_presets
+from mobilenet_viz.runtime.feature_maps import (
     block_feature_maps,
     channel_mosaic,
     num_blocks,

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mobilenet_viz import costs
-from mobilenet_viz import filtering as flt
+from mobilenet_viz.analytic import costs
+from mobilenet_viz.runtime import filtering as flt
 
 
 def naive_conv(x: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -6,8 +6,8 @@ import contextlib
 import csv
 import io
 
-from mobilenet_viz import formulas
-from mobilenet_viz.costs import ConvConfig, compare
+from mobilenet_viz.analytic import formulas
+from mobilenet_viz.analytic.costs import ConvConfig, compare
 
 
 def test_generated_pytorch_code_runs_and_prints_the_engines_numbers():

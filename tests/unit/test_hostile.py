@@ -180,8 +180,8 @@ def bounded(outcome: dict) -> None:
 
 
 IMAGES_SETUP = """
-from mobilenet_viz.images import decode_image, ImageDecodeError
-from mobilenet_viz.samples import get_sample
+from mobilenet_viz.inputs.images import decode_image, ImageDecodeError
+from mobilenet_viz.inputs.samples import get_sample
 decode_image(get_sample('cat.jpg').read_bytes(), max_side=1024)  # warm: plugins, numpy
 data = open(sys.argv[1], 'rb').read()
 """
@@ -202,7 +202,7 @@ def test_progressive_jpeg_scan_bomb_is_refused_before_decoding(tmp_path):
 
 
 def test_a_normal_progressive_jpeg_still_decodes():
-    from mobilenet_viz.images import decode_image, jpeg_scan_count
+    from mobilenet_viz.inputs.images import decode_image, jpeg_scan_count
 
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (20, 120, 200)).save(buffer, "JPEG", progressive=True)
@@ -211,7 +211,7 @@ def test_a_normal_progressive_jpeg_still_decodes():
 
 
 def test_many_scans_of_a_large_photo_are_refused_by_the_scan_megapixel_budget():
-    from mobilenet_viz.images import MAX_SCAN_MEGAPIXELS, ImageDecodeError, decode_image
+    from mobilenet_viz.inputs.images import MAX_SCAN_MEGAPIXELS, ImageDecodeError, decode_image
 
     data, scans = jpeg_scan_bomb(side=4096, repeats=66)  # 16.8 MP, 70 scans
     assert 16.8 * scans > MAX_SCAN_MEGAPIXELS and scans <= 100
@@ -240,9 +240,9 @@ def test_a_gif_with_400k_frames_is_not_walked(tmp_path):
 
 CLASSIFY_SETUP = """
 import glob
-from mobilenet_viz import inference as inf
-from mobilenet_viz.samples import get_sample
-from mobilenet_viz.weights import untrained
+from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.inputs.samples import get_sample
+from mobilenet_viz.runtime.weights import untrained
 loaded = untrained()
 engines = inf.EngineSet(loaded, 'cpu')
 inf.classify(loaded, engines, [('cat.jpg', get_sample('cat.jpg').read_bytes())], engine='eager', runs=1, warmup=1)
@@ -270,7 +270,7 @@ def test_23_sixteen_bit_png_uploads_in_one_run_stay_within_the_pixel_budget(tmp_
 # --- weights bombs ------------------------------------------------------------------------------
 
 WEIGHTS_SETUP = """
-from mobilenet_viz.weights import read_state_dict, WeightsError
+from mobilenet_viz.runtime.weights import read_state_dict, WeightsError
 import io, torch
 from torchvision.models import mobilenet_v2
 buffer = io.BytesIO(); torch.save(mobilenet_v2().state_dict(), buffer)
@@ -303,7 +303,7 @@ def test_a_weights_archive_with_20000_entries_is_refused_from_its_end_record(tmp
 def test_nan_or_infinite_weights_are_refused_naming_the_file_and_tensor(value):
     from torchvision.models import mobilenet_v2
 
-    from mobilenet_viz.weights import WeightsError, read_state_dict
+    from mobilenet_viz.runtime.weights import WeightsError, read_state_dict
 
     state = mobilenet_v2().state_dict()
     state["classifier.1.weight"][3, :5] = value
@@ -316,7 +316,7 @@ def test_nan_or_infinite_weights_are_refused_naming_the_file_and_tensor(value):
 def test_real_weights_pass_the_archive_inspection():
     from torchvision.models import mobilenet_v2
 
-    from mobilenet_viz.weights import archive_limits, inspect_archive
+    from mobilenet_viz.runtime.weights import archive_limits, inspect_archive
 
     buffer = io.BytesIO()
     torch.save(mobilenet_v2().state_dict(), buffer)
@@ -331,8 +331,8 @@ def test_real_weights_pass_the_archive_inspection():
 # --- one click, one huge layer ------------------------------------------------------------------
 
 LAYER_SETUP = """
-from mobilenet_viz.costs import ConvConfig, compare
-from mobilenet_viz.layer_timing import time_layers
+from mobilenet_viz.analytic.costs import ConvConfig, compare
+from mobilenet_viz.runtime.layer_timing import time_layers
 time_layers(compare(ConvConfig(14, 64, 64, 3)), budget_s=0.2)  # warm: torch's conv kernels
 c = compare(ConvConfig(224, 4096, 4096, 15))
 def attack():
@@ -370,8 +370,8 @@ def test_onnxruntime_writes_no_telemetry_under_home(tmp_path):
 
 def test_two_sessions_building_the_onnx_engine_at_once_both_succeed():
     pytest.importorskip("onnxruntime")
-    from mobilenet_viz import inference as inf
-    from mobilenet_viz.weights import untrained
+    from mobilenet_viz.runtime import inference as inf
+    from mobilenet_viz.runtime.weights import untrained
 
     sets = [inf.EngineSet(untrained(), "cpu") for _ in range(2)]
     errors: list[BaseException] = []
@@ -395,7 +395,7 @@ def test_two_sessions_building_the_onnx_engine_at_once_both_succeed():
 
 
 def test_the_inference_slot_is_reentrant_within_one_thread():
-    from mobilenet_viz.inference import inference_slot
+    from mobilenet_viz.runtime.inference import inference_slot
 
     done = threading.Event()
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile, PngImagePlugin
 
-from mobilenet_viz.images import (
+from mobilenet_viz.inputs.images import (
     ALLOWED_FORMATS,
     MAX_PIXELS,
     DecodedImage,

@@ -12,10 +12,10 @@ from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 from torchvision.transforms import functional as TF
 
-from mobilenet_viz import cam, profiling
-from mobilenet_viz import inference as inf
-from mobilenet_viz.samples import get_sample
-from mobilenet_viz.weights import load_file, untrained
+from mobilenet_viz.inputs.samples import get_sample
+from mobilenet_viz.runtime import cam, profiling
+from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime.weights import load_file, untrained
 
 CAT_CLASSES = {281, 282, 283, 284, 285}  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 

@@ -9,8 +9,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from mobilenet_viz import lan
-from mobilenet_viz.teacher_pin import (
+from mobilenet_viz.classroom import lan
+from mobilenet_viz.classroom.teacher_pin import (
     MAX_ATTEMPTS_PER_SESSION,
     MAX_FAILURES_PER_WINDOW,
     PinGate,

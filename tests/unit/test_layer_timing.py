@@ -8,8 +8,8 @@ import random
 import pytest
 import torch
 
-from mobilenet_viz.costs import ConvConfig, compare
-from mobilenet_viz.layer_timing import LayerTiming, Spread, explain, time_layers
+from mobilenet_viz.analytic.costs import ConvConfig, compare
+from mobilenet_viz.runtime.layer_timing import LayerTiming, Spread, explain, time_layers
 
 
 def test_spread_median_quartiles_and_a_median_interval_that_narrows():

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from mobilenet_viz import architectures, multipliers
-from mobilenet_viz.costs import ConvConfig, compare
+from mobilenet_viz.analytic import architectures, multipliers
+from mobilenet_viz.analytic.costs import ConvConfig, compare
 from mobilenet_viz.figures.multipliers import multiplier_sweep
 from tests.unit.paper_v1 import PaperMobileNetV1
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mobilenet_viz.blocks import figure2_cuts
-from mobilenet_viz.notation import GLOSSARY, spiral_link
+from mobilenet_viz.analytic.blocks import figure2_cuts
+from mobilenet_viz.analytic.notation import GLOSSARY, spiral_link
 
 
 def test_glossary_covers_the_letters_the_pages_use():

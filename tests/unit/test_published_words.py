@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from mobilenet_viz import architectures as archs
-from mobilenet_viz import profiling, published
+from mobilenet_viz.analytic import architectures as archs
+from mobilenet_viz.analytic import published
+from mobilenet_viz.runtime import profiling
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

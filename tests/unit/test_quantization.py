@@ -1,4 +1,4 @@
-"""int8 MobileNetV2 (mobilenet_viz.quantization): it builds, it is a quarter of the size, one
+"""int8 MobileNetV2 (mobilenet_viz.runtime.quantization): it builds, it is a quarter of the size, one
 layer's integer arithmetic reproduces ONNX Runtime's, per-channel beats per-tensor on a real
 depthwise layer, and with real weights its top-1 equals fp32's on every photo.
 
@@ -13,11 +13,11 @@ import pytest
 import torch
 from torch import nn
 
-from mobilenet_viz import inference as inf
-from mobilenet_viz import quantization as qz
-from mobilenet_viz.images import decode_image
-from mobilenet_viz.samples import list_samples
-from mobilenet_viz.weights import load_file, untrained
+from mobilenet_viz.inputs.images import decode_image
+from mobilenet_viz.inputs.samples import list_samples
+from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime import quantization as qz
+from mobilenet_viz.runtime.weights import load_file, untrained
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mobilenet_viz.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo, spiral_points
+from mobilenet_viz.analytic.spiral import PAPER_DIMENSIONS, linear_bottleneck_demo, spiral_points
 
 
 def test_spiral_is_centred_2d():

@@ -23,7 +23,7 @@ a, b = Node(), Node(); a.other, b.other = b, a
 del a, b
 found = gc.collect(2)
 import torch
-print(frozen, found, "torch" in sys.modules, "mobilenet_viz.inference" in sys.modules, torch.get_num_threads())
+print(frozen, found, "torch" in sys.modules, "mobilenet_viz.runtime.inference" in sys.modules, torch.get_num_threads())
 """
 
 

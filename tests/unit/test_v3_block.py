@@ -14,9 +14,9 @@ from torchvision.models import mobilenet_v3_large, mobilenet_v3_small
 from torchvision.models.mobilenetv3 import InvertedResidual, InvertedResidualConfig
 from torchvision.ops.misc import SqueezeExcitation
 
-from mobilenet_viz import activations
-from mobilenet_viz.architectures import build
-from mobilenet_viz.v3_block import (
+from mobilenet_viz.analytic import activations
+from mobilenet_viz.analytic.architectures import build
+from mobilenet_viz.analytic.v3_block import (
     PAPER_SAVED_MACS,
     LastStageConfig,
     V3BlockConfig,
@@ -27,7 +27,7 @@ from mobilenet_viz.v3_block import (
     v3_block,
     v3_presets,
 )
-from mobilenet_viz.v3_timing import build_last_stage
+from mobilenet_viz.runtime.v3_timing import build_last_stage
 
 
 def torch_block(config: V3BlockConfig) -> InvertedResidual:
@@ -192,13 +192,13 @@ def test_analytic_modules_do_not_import_torch():
     import subprocess
     import sys
 
-    code = "import sys, mobilenet_viz.v3_block, mobilenet_viz.activations; print('torch' in sys.modules)"
+    code = "import sys, mobilenet_viz.analytic.v3_block, mobilenet_viz.analytic.activations; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
 
 def test_search_reward_factor():
-    from mobilenet_viz.v3_block import MNAS_W, V3_SMALL_W, reward_curves, reward_factor
+    from mobilenet_viz.analytic.v3_block import MNAS_W, V3_SMALL_W, reward_curves, reward_factor
 
     assert reward_factor(1.0, V3_SMALL_W) == 1.0  # on target: reward = accuracy
     assert reward_factor(2.0, MNAS_W) == pytest.approx(2**-0.07)

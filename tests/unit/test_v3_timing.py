@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mobilenet_viz import inference
-from mobilenet_viz.v3_timing import ACTIVATION_OPS, time_activations, time_last_stages
+from mobilenet_viz.runtime import inference
+from mobilenet_viz.runtime.v3_timing import ACTIVATION_OPS, time_activations, time_last_stages
 
 
 def test_activation_timings_cover_every_function_and_shape():
@@ -26,7 +26,7 @@ def test_timing_holds_the_slot_and_one_thread(monkeypatch):
         seen.append(torch.get_num_threads())
         return real()
 
-    monkeypatch.setattr("mobilenet_viz.v3_timing.inference_slot", spy)
+    monkeypatch.setattr("mobilenet_viz.runtime.v3_timing.inference_slot", spy)
     threads = torch.get_num_threads()
     time_last_stages(runs=1, warmup=0)
     assert seen == [threads]  # entered once, before the thread count is lowered

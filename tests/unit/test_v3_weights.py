@@ -8,10 +8,10 @@ import torch
 from PIL import Image
 from torchvision.models import mobilenet_v3_large
 
-from mobilenet_viz import weights as w
-from mobilenet_viz.samples import list_samples
-from mobilenet_viz.se_attention import compare, se_blocks, se_scales
-from mobilenet_viz.v3_block import v3_presets
+from mobilenet_viz.analytic.v3_block import v3_presets
+from mobilenet_viz.inputs.samples import list_samples
+from mobilenet_viz.runtime import weights as w
+from mobilenet_viz.runtime.se_attention import compare, se_blocks, se_scales
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torchvision.models import mobilenet_v2
 
-from mobilenet_viz import weights as w
+from mobilenet_viz.runtime import weights as w
 
 
 @pytest.fixture(scope="module")

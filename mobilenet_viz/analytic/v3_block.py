@@ -39,9 +39,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mobilenet_viz.architectures import V3_LARGE, V3_LAST_CHANNEL, V3_SMALL
-from mobilenet_viz.blocks import StageTotals
-from mobilenet_viz.costs import (
+from mobilenet_viz.analytic.architectures import V3_LARGE, V3_LAST_CHANNEL, V3_SMALL
+from mobilenet_viz.analytic.blocks import StageTotals
+from mobilenet_viz.analytic.costs import (
     check_alpha,
     depthwise_conv_cost,
     make_divisible,

@@ -56,7 +56,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from mobilenet_viz.costs import (
+from mobilenet_viz.analytic.costs import (
     LayerCost,
     depthwise_conv_cost,
     grouped_conv_cost,

@@ -19,8 +19,8 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
-from mobilenet_viz import architectures, blocks, formulas
-from mobilenet_viz.costs import ConvConfig, compare
+from mobilenet_viz.analytic import architectures, blocks, formulas
+from mobilenet_viz.analytic.costs import ConvConfig, compare
 
 TOPICS = {"layer": "One layer (MobileNets section 3.1)", "block": "One MobileNetV2 block (Table 2)",
           "network": "A whole network"}

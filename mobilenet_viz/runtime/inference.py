@@ -8,7 +8,7 @@ identical and probabilities within 1e-3; ``int8`` approximates it):
   (BatchNorm folded into the convs, ReLU6 fused, oneDNN kernels): the fastest pure-torch option
   measured here (``benchmarks/inference_engines.py``); ``torch.compile`` warms up for minutes;
 - ``onnx``: a one-time ``torch.onnx.export`` run by ONNX Runtime (graph optimisations + MLAS).
-- ``int8``: that export statically quantized to int8 (:mod:`mobilenet_viz.quantization`: uint8
+- ``int8``: that export statically quantized to int8 (:mod:`mobilenet_viz.runtime.quantization`: uint8
   activations, per-channel int8 weights, calibrated on the sample photos), run by ONNX Runtime.
 
 :func:`default_engine` is ``onnx`` when onnxruntime imports (it was the fastest in every
@@ -45,8 +45,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mobilenet_viz.images import DecodedImage, ImageDecodeError, PixelBudget, decode_image
-from mobilenet_viz.weights import LoadedModel
+from mobilenet_viz.inputs.images import DecodedImage, ImageDecodeError, PixelBudget, decode_image
+from mobilenet_viz.runtime.weights import LoadedModel
 
 ENGINES = ("eager", "optimized", "onnx", "int8")
 FLOAT_ENGINES = ("eager", "optimized", "onnx")  # same function; int8 approximates it
@@ -253,8 +253,8 @@ def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable,
 
 
 def _build_int8(loaded: LoadedModel) -> tuple[Callable, str]:
-    """ONNX Runtime on the statically quantized model (:mod:`mobilenet_viz.quantization`; CPU only)."""
-    from mobilenet_viz import quantization
+    """ONNX Runtime on the statically quantized model (:mod:`mobilenet_viz.runtime.quantization`; CPU only)."""
+    from mobilenet_viz.runtime import quantization
 
     try:
         int8 = quantization.quantized(loaded)

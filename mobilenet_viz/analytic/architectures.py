@@ -35,7 +35,7 @@ import io
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
-from mobilenet_viz.costs import (
+from mobilenet_viz.analytic.costs import (
     LayerCost,
     check_alpha,
     depthwise_conv_cost,

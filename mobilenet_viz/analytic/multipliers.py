@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from mobilenet_viz import architectures, published
-from mobilenet_viz.costs import ConvComparison, compare
-from mobilenet_viz.formulas import latex_int
+from mobilenet_viz.analytic import architectures, published
+from mobilenet_viz.analytic.costs import ConvComparison, compare
+from mobilenet_viz.analytic.formulas import latex_int
 
 # MobileNets Table 6 (alpha at 224 px) and Table 7 (resolution at alpha = 1).
 PAPER_ALPHAS = (0.25, 0.5, 0.75, 1.0)

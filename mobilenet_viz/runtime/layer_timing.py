@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from mobilenet_viz.costs import ConvComparison, output_size
-from mobilenet_viz.inference import inference_slot
+from mobilenet_viz.analytic.costs import ConvComparison, output_size
+from mobilenet_viz.runtime.inference import inference_slot
 
 # Keep one round (one call of each layer) short, so a time budget buys many rounds.
 # A 2-core laptop runs a standard conv at roughly 20-40 GMAC/s; ~30 timed calls at <= 1 GMAC each.

@@ -24,7 +24,7 @@ ORT's MLAS has uint8 x int8 kernels that use AVX-512 VNNI (``vpdpbusd``) when CP
 int8 activations (s8s8) ran 1.5x slower than uint8 (u8s8) in a first measurement, so
 activations are uint8.
 
-Calibration: the bundled sample photos (:mod:`mobilenet_viz.samples`) in four deterministic views
+Calibration: the bundled sample photos (:mod:`mobilenet_viz.inputs.samples`) in four deterministic views
 each (the preprocessed centre crop, its mirror image, and 80% crops from the top-left and the
 bottom-right corner): 32 images for the 8 samples. :func:`quantized` caches the result per
 weights hash (a SHA-256 of the state_dict) for the life of the process.
@@ -60,10 +60,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from mobilenet_viz.images import decode_image
-from mobilenet_viz.inference import export_onnx, onnx_available
-from mobilenet_viz.samples import list_samples
-from mobilenet_viz.weights import LoadedModel
+from mobilenet_viz.inputs.images import decode_image
+from mobilenet_viz.inputs.samples import list_samples
+from mobilenet_viz.runtime.inference import export_onnx, onnx_available
+from mobilenet_viz.runtime.weights import LoadedModel
 
 KEEP_FLOAT = ("features.1.",)
 CROP_FRACTION = 0.8
@@ -601,7 +601,7 @@ def speed_comparison(engines, tensor: torch.Tensor, *, macs: int, runs: int = 20
     """Batch-1 latency and batch-``batch_size`` throughput of :data:`SPEED_ENGINES` for one
     preprocessed image ``tensor`` [3, 224, 224], timed round-robin (``rounds`` turns each, so a
     load change hits all engines alike) under one inference slot, with torch's thread count."""
-    from mobilenet_viz import inference as inf
+    from mobilenet_viz.runtime import inference as inf
 
     inf.check_settings(1, runs, 0)
     built = {name: engines.get(name) for name in SPEED_ENGINES}  # builds (and quantizes) outside the slot

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mobilenet_viz.costs import ConvComparison, grouped_conv_cost
+from mobilenet_viz.analytic.costs import ConvComparison, grouped_conv_cost
 
 
 def latex_int(value: int) -> str:

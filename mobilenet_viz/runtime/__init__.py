@@ -1,0 +1,6 @@
+"""Real networks and real measurements (torch, torchvision, ONNX Runtime).
+
+weights (loading and checking state_dicts), inference (engines, classify, timing), cam, feature_maps
+(activations of a real image), filtering (one layer's filters on an image), layer_timing and
+profiling (measured time per layer), v3_timing, se_attention, quantization (int8).
+"""
