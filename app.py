@@ -13,9 +13,13 @@ startup.start()  # once per process: preload heavy imports, then gc.freeze() (ke
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/separable.py", title="Standard vs depthwise separable", icon=":material/call_split:"),
+    st.Page(
+        "pages/separable.py", title="Standard vs depthwise separable", icon=":material/call_split:"
+    ),
     st.Page("pages/filters.py", title="How the filters work", icon=":material/filter:"),
-    st.Page("pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"),
+    st.Page(
+        "pages/inverted_residual.py", title="Inverted residual block", icon=":material/swap_vert:"
+    ),
     st.Page("pages/architectures.py", title="Architectures", icon=":material/account_tree:"),
     st.Page("pages/mobilenet_v3.py", title="MobileNetV3", icon=":material/bolt:"),
     st.Page("pages/classify.py", title="Classify", icon=":material/image_search:"),

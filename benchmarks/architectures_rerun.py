@@ -54,7 +54,9 @@ def measure(view: str, model: str, runs: int, case: str) -> list[float]:
         alpha = (0.75 if i % 2 == 0 else 1.0) if case == "revisit" else round(0.3 + 0.01 * i, 2)
         by_key(at.number_input, "arch_alpha").set_value(alpha)
 
-    return time_reruns(open_page("pages/architectures.py", query={"view": view, "model": model}), change, runs)
+    return time_reruns(
+        open_page("pages/architectures.py", query={"view": view, "model": model}), change, runs
+    )
 
 
 if __name__ == "__main__":

@@ -38,14 +38,20 @@ def burst(store: ClassStore, n: int, processes: bool) -> tuple[float, float, int
     if processes:
         ctx = multiprocessing.get_context("spawn")
         barrier, out = ctx.Barrier(n), ctx.Queue()
-        workers = [ctx.Process(target=_one, args=(str(store.path), code, question, f"p{i}", barrier, out))
-                   for i in range(n)]
+        workers = [
+            ctx.Process(target=_one, args=(str(store.path), code, question, f"p{i}", barrier, out))
+            for i in range(n)
+        ]
     else:
         import queue
 
         barrier, out = threading.Barrier(n), queue.Queue()
-        workers = [threading.Thread(target=_one, args=(str(store.path), code, question, f"t{i}", barrier, out))
-                   for i in range(n)]
+        workers = [
+            threading.Thread(
+                target=_one, args=(str(store.path), code, question, f"t{i}", barrier, out)
+            )
+            for i in range(n)
+        ]
     for w in workers:
         w.start()
     times = [out.get(timeout=120) for _ in range(n)]
@@ -69,10 +75,12 @@ def main() -> None:
             walls = [r[0] * 1e3 for r in runs]
             slowest = [r[1] * 1e3 for r in runs]
             kept = {r[2] for r in runs}
-            print(f"{args.students} {'processes' if processes else 'threads'}: all answers in "
-                  f"{statistics.median(walls):.1f} ms median, {max(walls):.1f} ms max; slowest answer "
-                  f"{statistics.median(slowest):.1f} ms median, {max(slowest):.1f} ms max; answers kept {kept} "
-                  f"of {args.students} ({args.rounds} rounds)")
+            print(
+                f"{args.students} {'processes' if processes else 'threads'}: all answers in "
+                f"{statistics.median(walls):.1f} ms median, {max(walls):.1f} ms max; slowest answer "
+                f"{statistics.median(slowest):.1f} ms median, {max(slowest):.1f} ms max; answers kept {kept} "
+                f"of {args.students} ({args.rounds} rounds)"
+            )
         code = store.create_class()
         store.start_question(code, {"n": 1})
         polls = []
@@ -80,8 +88,10 @@ def main() -> None:
             start = time.perf_counter()
             store.current_question(code)
             polls.append(time.perf_counter() - start)
-        print(f"one phone's poll (current_question): {statistics.median(polls) * 1e3:.2f} ms median, "
-              f"{sorted(polls)[int(0.95 * len(polls))] * 1e3:.2f} ms p95")
+        print(
+            f"one phone's poll (current_question): {statistics.median(polls) * 1e3:.2f} ms median, "
+            f"{sorted(polls)[int(0.95 * len(polls))] * 1e3:.2f} ms p95"
+        )
 
 
 if __name__ == "__main__":

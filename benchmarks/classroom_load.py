@@ -49,7 +49,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 STEPS = ["home", "separable", "slider", "inverted_residual", "classify_page", "classify_photo"]
 MAX_SESSIONS = 60
 
@@ -101,6 +107,7 @@ async def diagnose(page) -> str:
 
 
 # --- server -------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -156,20 +163,35 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"server-{self.port}.log"
         cmd = [
-            sys.executable, str(Path(__file__).resolve()), "--serve", "run", str(ROOT / "app.py"),
-            "--server.port", str(self.port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
             # other people edit this working tree during the run: no "source changed" reruns
-            "--server.fileWatcherType", "none",
+            "--server.fileWatcherType",
+            "none",
         ]
         if ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(ttl)]
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **env})
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **env}
+        )
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"streamlit exited with {self.proc.returncode}; see {self.log_path}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -234,7 +256,10 @@ class Sampler(threading.Thread):
                 rss, threads = self.server.status()
             except OSError:
                 return
-            self.peak_rss, self.peak_threads = max(self.peak_rss, rss), max(self.peak_threads, threads)
+            self.peak_rss, self.peak_threads = (
+                max(self.peak_rss, rss),
+                max(self.peak_threads, threads),
+            )
             self._stop_event.wait(self.every)
 
     def stop(self) -> None:
@@ -243,6 +268,7 @@ class Sampler(threading.Thread):
 
 
 # --- one student --------------------------------------------------------------------------------
+
 
 @dataclass
 class SessionResult:
@@ -272,7 +298,11 @@ async def _goto_page(page, path: str, timeout_ms: float) -> None:
     if await link.count():
         await link.first.click()
     else:
-        await page.goto(f"{page.url.split('?')[0].rsplit('/', 1)[0]}/{path}", wait_until="commit", timeout=timeout_ms)
+        await page.goto(
+            f"{page.url.split('?')[0].rsplit('/', 1)[0]}/{path}",
+            wait_until="commit",
+            timeout=timeout_ms,
+        )
     await wait_js(page, ON_PAGE, [f"/{path}", title], timeout_ms)
 
 
@@ -291,10 +321,14 @@ async def _move_slider(page, label: str, timeout_ms: float) -> None:
 
 async def _classify_photo(page, photo: Path, result_pattern: str, timeout_ms: float) -> None:
     # the photo uploader is in the main area (the weights uploader lives in the sidebar)
-    uploader = page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type="file"]')
+    uploader = page.locator(
+        '[data-testid="stMain"] [data-testid="stFileUploader"] input[type="file"]'
+    )
     await uploader.first.wait_for(state="attached", timeout=timeout_ms)
     await uploader.first.set_input_files(str(photo))
-    button = page.get_by_role("button", name=re.compile(r"^\s*classify\s*$", re.I))  # a page that waits for a click
+    button = page.get_by_role(
+        "button", name=re.compile(r"^\s*classify\s*$", re.I)
+    )  # a page that waits for a click
     if await button.count() and await button.first.is_enabled():
         await wait_js(page, IDLE, None, timeout_ms)
         await button.first.click()
@@ -308,7 +342,9 @@ async def _classify_photo(page, photo: Path, result_pattern: str, timeout_ms: fl
     await wait_js(page, IDLE, None, timeout_ms)
 
 
-async def student(browser, base_url: str, photo: Path, args, result: SessionResult, tag: str) -> None:
+async def student(
+    browser, base_url: str, photo: Path, args, result: SessionResult, tag: str
+) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     step_ms = args.step_timeout * 1000
     context.set_default_timeout(step_ms)
@@ -321,11 +357,15 @@ async def student(browser, base_url: str, photo: Path, args, result: SessionResu
         try:
             await action()
         except Exception as exc:  # noqa: BLE001 - every failure is a measured error
-            result.errors.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]} {await diagnose(page)}")
+            result.errors.append(
+                f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]} {await diagnose(page)}"
+            )
             if args.shots:
                 args.shots.mkdir(parents=True, exist_ok=True)
                 try:
-                    await page.screenshot(path=str(args.shots / f"{tag}-{name}.png"), timeout=10_000)
+                    await page.screenshot(
+                        path=str(args.shots / f"{tag}-{name}.png"), timeout=10_000
+                    )
                 except Exception:  # noqa: BLE001 - a missing screenshot is not a result
                     pass
             return False
@@ -343,7 +383,10 @@ async def student(browser, base_url: str, photo: Path, args, result: SessionResu
             await step("slider", lambda: _move_slider(page, args.slider_label, step_ms))
             await step("inverted_residual", lambda: _goto_page(page, "inverted_residual", step_ms))
             if await step("classify_page", lambda: _goto_page(page, "classify", step_ms)):
-                await step("classify_photo", lambda: _classify_photo(page, photo, args.result_pattern, step_ms))
+                await step(
+                    "classify_photo",
+                    lambda: _classify_photo(page, photo, args.result_pattern, step_ms),
+                )
     finally:
         await context.close()
 
@@ -353,12 +396,18 @@ async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> li
 
     results = [SessionResult() for _ in range(n)]
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=args.chromium_launcher, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(
+            executable_path=args.chromium_launcher, args=CHROMIUM_ARGS
+        )
         try:
+
             async def one(i: int):
                 await asyncio.sleep(i * args.ramp / max(n, 1))
                 try:
-                    await asyncio.wait_for(student(browser, base_url, photo, args, results[i], f"{tag}-{i}"), args.session_timeout)
+                    await asyncio.wait_for(
+                        student(browser, base_url, photo, args, results[i], f"{tag}-{i}"),
+                        args.session_timeout,
+                    )
                 except TimeoutError:
                     results[i].errors.append(f"session: over {args.session_timeout} s")
 
@@ -369,6 +418,7 @@ async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> li
 
 
 # --- one classroom ------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
@@ -416,34 +466,60 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                 trimmed = server.status()[0]
             log = server.log_text()
             runs: dict[str, list[float]] = {}
-            for page_name, seconds in re.findall(f"^{RUN_MARK} (\\S+) ([0-9.]+)$", log[log_start:], re.M):
+            for page_name, seconds in re.findall(
+                f"^{RUN_MARK} (\\S+) ([0-9.]+)$", log[log_start:], re.M
+            ):
                 runs.setdefault(page_name, []).append(float(seconds))
             steps = {}
             for name in STEPS:
                 values = [r.times[name] for r in results if name in r.times]
-                steps[name] = {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
-            rows.append({
-                "sessions": n,
-                "round": rnd,
-                "wall_s": wall,
-                "server_cpu_s": server_cpu,
-                "browser_cpu_s": browsers.last,
-                "loadavg_1min": [load0, load1],
-                "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
-                "errors": [e for r in results for e in r.errors],
-                "warmup_errors": warm.errors if rnd == 1 else [],
-                "app_error_messages": sorted({e for r in results for e in r.app_errors}),
-                "steps": steps,
-                "server_runs": {name: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v)}
-                                for name, v in sorted(runs.items())},
-                "rss_mb": {"cold": cold[0], "before": before[0], "peak": peak[0], "after": after[0], "after_trim": trimmed},
-                "threads": {"cold": cold[1], "before": before[1], "peak": peak[1], "after": after[1]},
-                "settle_series": settle_series,
-                "model_loads": len(re.findall(args.model_load_pattern, log, re.M)),
-                "mobilenet_v2_built": len(re.findall(f"^{BUILD_MARK}", log, re.M)),
-                "server_tracebacks": log.count("Traceback (most recent call last)"),
-                "server_log": str(server.log_path),
-            })
+                steps[name] = {
+                    "n": len(values),
+                    "p50": percentile(values, 50),
+                    "p95": percentile(values, 95),
+                }
+            rows.append(
+                {
+                    "sessions": n,
+                    "round": rnd,
+                    "wall_s": wall,
+                    "server_cpu_s": server_cpu,
+                    "browser_cpu_s": browsers.last,
+                    "loadavg_1min": [load0, load1],
+                    "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
+                    "errors": [e for r in results for e in r.errors],
+                    "warmup_errors": warm.errors if rnd == 1 else [],
+                    "app_error_messages": sorted({e for r in results for e in r.app_errors}),
+                    "steps": steps,
+                    "server_runs": {
+                        name: {
+                            "n": len(v),
+                            "p50": percentile(v, 50),
+                            "p95": percentile(v, 95),
+                            "max": max(v),
+                        }
+                        for name, v in sorted(runs.items())
+                    },
+                    "rss_mb": {
+                        "cold": cold[0],
+                        "before": before[0],
+                        "peak": peak[0],
+                        "after": after[0],
+                        "after_trim": trimmed,
+                    },
+                    "threads": {
+                        "cold": cold[1],
+                        "before": before[1],
+                        "peak": peak[1],
+                        "after": after[1],
+                    },
+                    "settle_series": settle_series,
+                    "model_loads": len(re.findall(args.model_load_pattern, log, re.M)),
+                    "mobilenet_v2_built": len(re.findall(f"^{BUILD_MARK}", log, re.M)),
+                    "server_tracebacks": log.count("Traceback (most recent call last)"),
+                    "server_log": str(server.log_path),
+                }
+            )
     finally:
         server.stop()
     return rows
@@ -458,24 +534,33 @@ def _label(row: dict) -> str:
 
 
 def markdown(rows: list[dict], settle: int) -> str:
-    lines = ["| N | " + " | ".join(f"{s} p50 / p95 (s)" for s in STEPS) + " |",
-             "|---:|" + "---:|" * len(STEPS)]
+    lines = [
+        "| N | " + " | ".join(f"{s} p50 / p95 (s)" for s in STEPS) + " |",
+        "|---:|" + "---:|" * len(STEPS),
+    ]
     for r in rows:
         cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in STEPS]
         lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
     pages = sorted({name for r in rows for name in r.get("server_runs", {})})
     if pages:
-        lines += ["", "Server-side script runs (wall time on the server, queueing included; browser excluded):", "",
-                  "| N | " + " | ".join(f"{name} n · p50 / p95 (s)" for name in pages) + " |",
-                  "|---:|" + "---:|" * len(pages)]
+        lines += [
+            "",
+            "Server-side script runs (wall time on the server, queueing included; browser excluded):",
+            "",
+            "| N | " + " | ".join(f"{name} n · p50 / p95 (s)" for name in pages) + " |",
+            "|---:|" + "---:|" * len(pages),
+        ]
         for r in rows:
             cells = []
             for name in pages:
                 v = r.get("server_runs", {}).get(name)
                 cells.append(f"{v['n']} · {fmt(v['p50'])} / {fmt(v['p95'])}" if v else "–")
             lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
-    lines += ["", f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers | load avg |",
-              "|---:|---:|---:|---|---|---:|---:|---|---|"]
+    lines += [
+        "",
+        f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers | load avg |",
+        "|---:|---:|---:|---|---|---:|---:|---|---|",
+    ]
     for r in rows:
         m, t = r["rss_mb"], r["threads"]
         lines.append(
@@ -529,6 +614,7 @@ def serve(streamlit_args: list[str]) -> None:
         def wrapper(*a, **k):
             print(mark, flush=True)
             return fn(*a, **k)
+
         return wrapper
 
     def trim(signum, frame):
@@ -553,31 +639,76 @@ def serve(streamlit_args: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[5, 10, 20, 30])
-    ap.add_argument("--settle", type=int, default=150, help="seconds to wait after the sessions close before the last RSS reading")
-    ap.add_argument("--idle", type=float, default=5, help="seconds between the warm-up and the 'before' reading")
-    ap.add_argument("--ramp", type=float, default=10.0, help="sessions start spread over this many seconds")
+    ap.add_argument(
+        "--settle",
+        type=int,
+        default=150,
+        help="seconds to wait after the sessions close before the last RSS reading",
+    )
+    ap.add_argument(
+        "--idle", type=float, default=5, help="seconds between the warm-up and the 'before' reading"
+    )
+    ap.add_argument(
+        "--ramp", type=float, default=10.0, help="sessions start spread over this many seconds"
+    )
     ap.add_argument("--step-timeout", type=float, default=120)
     ap.add_argument("--session-timeout", type=float, default=600)
-    ap.add_argument("--photo", type=Path, default=ROOT / "assets" / "samples" / "coffee.jpg",
-                    help="uploaded on the Classify page (not the page's pre-selected sample)")
-    ap.add_argument("--slider-label", default="Kernel", help="label text of the separable page's slider to move")
-    ap.add_argument("--result-pattern", default=r"{name}\W.*\d+(\.\d+)?\s*%",
-                    help="regex the Classify page shows once the photo is classified ({name}: the file name)")
-    ap.add_argument("--model-load-pattern", default=f"^{LOAD_MARK}",
-                    help="regex for one server-log line per model load")
+    ap.add_argument(
+        "--photo",
+        type=Path,
+        default=ROOT / "assets" / "samples" / "coffee.jpg",
+        help="uploaded on the Classify page (not the page's pre-selected sample)",
+    )
+    ap.add_argument(
+        "--slider-label", default="Kernel", help="label text of the separable page's slider to move"
+    )
+    ap.add_argument(
+        "--result-pattern",
+        default=r"{name}\W.*\d+(\.\d+)?\s*%",
+        help="regex the Classify page shows once the photo is classified ({name}: the file name)",
+    )
+    ap.add_argument(
+        "--model-load-pattern",
+        default=f"^{LOAD_MARK}",
+        help="regex for one server-log line per model load",
+    )
     ap.add_argument("--shots", type=Path, help="save a screenshot of every failed step here")
-    ap.add_argument("--weights", type=Path, help="MobileNetV2 state_dict for the server (sets MOBILENET_VIZ_WEIGHTS)")
-    ap.add_argument("--ttl", type=int, help="server.disconnectedSessionTTL (default: Streamlit's, 120 s)")
-    ap.add_argument("--trim", action="store_true",
-                    help="after the last reading, ask the server to malloc_trim and read RSS again (leak or allocator?)")
-    ap.add_argument("--rounds", type=int, default=1, help="classes per server (a per-session leak grows per round)")
-    ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                    help="extra environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)")
-    ap.add_argument("--chromium", default=os.environ.get("MOBILENET_VIZ_CHROMIUM", "/usr/bin/chromium"))
-    ap.add_argument("--browsers-idle", action="store_true",
-                    help="run Chromium under SCHED_IDLE (chrt --idle): in a classroom the browsers run on the "
-                         "students' laptops, so this gives the server the CPU it would have on its own machine; "
-                         "the browser-side latencies then grow instead")
+    ap.add_argument(
+        "--weights",
+        type=Path,
+        help="MobileNetV2 state_dict for the server (sets MOBILENET_VIZ_WEIGHTS)",
+    )
+    ap.add_argument(
+        "--ttl", type=int, help="server.disconnectedSessionTTL (default: Streamlit's, 120 s)"
+    )
+    ap.add_argument(
+        "--trim",
+        action="store_true",
+        help="after the last reading, ask the server to malloc_trim and read RSS again (leak or allocator?)",
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="classes per server (a per-session leak grows per round)",
+    )
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)",
+    )
+    ap.add_argument(
+        "--chromium", default=os.environ.get("MOBILENET_VIZ_CHROMIUM", "/usr/bin/chromium")
+    )
+    ap.add_argument(
+        "--browsers-idle",
+        action="store_true",
+        help="run Chromium under SCHED_IDLE (chrt --idle): in a classroom the browsers run on the "
+        "students' laptops, so this gives the server the CPU it would have on its own machine; "
+        "the browser-side latencies then grow instead",
+    )
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args(argv)
     if any(n < 1 or n > MAX_SESSIONS for n in args.sessions):
@@ -602,15 +733,35 @@ def main(argv: list[str] | None = None) -> int:
         launcher.chmod(0o755)
         args.chromium_launcher = str(launcher)
     args.shots = args.shots or log_dir / "failures"
-    print(f"# classroom load: {os.cpu_count()} CPUs, photo {args.photo.name}, logs in {log_dir}", file=sys.stderr)
+    print(
+        f"# classroom load: {os.cpu_count()} CPUs, photo {args.photo.name}, logs in {log_dir}",
+        file=sys.stderr,
+    )
 
     rows = []
     for n in args.sessions:
         print(f"## N = {n} ...", file=sys.stderr, flush=True)
         for row in classroom(n, args, args.photo, env, log_dir):
             rows.append(row)
-            print(json.dumps({k: row[k] for k in ("sessions", "round", "completed", "rss_mb", "threads", "model_loads",
-                                                  "server_cpu_s", "browser_cpu_s", "settle_series")}), file=sys.stderr)
+            print(
+                json.dumps(
+                    {
+                        k: row[k]
+                        for k in (
+                            "sessions",
+                            "round",
+                            "completed",
+                            "rss_mb",
+                            "threads",
+                            "model_loads",
+                            "server_cpu_s",
+                            "browser_cpu_s",
+                            "settle_series",
+                        )
+                    }
+                ),
+                file=sys.stderr,
+            )
             for e in row["errors"][:10] + row["warmup_errors"]:
                 print(f"   error: {e}", file=sys.stderr)
         if args.json:  # after every N, so an interrupted run keeps what it measured

@@ -17,7 +17,14 @@ from rerun_timing import report, time_reruns
 
 from tests.app.helpers import by_key, open_page
 
-VIEWS = ("Standard conv", "Depthwise + pointwise", "Equivalence", "One output pixel", "Sliding window", "3D view")
+VIEWS = (
+    "Standard conv",
+    "Depthwise + pointwise",
+    "Equivalence",
+    "One output pixel",
+    "Sliding window",
+    "3D view",
+)
 
 
 def main() -> None:
@@ -25,8 +32,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--size", type=int, default=64, choices=(32, 48, 64, 96, 128))
     args = parser.parse_args()
-    print(f"filters page rerun after a control change, D_F = {args.size}, cat photo, "
-          f"{args.runs} runs per case (median / p90 / max, ms)")
+    print(
+        f"filters page rerun after a control change, D_F = {args.size}, cat photo, "
+        f"{args.runs} runs per case (median / p90 / max, ms)"
+    )
     for view in VIEWS:
         report(f"{view}: N 4<->5", measure(view, args.size, args.runs, "n"))
     report("One output pixel: row", measure("One output pixel", args.size, args.runs, "row"))

@@ -53,8 +53,18 @@ def cpu_seconds(pid: int) -> float:
 
 def start(extra: list[str], log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        *extra,
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -84,7 +94,9 @@ def measure(name: str, tabs: int, settle: float, seconds: float, log_dir: Path) 
                 page.goto(url, wait_until="domcontentloaded")
                 pages.append(page)
             for page in pages:  # the first script run of every tab is over
-                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
+                page.wait_for_selector(
+                    '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000
+                )
                 page.wait_for_selector("h1", timeout=60_000)
             time.sleep(settle)
             before, start_wall = cpu_seconds(proc.pid), time.perf_counter()
@@ -109,10 +121,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement window")
     args = parser.parse_args()
     venv = ROOT / ".venv"
-    print(f"repository .venv present: {venv.is_dir()} ({sum(1 for _ in venv.rglob('*')) if venv.is_dir() else 0} entries)")
+    print(
+        f"repository .venv present: {venv.is_dir()} ({sum(1 for _ in venv.rglob('*')) if venv.is_dir() else 0} entries)"
+    )
     with tempfile.TemporaryDirectory(prefix="idle-cpu-") as tmp:
-        rows = [(name, measure(name, args.tabs, args.settle, args.seconds, Path(tmp))) for name in args.configs]
-    print(f"\n{args.tabs} idle tabs, server CPU over {args.seconds:.0f} s (after {args.settle:.0f} s settle)")
+        rows = [
+            (name, measure(name, args.tabs, args.settle, args.seconds, Path(tmp)))
+            for name in args.configs
+        ]
+    print(
+        f"\n{args.tabs} idle tabs, server CPU over {args.seconds:.0f} s (after {args.settle:.0f} s settle)"
+    )
     print(f"{'config':10} {'CPU s':>8} {'% of a core':>12} {'overflow log lines':>19}")
     for name, r in rows:
         print(f"{name:10} {r['cpu_s']:8.2f} {r['percent']:11.1f}% {r['overflow_lines']:19d}")

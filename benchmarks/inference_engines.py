@@ -56,8 +56,11 @@ def candidates(model: torch.nn.Module) -> dict[str, callable]:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         x = torch.zeros(1, 3, 224, 224)
-        frozen_cl = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(
-            copy.deepcopy(cl), x.contiguous(memory_format=torch.channels_last))))
+        frozen_cl = torch.jit.optimize_for_inference(
+            torch.jit.freeze(
+                torch.jit.trace(copy.deepcopy(cl), x.contiguous(memory_format=torch.channels_last))
+            )
+        )
 
     def jit_cl(x):
         with torch.no_grad():
@@ -70,11 +73,26 @@ def candidates(model: torch.nn.Module) -> dict[str, callable]:
 def cpu_int8_flags() -> list[str]:
     """The int8 dot-product features /proc/cpuinfo lists (empty where there is no such file)."""
     try:
-        flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("flags")), [])
+        flags = next(
+            (
+                line.split(":", 1)[1].split()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("flags")
+            ),
+            [],
+        )
     except OSError:
         return []
-    wanted = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
+    wanted = (
+        "avx2",
+        "avx512f",
+        "avx512_vnni",
+        "avx512_bf16",
+        "avx_vnni",
+        "amx_tile",
+        "amx_int8",
+        "amx_bf16",
+    )
     return [f for f in wanted if f in flags]
 
 
@@ -89,10 +107,12 @@ def torch_ao_candidates(loaded) -> dict[str, callable]:
     torch.backends.quantized.engine = "x86"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prepared = prepare_fx(copy.deepcopy(loaded.model).eval(), get_default_qconfig_mapping("x86"), (images[:1],))
+        prepared = prepare_fx(
+            copy.deepcopy(loaded.model).eval(), get_default_qconfig_mapping("x86"), (images[:1],)
+        )
         with torch.no_grad():
             for i in range(len(images)):
-                prepared(images[i:i + 1])
+                prepared(images[i : i + 1])
         converted = convert_fx(prepared)
         with torch.no_grad():
             frozen = torch.jit.freeze(torch.jit.trace(converted, images[:1]).eval())
@@ -118,18 +138,28 @@ def accuracy(loaded, folder: Path, torch_ao: dict | None) -> None:
     with torch.inference_mode():
         fp32 = loaded.model(batch)
     session = quantized(loaded).session(1)
-    candidates = {"int8 (ONNX Runtime)": lambda x: torch.from_numpy(session.run(["logits"], {"image": x.numpy()})[0])}
+    candidates = {
+        "int8 (ONNX Runtime)": lambda x: torch.from_numpy(
+            session.run(["logits"], {"image": x.numpy()})[0]
+        )
+    }
     candidates.update(torch_ao or {})
-    print(f"\naccuracy vs fp32 eager on {len(paths)} photos ({len(paths) - len(list(folder.glob('*.jpg')))} samples + {folder}):")
+    print(
+        f"\naccuracy vs fp32 eager on {len(paths)} photos ({len(paths) - len(list(folder.glob('*.jpg')))} samples + {folder}):"
+    )
     for name, fn in candidates.items():
-        logits = torch.cat([fn(batch[i:i + 1]) for i in range(len(batch))])
+        logits = torch.cat([fn(batch[i : i + 1]) for i in range(len(batch))])
         result = agreement(fp32, logits)
         wrong = [p.name for p, ok in zip(paths, result.top1_equal, strict=True) if not ok]
-        print(f"  {name:<22} top-1 equal {sum(result.top1_equal)}/{len(paths)}{' (differs: ' + ', '.join(wrong) + ')' if wrong else ''}; "
-              f"mean |dp| {result.mean_abs_prob_diff:.2e}; KL mean {result.mean_kl:.4f}, max {max(result.kl):.4f} nats")
+        print(
+            f"  {name:<22} top-1 equal {sum(result.top1_equal)}/{len(paths)}{' (differs: ' + ', '.join(wrong) + ')' if wrong else ''}; "
+            f"mean |dp| {result.mean_abs_prob_diff:.2e}; KL mean {result.mean_kl:.4f}, max {max(result.kl):.4f} nats"
+        )
 
 
-def measure(fns: dict[str, callable], batch: torch.Tensor, runs: int, rounds: int = 5) -> dict[str, list[float]]:
+def measure(
+    fns: dict[str, callable], batch: torch.Tensor, runs: int, rounds: int = 5
+) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():
         for _ in range(3):
@@ -151,14 +181,23 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--weights", default=None)
     parser.add_argument("--candidates", action="store_true")
-    parser.add_argument("--torch-ao", action="store_true", help="also time torch.ao's FX x86 int8 model")
-    parser.add_argument("--accuracy-photos", type=Path, default=None, help="folder of .jpg test photos (with --weights)")
+    parser.add_argument(
+        "--torch-ao", action="store_true", help="also time torch.ao's FX x86 int8 model"
+    )
+    parser.add_argument(
+        "--accuracy-photos",
+        type=Path,
+        default=None,
+        help="folder of .jpg test photos (with --weights)",
+    )
     args = parser.parse_args()
 
     loaded = load_file(args.weights) if args.weights else untrained()
     device = inf.best_device()
-    print(f"MobileNetV2 1.0/224, weights: {loaded.describe()}; device {inf.device_name(device)}; "
-          f"torch {torch.__version__}; {platform.processor() or platform.machine()}; {args.runs} timed runs each")
+    print(
+        f"MobileNetV2 1.0/224, weights: {loaded.describe()}; device {inf.device_name(device)}; "
+        f"torch {torch.__version__}; {platform.processor() or platform.machine()}; {args.runs} timed runs each"
+    )
     try:
         import onnxruntime
 
@@ -166,10 +205,12 @@ def main() -> None:
     except ImportError:
         ort_version = "not installed"
     flags = cpu_int8_flags()
-    print(f"onnxruntime {ort_version}; CPU flags: {', '.join(flags) or 'none of avx2/avx512/vnni/amx'}; "
-          f"int8 kernels (MLAS, chosen by CPUID): "
-          f"{'AVX-512 VNNI' if 'avx512_vnni' in flags else 'AVX-VNNI' if 'avx_vnni' in flags else 'AVX2/AVX-512 without VNNI'}"
-          f"{' (AMX present; MLAS does not use AMX for this model)' if 'amx_int8' in flags else ''}")
+    print(
+        f"onnxruntime {ort_version}; CPU flags: {', '.join(flags) or 'none of avx2/avx512/vnni/amx'}; "
+        f"int8 kernels (MLAS, chosen by CPUID): "
+        f"{'AVX-512 VNNI' if 'avx512_vnni' in flags else 'AVX-VNNI' if 'avx_vnni' in flags else 'AVX2/AVX-512 without VNNI'}"
+        f"{' (AMX present; MLAS does not use AMX for this model)' if 'amx_int8' in flags else ''}"
+    )
     torch_ao = torch_ao_candidates(loaded) if args.torch_ao else None
     header = f"{'threads':>7} {'batch':>5}  {'engine':<22}{'median ms':>10}{'p90 ms':>9}{'x onnx':>8}{'x faster than eager':>21}{'images/s':>10}"
     print(header)
@@ -183,13 +224,17 @@ def main() -> None:
         if torch_ao:
             fns.update(torch_ao)
         for batch_size in args.batches:
-            batch = torch.randn(batch_size, 3, 224, 224, generator=torch.Generator().manual_seed(0)).to(device)
+            batch = torch.randn(
+                batch_size, 3, 224, 224, generator=torch.Generator().manual_seed(0)
+            ).to(device)
             times = measure(fns, batch, args.runs)
             med = {name: statistics.median(t) for name, t in times.items()}
             for name, t in times.items():
-                print(f"{threads:>7} {batch_size:>5}  {name:<22}{med[name]:>10.2f}{np.percentile(t, 90):>9.2f}"
-                      f"{med[name] / med['onnx']:>8.2f}{med['eager'] / med[name]:>21.2f}"
-                      f"{batch_size / med[name] * 1e3:>10.1f}")
+                print(
+                    f"{threads:>7} {batch_size:>5}  {name:<22}{med[name]:>10.2f}{np.percentile(t, 90):>9.2f}"
+                    f"{med[name] / med['onnx']:>8.2f}{med['eager'] / med[name]:>21.2f}"
+                    f"{batch_size / med[name] * 1e3:>10.1f}"
+                )
         print()
     print(f"default engine here: {inf.default_engine()}")
     if args.accuracy_photos:

@@ -20,12 +20,20 @@ from rerun_timing import report, time_reruns
 from tests.app.helpers import by_key, open_page
 
 PAGE = "pages/inverted_residual.py"
-VIEWS = ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck", "Real feature maps")
+VIEWS = (
+    "The block",
+    "Inverted vs classic",
+    "Expansion sweep",
+    "Linear bottleneck",
+    "Real feature maps",
+)
 
 
 def measure(view: str, runs: int) -> list[float]:
     at = open_page(PAGE, query={"view": view})
-    return time_reruns(at, lambda at, i: by_key(at.slider, "ir_expansion").set_value(4 if i % 2 else 6), runs)
+    return time_reruns(
+        at, lambda at, i: by_key(at.slider, "ir_expansion").set_value(4 if i % 2 else 6), runs
+    )
 
 
 def home_baseline(runs: int) -> list[float]:
@@ -54,7 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    print(f"inverted residual page: AppTest rerun after an expansion change, {args.runs} runs per open tab")
+    print(
+        f"inverted residual page: AppTest rerun after an expansion change, {args.runs} runs per open tab"
+    )
     for view in VIEWS:
         report(view, measure(view, args.runs))
     report("home page (baseline)", home_baseline(args.runs))

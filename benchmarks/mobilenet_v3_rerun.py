@@ -34,7 +34,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed reruns per tab (default 20)")
     args = parser.parse_args()
     os.environ.setdefault("MOBILENET_VIZ_OFFLINE", "1")
-    print(f"MobileNetV3 page: server-side rerun after a control change ({args.runs} runs per tab, AppTest)")
+    print(
+        f"MobileNetV3 page: server-side rerun after a control change ({args.runs} runs per tab, AppTest)"
+    )
     cases = {
         "The V3 block": lambda at, i: by_key(at.selectbox, "v3_block").set_value(13 if i % 2 else 12),
         "h-swish": lambda at, i: by_key(at.slider, "v3_runs").set_value(40 + i % 2),

@@ -46,8 +46,10 @@ def main() -> None:
     after = time_collections(args.repeats)
     b, a = statistics.median(before), statistics.median(after)
     print(f"tracked objects after the app's imports: {tracked:,}")
-    print(f"gc.collect(2), median of {args.repeats}: {b:.1f} ms without freeze, "
-          f"{a * 1000:.1f} µs after gc.freeze() (GIL held for that long after every script run)")
+    print(
+        f"gc.collect(2), median of {args.repeats}: {b:.1f} ms without freeze, "
+        f"{a * 1000:.1f} µs after gc.freeze() (GIL held for that long after every script run)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,12 @@ from mobilenet_viz.runtime.weights import load_file  # noqa: E402
 
 
 def run(session, batch: torch.Tensor) -> torch.Tensor:
-    return torch.cat([torch.from_numpy(session.run(["logits"], {"image": batch[i:i + 1].numpy()})[0])
-                      for i in range(len(batch))])
+    return torch.cat(
+        [
+            torch.from_numpy(session.run(["logits"], {"image": batch[i : i + 1].numpy()})[0])
+            for i in range(len(batch))
+        ]
+    )
 
 
 def main() -> None:
@@ -43,24 +47,36 @@ def main() -> None:
     calibration = qz.calibration_set(loaded)
     held_out = None
     if args.photos:
-        held_out = torch.stack([loaded.transforms(decode_image(p.read_bytes()).image)
-                                for p in sorted(args.photos.glob("*.jpg"))])
+        held_out = torch.stack(
+            [
+                loaded.transforms(decode_image(p.read_bytes()).image)
+                for p in sorted(args.photos.glob("*.jpg"))
+            ]
+        )
     with torch.inference_mode():
         ref = loaded.model(calibration)
         ref_held = loaded.model(held_out) if held_out is not None else None
-    choices = [("everything int8", ())] + [(f"features.{k} float", (f"features.{k}.",)) for k in range(19)]
+    choices = [("everything int8", ())] + [
+        (f"features.{k} float", (f"features.{k}.",)) for k in range(19)
+    ]
     choices.append(("classifier float", ("classifier.",)))
-    print(f"weights {loaded.describe()}; {len(calibration)} calibration images; KL(fp32 || int8) in nats")
-    print(f"{'kept in float':<20}{'mean KL':>9}{'max KL':>9}{'mean |dp|':>11}{'top-1 =':>9}"
-          f"{'  held-out top-1 =' if held_out is not None else ''}{'  quantize s':>13}")
+    print(
+        f"weights {loaded.describe()}; {len(calibration)} calibration images; KL(fp32 || int8) in nats"
+    )
+    print(
+        f"{'kept in float':<20}{'mean KL':>9}{'max KL':>9}{'mean |dp|':>11}{'top-1 =':>9}"
+        f"{'  held-out top-1 =' if held_out is not None else ''}{'  quantize s':>13}"
+    )
     for title, keep in choices:
         start = time.perf_counter()
         int8 = qz.quantize(loaded, keep_float=keep, calibration=calibration)
         seconds = time.perf_counter() - start
         session = int8.session(1)
         result = qz.agreement(ref, run(session, calibration))
-        line = (f"{title:<20}{result.mean_kl:>9.4f}{max(result.kl):>9.4f}{result.mean_abs_prob_diff:>11.2e}"
-                f"{sum(result.top1_equal):>6}/{len(calibration)}")
+        line = (
+            f"{title:<20}{result.mean_kl:>9.4f}{max(result.kl):>9.4f}{result.mean_abs_prob_diff:>11.2e}"
+            f"{sum(result.top1_equal):>6}/{len(calibration)}"
+        )
         if held_out is not None:
             held = qz.agreement(ref_held, run(session, held_out))
             line += f"{sum(held.top1_equal):>15}/{len(held_out)}"

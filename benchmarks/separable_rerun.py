@@ -25,7 +25,14 @@ def main() -> None:
     print(f"separable page rerun after a kernel change, {args.runs} runs per open tab")
     for view in ("Formulas", "Charts", "Groups", "PyTorch code"):
         at = open_page("pages/separable.py", query={"view": view})
-        report(view, time_reruns(at, lambda at, i: by_key(at.slider, "sep_kernel").set_value(5 if i % 2 == 0 else 3), args.runs))
+        report(
+            view,
+            time_reruns(
+                at,
+                lambda at, i: by_key(at.slider, "sep_kernel").set_value(5 if i % 2 == 0 else 3),
+                args.runs,
+            ),
+        )
 
 
 if __name__ == "__main__":

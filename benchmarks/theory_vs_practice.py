@@ -41,10 +41,12 @@ def main() -> None:
     for name, cfg in LAYERS.items():
         t = time_layers(compare(cfg), budget_s=args.budget)
         s = t.speedup
-        print(f"{name}: MAC ratio {t.theoretical_speedup:.2f}x, measured {s.median:.2f}x "
-              f"(95% interval {s.ci_low:.2f}-{s.ci_high:.2f}x, {t.rounds} rounds in {t.elapsed_s:.1f} s, "
-              f"{ {'converged': 'converged', 'rounds': 'round limit'}.get(t.stopped, 'budget spent') }); G MACs/s standard {t.gmacs('standard'):.1f}, "
-              f"depthwise {t.gmacs('depthwise'):.2f}, pointwise {t.gmacs('pointwise'):.1f}")
+        print(
+            f"{name}: MAC ratio {t.theoretical_speedup:.2f}x, measured {s.median:.2f}x "
+            f"(95% interval {s.ci_low:.2f}-{s.ci_high:.2f}x, {t.rounds} rounds in {t.elapsed_s:.1f} s, "
+            f"{ {'converged': 'converged', 'rounds': 'round limit'}.get(t.stopped, 'budget spent') }); G MACs/s standard {t.gmacs('standard'):.1f}, "
+            f"depthwise {t.gmacs('depthwise'):.2f}, pointwise {t.gmacs('pointwise'):.1f}"
+        )
         for sentence in explain(t):
             print("   ", sentence)
     model, x = mobilenet_v2().eval(), torch.randn(1, 3, 224, 224)
@@ -53,13 +55,18 @@ def main() -> None:
     for _ in range(5):
         for threads in shares:
             torch.set_num_threads(threads)
-            dw = next(k for k in profiling.group_by_kind(profiling.profile_layers(model, x, runs=5))
-                      if k.kind == "depthwise")
+            dw = next(
+                k
+                for k in profiling.group_by_kind(profiling.profile_layers(model, x, runs=5))
+                if k.kind == "depthwise"
+            )
             shares[threads].append(dw.time_share)
             mac_share = dw.mac_share
     for threads, values in shares.items():
-        print(f"MobileNetV2 depthwise convs at {threads} thread(s): {100 * statistics.median(values):.1f}% of the "
-              f"time (rounds: {', '.join(f'{100 * v:.0f}' for v in values)}), {100 * mac_share:.2f}% of the MACs")
+        print(
+            f"MobileNetV2 depthwise convs at {threads} thread(s): {100 * statistics.median(values):.1f}% of the "
+            f"time (rounds: {', '.join(f'{100 * v:.0f}' for v in values)}), {100 * mac_share:.2f}% of the MACs"
+        )
 
 
 if __name__ == "__main__":

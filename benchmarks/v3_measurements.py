@@ -26,9 +26,18 @@ from mobilenet_viz.runtime.weights import V3_LARGE, untrained  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200, help="rounds per activation measurement (default 200)")
-    parser.add_argument("--stage-runs", type=int, default=100, help="rounds per last-stage measurement (default 100)")
-    parser.add_argument("--repeats", type=int, default=3, help="whole measurements, to show the spread (default 3)")
+    parser.add_argument(
+        "--runs", type=int, default=200, help="rounds per activation measurement (default 200)"
+    )
+    parser.add_argument(
+        "--stage-runs",
+        type=int,
+        default=100,
+        help="rounds per last-stage measurement (default 100)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="whole measurements, to show the spread (default 3)"
+    )
     args = parser.parse_args()
 
     print(f"Nonlinearities: ns per element, median of {args.runs} interleaved rounds, 1 thread "
@@ -46,23 +55,31 @@ def main() -> None:
             cells.append(f"{min(values):.3f}-{max(values):.3f}".rjust(22))
         print(f"{name:<14}" + "".join(cells))
     for shape in shapes:
-        med = {n: sorted(rows[(n, shape)])[len(rows[(n, shape)]) // 2] for n, s in rows if s == shape}
+        med = {
+            n: sorted(rows[(n, shape)])[len(rows[(n, shape)]) // 2] for n, s in rows if s == shape
+        }
         c, h, w = shape
-        print(f"  {h}x{w}x{c}: swish / h-swish = {med['swish'] / med['h-swish']:.2f}, "
-              f"h-swish / ReLU6 = {med['h-swish'] / med['ReLU6']:.2f}, "
-              f"sigmoid / hard-sigmoid = {med['sigmoid'] / med['hard-sigmoid']:.2f}")
+        print(
+            f"  {h}x{w}x{c}: swish / h-swish = {med['swish'] / med['h-swish']:.2f}, "
+            f"h-swish / ReLU6 = {med['h-swish'] / med['ReLU6']:.2f}, "
+            f"sigmoid / hard-sigmoid = {med['sigmoid'] / med['hard-sigmoid']:.2f}"
+        )
 
     saving = last_stage_saving()
     print(f"\nLast stage (library): original {saving['original']['macs']:,} MACs, efficient "
           f"{saving['efficient']['macs']:,} MACs, saved {saving['macs_saved']:,} (paper: ~30M); params "
           f"{saving['original']['params']:,} -> {saving['efficient']['params']:,}")  # fmt: skip
     network = untrained(arch=V3_LARGE).model
-    print(f"Last stage (measured): median of {args.stage_runs} interleaved rounds, 1 thread, eager PyTorch")
+    print(
+        f"Last stage (measured): median of {args.stage_runs} interleaved rounds, 1 thread, eager PyTorch"
+    )
     for i in range(args.repeats):
         t = time_last_stages(runs=args.stage_runs, network=network)
-        print(f"  run {i + 1}: original {t.original_ms:.2f} ms, efficient {t.efficient_ms:.2f} ms, saved "
-              f"{t.saved_ms:.2f} ms ({t.speedup:.2f}x), whole V3-Large {t.network_ms:.1f} ms, saving = "
-              f"{t.saved_share:.1%} of the network with the original stage")
+        print(
+            f"  run {i + 1}: original {t.original_ms:.2f} ms, efficient {t.efficient_ms:.2f} ms, saved "
+            f"{t.saved_ms:.2f} ms ({t.speedup:.2f}x), whole V3-Large {t.network_ms:.1f} ms, saving = "
+            f"{t.saved_share:.1%} of the network with the original stage"
+        )
 
 
 if __name__ == "__main__":

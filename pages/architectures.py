@@ -137,7 +137,9 @@ same = published.at_setting(arch.model, arch.alpha, arch.resolution)
 if same and arch.num_classes == 1000 and (arch.alpha, arch.resolution) != (1.0, 224):
     st.caption(
         ":material/compare_arrows: **Published at exactly this setting** — "
-        + "; ".join(published.setting_comparison(p, arch.macs, arch.params, arch.weights) for p in same)
+        + "; ".join(
+            published.setting_comparison(p, arch.macs, arch.params, arch.weights) for p in same
+        )
         + (
             ". The paper does not list its layer widths for α ≠ 1; this page follows "
             "torchvision's rule (every layer × α, rounded to a multiple of 8)."
@@ -162,7 +164,15 @@ if tabs[0].open:
             key="arch_table",
             height=420,
             # Seven columns fit at 1280 px (fourteen hid params and weights off the right edge).
-            column_order=("layer", "operator", "output (C×H×W)", "MACs", "% of MACs", "params", "weights"),
+            column_order=(
+                "layer",
+                "operator",
+                "output (C×H×W)",
+                "MACs",
+                "% of MACs",
+                "params",
+                "weights",
+            ),
             column_config={
                 "MACs": st.column_config.NumberColumn(format="localized"),
                 "params": st.column_config.NumberColumn(format="localized"),

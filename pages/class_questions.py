@@ -68,8 +68,11 @@ def current_code() -> str | None:
         st.error(f"{md(raw)}: {exc}.", icon=":material/error:")
         return None
     if not store.class_exists(code):
-        st.error(f"No class with code {code} on this server (classes end after "
-                 f"{class_store.RETENTION_DAYS} days): check the code on the projector.", icon=":material/error:")
+        st.error(
+            f"No class with code {code} on this server (classes end after "
+            f"{class_store.RETENTION_DAYS} days): check the code on the projector.",
+            icon=":material/error:",
+        )
         return None
     return code
 
@@ -87,6 +90,7 @@ def _number(q: class_questions.Question) -> str:
 
 
 # -- students -----------------------------------------------------------------------------------
+
 
 def seen_key(code: str) -> str:
     return f"cls_seen_{code}"
@@ -115,13 +119,20 @@ def student_view(code: str) -> None:
     st.session_state[seen_key(code)] = (live.id, live.revealed) if live else None
     watch_for_changes(code)
     if live is None:
-        st.info("Waiting for the teacher's first question… it appears here by itself.", icon=":material/hourglass_top:")
+        st.info(
+            "Waiting for the teacher's first question… it appears here by itself.",
+            icon=":material/hourglass_top:",
+        )
         return
     q = show_question(live)
     mine = store.my_answer(code, live.id, me)
     if mine is not None:
-        shown = mine.answer if q.answer_type == "choice" else class_questions.format_number(float(mine.answer))
-        verdict = ("" if not live.revealed else " ✓ correct" if mine.correct else " ✗ not this time")
+        shown = (
+            mine.answer
+            if q.answer_type == "choice"
+            else class_questions.format_number(float(mine.answer))
+        )
+        verdict = "" if not live.revealed else " ✓ correct" if mine.correct else " ✗ not this time"
         st.info(f"Your answer: **{md(shown)}**{verdict}", icon=":material/how_to_vote:")
     elif live.revealed:
         st.caption("The answer has been revealed: this question is closed.")
@@ -131,14 +142,18 @@ def student_view(code: str) -> None:
                 given = st.radio("Your answer", q.choices, index=None, key=f"cls_choice_{live.id}")
             else:
                 given = st.text_input(
-                    f"Your answer ({q.unit}; {q.tolerance_text()})", key=f"cls_number_{live.id}",
-                    max_chars=class_questions.MAX_ANSWER_CHARS, placeholder="e.g. 51380224 or 51.4M",
+                    f"Your answer ({q.unit}; {q.tolerance_text()})",
+                    key=f"cls_number_{live.id}",
+                    max_chars=class_questions.MAX_ANSWER_CHARS,
+                    placeholder="e.g. 51380224 or 51.4M",
                 )
             sent = st.form_submit_button("Send my answer", type="primary", icon=":material/send:")
         if sent:
             try:
                 stored, correct = class_questions.grade(q, given if given is not None else "")
-                store.answer(code, live.id, me, stored, correct, name=st.session_state.get("cls_name", ""))
+                store.answer(
+                    code, live.id, me, stored, correct, name=st.session_state.get("cls_name", "")
+                )
             except ValueError as exc:  # a malformed number, no choice, or refused by the store
                 st.error(f"{md(exc)}.", icon=":material/error:")
             else:
@@ -149,29 +164,43 @@ def student_view(code: str) -> None:
 
 def teacher_login() -> None:
     with st.expander("Teacher: unlock the controls", icon=":material/lock:", expanded=False):
-        st.caption("The PIN is printed in the terminal where the server was started (`streamlit run app.py`).")
+        st.caption(
+            "The PIN is printed in the terminal where the server was started (`streamlit run app.py`)."
+        )
         with st.form("cls_pin_form", border=False):
             pin = st.text_input("Teacher PIN", type="password", key="cls_pin", max_chars=32)
             unlock = st.form_submit_button("Unlock", icon=":material/lock_open:")
         if unlock:
             try:
                 ok = classroom.gate().check(me, pin)
-            except (PinLocked, ValueError) as exc:  # ValueError: a malformed MOBILENET_VIZ_TEACHER_PIN
+            except (
+                PinLocked,
+                ValueError,
+            ) as exc:  # ValueError: a malformed MOBILENET_VIZ_TEACHER_PIN
                 st.error(f"{exc}.", icon=":material/lock:")
                 return
             if ok:
                 st.session_state[classroom.TEACHER] = True
                 st.rerun()
             left = classroom.gate().attempts_left(me)
-            st.error(f"Wrong PIN ({left} {'try' if left == 1 else 'tries'} left in this session).", icon=":material/lock:")
+            st.error(
+                f"Wrong PIN ({left} {'try' if left == 1 else 'tries'} left in this session).",
+                icon=":material/lock:",
+            )
 
 
 # -- the teacher --------------------------------------------------------------------------------
 
+
 def build_question() -> class_questions.Question | None:
     """The question builder: topic, configuration, question; None after a one-line error."""
-    topic = st.radio("Topic", list(class_questions.TOPICS), format_func=class_questions.TOPICS.get,
-                     horizontal=True, key="cls_topic")
+    topic = st.radio(
+        "Topic",
+        list(class_questions.TOPICS),
+        format_func=class_questions.TOPICS.get,
+        horizontal=True,
+        key="cls_topic",
+    )
     kinds = class_questions.KINDS[topic]
     kind = st.selectbox("Question", list(kinds), format_func=kinds.get, key=f"cls_kind_{topic}")
     with presenter.more_controls("the configuration"):
@@ -183,13 +212,21 @@ def build_question() -> class_questions.Question | None:
                 n = cols[2].number_input("N (out)", 1, 4096, 512, key="cls_out_channels")
                 k = cols[0].number_input("D_K (kernel)", 1, 15, 3, key="cls_kernel")
                 s = cols[1].radio("Stride s", (1, 2), horizontal=True, key="cls_stride")
-                return class_questions.layer_question(kind, ConvConfig(int(d_f), int(m), int(n), int(k), int(s)))
+                return class_questions.layer_question(
+                    kind, ConvConfig(int(d_f), int(m), int(n), int(k), int(s))
+                )
             if topic == "block":
-                label = st.selectbox("MobileNetV2 block (224×224, Table 2)", list(BLOCKS), index=2, key="cls_block")
+                label = st.selectbox(
+                    "MobileNetV2 block (224×224, Table 2)", list(BLOCKS), index=2, key="cls_block"
+                )
                 return class_questions.block_question(kind, BLOCKS[label])
             cols = st.columns(3)
-            model = cols[0].selectbox("Network", architectures.MODELS, format_func=architectures.MODEL_NAMES.get,
-                                      key="cls_model")
+            model = cols[0].selectbox(
+                "Network",
+                architectures.MODELS,
+                format_func=architectures.MODEL_NAMES.get,
+                key="cls_model",
+            )
             alpha = cols[1].selectbox("Width α", ALPHAS, index=3, key="cls_alpha")
             resolution = cols[2].selectbox("Resolution", RESOLUTIONS, key="cls_resolution")
             return class_questions.network_question(kind, model, float(alpha), int(resolution))
@@ -211,14 +248,23 @@ def live_answers(code: str) -> None:
     right = sum(a.correct for a in answers)
     cols = st.columns(2)
     cols[0].metric("Answers", len(answers))
-    cols[1].metric("Correct", f"{100 * right / len(answers):.0f}%" if answers else "–",
-                   help=q.tolerance_text() or None)
+    cols[1].metric(
+        "Correct",
+        f"{100 * right / len(answers):.0f}%" if answers else "–",
+        help=q.tolerance_text() or None,
+    )
     bars = class_questions.tally(q, [(a.answer, a.correct) for a in answers])
     title = "Answers so far" if not live.revealed else "Final answers"
     show_plotly(answers_figure(bars, title), key=f"cls_chart_{live.id}")
     if not live.revealed:
-        st.button("Reveal the answer", type="primary", icon=":material/visibility:", key=f"cls_reveal_{live.id}",
-                  on_click=store.reveal, args=(code, live.id))  # a callback: the next run shows it revealed
+        st.button(
+            "Reveal the answer",
+            type="primary",
+            icon=":material/visibility:",
+            key=f"cls_reveal_{live.id}",
+            on_click=store.reveal,
+            args=(code, live.id),
+        )  # a callback: the next run shows it revealed
     else:
         show_worked_answer(q)
     names = [a.name for a in answers if a.name]
@@ -238,7 +284,13 @@ def start_class() -> None:
 def teacher_view(code: str | None) -> None:
     if code is None:
         st.markdown("Start a class to get a code and a QR code for the students.")
-        st.button("Start a class", type="primary", icon=":material/groups:", key="cls_start", on_click=start_class)
+        st.button(
+            "Start a class",
+            type="primary",
+            icon=":material/groups:",
+            key="cls_start",
+            on_click=start_class,
+        )
         if st.session_state.get("cls_start_error"):
             st.error(st.session_state.pop("cls_start_error"), icon=":material/error:")
         return
@@ -246,11 +298,14 @@ def teacher_view(code: str | None) -> None:
     with left:
         st.markdown(f"### Class code: `{code}`")
         link, base = join_qr.join_link(URL_PATH)
-        join_qr.show_qr(link, base, width=420 if presenter.is_on() else 300)  # scanned from the back rows
+        join_qr.show_qr(
+            link, base, width=420 if presenter.is_on() else 300
+        )  # scanned from the back rows
         st.divider()
         question = build_question()
-        if question is not None and st.button("Ask this question", type="primary", icon=":material/quiz:",
-                                              key="cls_ask"):
+        if question is not None and st.button(
+            "Ask this question", type="primary", icon=":material/quiz:", key="cls_ask"
+        ):
             try:
                 store.start_question(code, question.to_dict())
             except class_store.Refused as exc:
@@ -261,18 +316,29 @@ def teacher_view(code: str | None) -> None:
 
 with st.container(border=False):
     cols = st.columns([1, 2])
-    cols[0].text_input("Class code", key=PARAMS.key("code"), max_chars=12, placeholder="e.g. K7QPM",
-                       help="Shown on the projector; the QR code fills it in.")
+    cols[0].text_input(
+        "Class code",
+        key=PARAMS.key("code"),
+        max_chars=12,
+        placeholder="e.g. K7QPM",
+        help="Shown on the projector; the QR code fills it in.",
+    )
     if not classroom.is_teacher():
-        cols[1].text_input("Your name (optional, shown to the teacher)", key="cls_name",
-                           max_chars=class_store.MAX_NAME_CHARS)
+        cols[1].text_input(
+            "Your name (optional, shown to the teacher)",
+            key="cls_name",
+            max_chars=class_store.MAX_NAME_CHARS,
+        )
 PARAMS.share()  # before the QR code: the student link carries the class code
 code = current_code()
 if classroom.is_teacher():
     teacher_view(code)
 elif code is None:
     if not st.session_state.get(PARAMS.key("code"), "").strip():
-        st.info("Type the class code shown on the projector, or scan its QR code.", icon=":material/qr_code_2:")
+        st.info(
+            "Type the class code shown on the projector, or scan its QR code.",
+            icon=":material/qr_code_2:",
+        )
     teacher_login()
 else:
     student_view(code)

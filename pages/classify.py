@@ -25,7 +25,9 @@ from ui.uploads import bounded
 through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 MAX_IMAGES = 24
-MAX_UPLOAD_BYTES = 48 * 2**20  # photos one session keeps on the server (Streamlit holds uploads in memory)
+MAX_UPLOAD_BYTES = (
+    48 * 2**20
+)  # photos one session keeps on the server (Streamlit holds uploads in memory)
 # Timed forward passes per rerun, all images together: 30 students share the cores, so one rerun
 # must not hold them for a minute (24 images x 100 runs would be 2,400 passes).
 MAX_TIMED_PASSES = 60
@@ -34,15 +36,20 @@ PREP_LABELS = {
     "IMAGENET1K_V1": "IMAGENET1K_V1: resize 256, crop 224",
     "IMAGENET1K_V2": "IMAGENET1K_V2: resize 232, crop 224",
 }
-PARAMS = PageParams("cls", {
-    "engine": ChoiceParam(inf.default_engine(), inf.ENGINES),
-    "top": IntParam(5, 1, 20),
-    "runs": IntParam(10, 1, 100),
-    "cam": BoolParam(True),
-    "prep": ChoiceParam("IMAGENET1K_V1", PREPROCESSINGS),
-    "samples": ListParam(("cat.jpg",) if any(s.name == "cat.jpg" for s in list_samples()) else (),
-                         [s.name for s in list_samples()]),
-})
+PARAMS = PageParams(
+    "cls",
+    {
+        "engine": ChoiceParam(inf.default_engine(), inf.ENGINES),
+        "top": IntParam(5, 1, 20),
+        "runs": IntParam(10, 1, 100),
+        "cam": BoolParam(True),
+        "prep": ChoiceParam("IMAGENET1K_V1", PREPROCESSINGS),
+        "samples": ListParam(
+            ("cat.jpg",) if any(s.name == "cat.jpg" for s in list_samples()) else (),
+            [s.name for s in list_samples()],
+        ),
+    },
+)
 
 
 @st.cache_data(show_spinner=False)
@@ -133,19 +140,29 @@ PARAMS.restore()
 with st.sidebar:
     with st.expander("Model weights", expanded=False):
         weights_file = st.file_uploader(
-            "Use your own MobileNetV2 state_dict (.pth)", key="cls_weights_file", max_upload_size=16,
+            "Use your own MobileNetV2 state_dict (.pth)",
+            key="cls_weights_file",
+            max_upload_size=16,
             help="A file saved with torch.save(model.state_dict(), path) for torchvision's "
-                 "mobilenet_v2 (1000 classes). It is read with weights_only=True: no code runs.",
+            "mobilenet_v2 (1000 classes). It is read with weights_only=True: no code runs.",
         )
-        st.radio("Preprocessing the uploaded weights expect", PREPROCESSINGS, key=PARAMS.key("prep"),
-                 format_func=PREP_LABELS.get)
-        st.caption("Without an upload the app uses $MOBILENET_VIZ_WEIGHTS, then torchvision's cached "
-                   "file, then a download; `python -m mobilenet_viz weights where` lists the places.")
+        st.radio(
+            "Preprocessing the uploaded weights expect",
+            PREPROCESSINGS,
+            key=PARAMS.key("prep"),
+            format_func=PREP_LABELS.get,
+        )
+        st.caption(
+            "Without an upload the app uses $MOBILENET_VIZ_WEIGHTS, then torchvision's cached "
+            "file, then a download; `python -m mobilenet_viz weights where` lists the places."
+        )
 
 loaded, engines = get_model(), get_engines()
 if weights_file is not None:
     try:
-        loaded, engines = get_uploaded(weights_file.name, weights_file.getvalue(), PARAMS.value("prep"))
+        loaded, engines = get_uploaded(
+            weights_file.name, weights_file.getvalue(), PARAMS.value("prep")
+        )
     except WeightsError as exc:
         st.sidebar.error(md(exc))
         st.error(f"Uploaded weights not used: {md(exc)}", icon=":material/error:")
@@ -164,11 +181,18 @@ st.caption(
 samples = list_samples()
 left, right = st.columns([3, 2])
 with left:
-    uploads = st.file_uploader(
-        "Upload photos (JPEG, PNG, WebP, BMP or GIF; several at once)", accept_multiple_files=True,
-        key="cls_uploads", max_upload_size=10,
-    ) or []
-    uploads, dropped = bounded(uploads, max_files=MAX_IMAGES, max_bytes=MAX_UPLOAD_BYTES, key="cls_uploads")
+    uploads = (
+        st.file_uploader(
+            "Upload photos (JPEG, PNG, WebP, BMP or GIF; several at once)",
+            accept_multiple_files=True,
+            key="cls_uploads",
+            max_upload_size=10,
+        )
+        or []
+    )
+    uploads, dropped = bounded(
+        uploads, max_files=MAX_IMAGES, max_bytes=MAX_UPLOAD_BYTES, key="cls_uploads"
+    )
     if dropped:
         st.warning(dropped, icon=":material/block:")
 with right:
@@ -178,21 +202,38 @@ with right:
 thumbs = st.columns(len(samples)) if samples else []
 for column, sample in zip(thumbs, samples, strict=True):
     column.image(_thumbnail(sample.name), caption=sample.title, width="stretch")
-picked = st.pills(
-    "Sample photos (public domain / CC0, see assets/samples/ATTRIBUTION.md)",
-    [s.name for s in samples], selection_mode="multi", key=PARAMS.key("samples"),
-    format_func=lambda name: next(s.title for s in samples if s.name == name),
-) or []
+picked = (
+    st.pills(
+        "Sample photos (public domain / CC0, see assets/samples/ATTRIBUTION.md)",
+        [s.name for s in samples],
+        selection_mode="multi",
+        key=PARAMS.key("samples"),
+        format_func=lambda name: next(s.title for s in samples if s.name == name),
+    )
+    or []
+)
 
 with presenter.more_controls("engine, top classes, timed runs, CAM"):
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
-c1.selectbox("Engine", inf.ENGINES, key=PARAMS.key("engine"), format_func=inf.ENGINE_TITLES.get,
-             help="The three float engines compute the same function; int8 is the model quantized to 8-bit "
-                  "integers (see the page 'On a phone'). The default is the fastest float engine here.")
+c1.selectbox(
+    "Engine",
+    inf.ENGINES,
+    key=PARAMS.key("engine"),
+    format_func=inf.ENGINE_TITLES.get,
+    help="The three float engines compute the same function; int8 is the model quantized to 8-bit "
+    "integers (see the page 'On a phone'). The default is the fastest float engine here.",
+)
 c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))
-c3.slider("Timed runs per image (N)", 1, 100, key=PARAMS.key("runs"),
-          help="After 2 warm-up runs; median and p90 are over these N runs.")
-c4.toggle("CAM", key=PARAMS.key("cam"), help="Class activation map: where the top class's evidence is")
+c3.slider(
+    "Timed runs per image (N)",
+    1,
+    100,
+    key=PARAMS.key("runs"),
+    help="After 2 warm-up runs; median and p90 are over these N runs.",
+)
+c4.toggle(
+    "CAM", key=PARAMS.key("cam"), help="Class activation map: where the top class's evidence is"
+)
 PARAMS.share()
 
 items = _items(picked, samples, uploads, photo)
@@ -205,16 +246,28 @@ if len(items) > MAX_IMAGES:
 
 runs = min(PARAMS.value("runs"), max(1, MAX_TIMED_PASSES // len(items)))
 if runs < PARAMS.value("runs"):
-    st.caption(f"{len(items)} images: timing {runs} runs per image instead of {PARAMS.value('runs')}, so one "
-               f"page update stays under {MAX_TIMED_PASSES} timed passes and the server stays responsive for everyone.")
+    st.caption(
+        f"{len(items)} images: timing {runs} runs per image instead of {PARAMS.value('runs')}, so one "
+        f"page update stays under {MAX_TIMED_PASSES} timed passes and the server stays responsive for everyone."
+    )
 with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}…"):
-    report = inf.classify(loaded, engines, items, engine=PARAMS.value("engine"), top=PARAMS.value("top"),
-                          runs=runs, warmup=2, reuse=_reuse(loaded))
+    report = inf.classify(
+        loaded,
+        engines,
+        items,
+        engine=PARAMS.value("engine"),
+        top=PARAMS.value("top"),
+        runs=runs,
+        warmup=2,
+        reuse=_reuse(loaded),
+    )
 if report.engine_note:
     st.warning(md(report.engine_note))
 if report.engine == "int8" and not loaded.pretrained:
-    st.warning("The int8 model is quantized from the untrained weights: its predictions are meaningless too.",
-               icon=":material/warning:")
+    st.warning(
+        "The int8 model is quantized from the untrained weights: its predictions are meaningless too.",
+        icon=":material/warning:",
+    )
 for r in report.results:
     if r.error:
         st.error(f"**{md(r.name)}**: {md(r.error)}", icon=":material/broken_image:")
@@ -233,23 +286,44 @@ for i, r in enumerate(good):
         view = inf.network_view(loaded, r.tensor)
         cols[1].image(view, caption="what the network saw (224×224)", width="stretch")
         if PARAMS.value("cam"):
-            heat = r.extras.get("cam")  # kept with a reused result: same model, same image, same class
+            heat = r.extras.get(
+                "cam"
+            )  # kept with a reused result: same model, same image, same class
             if heat is None:
                 with inf.inference_slot():
-                    heat = r.extras["cam"] = cam.class_activation_map(loaded.model, r.tensor, best.index)
-            cols[2].image(cam.overlay(view, heat), caption=f"where it looked for '{best.label}' (CAM, 7×7)",
-                          width="stretch")
+                    heat = r.extras["cam"] = cam.class_activation_map(
+                        loaded.model, r.tensor, best.index
+                    )
+            cols[2].image(
+                cam.overlay(view, heat),
+                caption=f"where it looked for '{best.label}' (CAM, 7×7)",
+                width="stretch",
+            )
         with cols[-1]:
-            show_plotly(figs.topk_bars(r.top, title=f"Top-{len(r.top)} classes"), key=f"cls_top_{i}")
-            when = f" · timed at {time.strftime('%H:%M:%S', time.localtime(r.measured_at))}" if r.reused else ""
-            st.caption(f"inference median {_ms(r.timing_ms.get('inference_median'))}, "
-                       f"p90 {_ms(r.timing_ms.get('inference_p90'))}{when}")
+            show_plotly(
+                figs.topk_bars(r.top, title=f"Top-{len(r.top)} classes"), key=f"cls_top_{i}"
+            )
+            when = (
+                f" · timed at {time.strftime('%H:%M:%S', time.localtime(r.measured_at))}"
+                if r.reused
+                else ""
+            )
+            st.caption(
+                f"inference median {_ms(r.timing_ms.get('inference_median'))}, "
+                f"p90 {_ms(r.timing_ms.get('inference_p90'))}{when}"
+            )
 
 rows = inf.report_rows(report)
 with st.expander("Results table", expanded=presenter.expanded(len(items) > 1)):
     st.dataframe(rows, hide_index=True)
-st.download_button("Download results (CSV)", inf.rows_to_csv(rows), file_name="mobilenet_v2_results.csv",
-                   mime="text/csv", key="cls_csv", icon=":material/download:")
+st.download_button(
+    "Download results (CSV)",
+    inf.rows_to_csv(rows),
+    file_name="mobilenet_v2_results.csv",
+    mime="text/csv",
+    key="cls_csv",
+    icon=":material/download:",
+)
 
 if not good:
     PARAMS.stop()
@@ -260,8 +334,12 @@ t = report.timing_ms
 m = st.columns(5)
 m[0].metric("Decode", _ms(t["decode"]))
 m[1].metric("Preprocess", _ms(t["preprocess"]))
-m[2].metric("Inference (median)", _ms(t["inference_median"]), help=f"{report.runs} timed runs per image after "
-            f"{report.warmup} warm-up runs; median over all {report.runs * len(good)} runs")
+m[2].metric(
+    "Inference (median)",
+    _ms(t["inference_median"]),
+    help=f"{report.runs} timed runs per image after "
+    f"{report.warmup} warm-up runs; median over all {report.runs * len(good)} runs",
+)
 m[3].metric("Inference p90", _ms(t["inference_p90"]))
 m[4].metric("Postprocess", _ms(t["postprocess"]))
 macs = _architecture_macs()
@@ -274,56 +352,113 @@ st.caption(
 )
 reused = sum(r.reused for r in good)
 if reused:
-    st.caption(f"{reused} of {len(good)} images were timed earlier in this session with the same settings and "
-               "are not run again.")
-    st.button("Time them all again", key="cls_time_again", on_click=_time_again, icon=":material/replay:")
+    st.caption(
+        f"{reused} of {len(good)} images were timed earlier in this session with the same settings and "
+        "are not run again."
+    )
+    st.button(
+        "Time them all again", key="cls_time_again", on_click=_time_again, icon=":material/replay:"
+    )
 if not torch.cuda.is_available():
-    st.caption("No GPU on this server: everything runs on the CPU; a GPU timing could not be measured here.")
+    st.caption(
+        "No GPU on this server: everything runs on the CPU; a GPU timing could not be measured here."
+    )
 show_plotly(figs.timing_breakdown(t), key="cls_timing")
 
 b1, b2, b3 = st.columns(3)
-compare_clicked = b1.button("Compare engines", key="cls_compare", icon=":material/speed:",
-                            help="Time every engine on the first image, side by side")
-layers_clicked = b2.button("Profile layers", key="cls_profile", icon=":material/stacked_bar_chart:",
-                           help="Time every layer: pointwise vs depthwise")
-batch_clicked = b3.button(f"Time as one batch ({len(good)})", key="cls_batch", icon=":material/dynamic_feed:",
-                          help=f"Classify all {len(good)} image{'s' if len(good) != 1 else ''} in one batch")
+compare_clicked = b1.button(
+    "Compare engines",
+    key="cls_compare",
+    icon=":material/speed:",
+    help="Time every engine on the first image, side by side",
+)
+layers_clicked = b2.button(
+    "Profile layers",
+    key="cls_profile",
+    icon=":material/stacked_bar_chart:",
+    help="Time every layer: pointwise vs depthwise",
+)
+batch_clicked = b3.button(
+    f"Time as one batch ({len(good)})",
+    key="cls_batch",
+    icon=":material/dynamic_feed:",
+    help=f"Classify all {len(good)} image{'s' if len(good) != 1 else ''} in one batch",
+)
 # Results of the three buttons stay until the model, the images or the settings change.
-settings = (id(loaded), loaded.describe(), report.engine, PARAMS.value("runs"), tuple((r.name, r.size) for r in good))
+settings = (
+    id(loaded),
+    loaded.describe(),
+    report.engine,
+    PARAMS.value("runs"),
+    tuple((r.name, r.size) for r in good),
+)
 compare = compare_clicked or _has("cls_compare_result", settings)
 layers = layers_clicked or _has("cls_profile_result", settings)
 batch = batch_clicked or _has("cls_batch_result", settings)
 
 if compare:
     st.subheader("Engines side by side")
-    with st.spinner("Building and timing every engine (the first ONNX export and the int8 quantization take a few seconds)…"):
-        comparison = _kept("cls_compare_result", settings, compare_clicked, lambda: inf.compare_engines(
-            engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3))
+    with st.spinner(
+        "Building and timing every engine (the first ONNX export and the int8 quantization take a few seconds)…"
+    ):
+        comparison = _kept(
+            "cls_compare_result",
+            settings,
+            compare_clicked,
+            lambda: inf.compare_engines(
+                engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3
+            ),
+        )
     show_plotly(figs.engine_comparison(comparison), key="cls_engines")
-    st.dataframe([
-        {"engine": c.title, "median (ms)": c.median_ms, "p90 (ms)": c.p90_ms, "× ONNX Runtime": c.ratio_to_onnx,
-         "speed-up vs eager": c.speedup_vs_eager, "top-5 = eager's": c.top5_matches_eager,
-         "max prob. diff vs eager": c.max_prob_diff_vs_eager, "build (s)": c.build_s, "error": c.error or ""}
-        for c in comparison
-    ], hide_index=True, column_order=(  # six columns fit at 1280 px; × ONNX Runtime and build (s) stay in the data
-        "engine", "median (ms)", "p90 (ms)", "speed-up vs eager", "top-5 = eager's", "max prob. diff vs eager",
-        *(("error",) if any(c.error for c in comparison) else ()),
-    ), column_config={
-        "median (ms)": st.column_config.NumberColumn(format="%.2f"),
-        "p90 (ms)": st.column_config.NumberColumn(format="%.2f"),
-        "× ONNX Runtime": st.column_config.NumberColumn(format="%.2f×"),
-        "speed-up vs eager": st.column_config.NumberColumn(format="%.2f×"),
-        "max prob. diff vs eager": st.column_config.NumberColumn(format="%.1e"),
-        "build (s)": st.column_config.NumberColumn(format="%.1f"),
-    })
-    st.caption(f"Same input ({md(good[0].name)}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time. "
-               "The float engines compute the same function; int8 differs from them by its rounding (its top-5 "
-               "and probabilities are compared with eager's in the table).")
+    st.dataframe(
+        [
+            {
+                "engine": c.title,
+                "median (ms)": c.median_ms,
+                "p90 (ms)": c.p90_ms,
+                "× ONNX Runtime": c.ratio_to_onnx,
+                "speed-up vs eager": c.speedup_vs_eager,
+                "top-5 = eager's": c.top5_matches_eager,
+                "max prob. diff vs eager": c.max_prob_diff_vs_eager,
+                "build (s)": c.build_s,
+                "error": c.error or "",
+            }
+            for c in comparison
+        ],
+        hide_index=True,
+        column_order=(  # six columns fit at 1280 px; × ONNX Runtime and build (s) stay in the data
+            "engine",
+            "median (ms)",
+            "p90 (ms)",
+            "speed-up vs eager",
+            "top-5 = eager's",
+            "max prob. diff vs eager",
+            *(("error",) if any(c.error for c in comparison) else ()),
+        ),
+        column_config={
+            "median (ms)": st.column_config.NumberColumn(format="%.2f"),
+            "p90 (ms)": st.column_config.NumberColumn(format="%.2f"),
+            "× ONNX Runtime": st.column_config.NumberColumn(format="%.2f×"),
+            "speed-up vs eager": st.column_config.NumberColumn(format="%.2f×"),
+            "max prob. diff vs eager": st.column_config.NumberColumn(format="%.1e"),
+            "build (s)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+    st.caption(
+        f"Same input ({md(good[0].name)}), batch 1, {PARAMS.value('runs')} timed runs each, one engine at a time. "
+        "The float engines compute the same function; int8 differs from them by its rounding (its top-5 "
+        "and probabilities are compared with eager's in the table)."
+    )
 
 if layers:
     st.subheader("Where the time goes, by layer type")
     with st.spinner("Timing every layer…"):
-        profile = _kept("cls_profile_result", settings, layers_clicked, lambda: _profile(loaded.model, good[0].tensor))
+        profile = _kept(
+            "cls_profile_result",
+            settings,
+            layers_clicked,
+            lambda: _profile(loaded.model, good[0].tensor),
+        )
     shares = profiling.group_by_kind(profile)
     left, right = st.columns([2, 3])
     with left:
@@ -345,11 +480,20 @@ if batch:
     st.subheader("Batch mode")
     engine = engines.get_or_fallback(report.engine)[0]
     with st.spinner(f"Timing a batch of {len(good)}…"):
-        timing, _ = _kept("cls_batch_result", settings, batch_clicked, lambda: inf.time_batch(
-            engine, [r.tensor for r in good], runs=min(PARAMS.value("runs"), 10)))
+        timing, _ = _kept(
+            "cls_batch_result",
+            settings,
+            batch_clicked,
+            lambda: inf.time_batch(
+                engine, [r.tensor for r in good], runs=min(PARAMS.value("runs"), 10)
+            ),
+        )
     k = st.columns(3)
     k[0].metric("Batch size", timing.batch_size)
     k[1].metric("Batch latency (median)", _ms(timing.median_ms))
     gain = timing.images_per_s / (1000 / t["inference_median"])
-    k[2].metric("Throughput", f"{timing.images_per_s:.0f} images/s",  # a slowdown shows red, pointing down
-                delta=f"{(gain - 1) * 100:+.0f}% vs batch 1 ({gain:.2f}×)")
+    k[2].metric(
+        "Throughput",
+        f"{timing.images_per_s:.0f} images/s",  # a slowdown shows red, pointing down
+        delta=f"{(gain - 1) * 100:+.0f}% vs batch 1 ({gain:.2f}×)",
+    )

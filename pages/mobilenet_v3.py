@@ -55,12 +55,16 @@ PARAMS = PageParams(
         "stage_runs": IntParam(30, 5, 100),
         "se_block": ChoiceParam("13", tuple(map(str, SE_BLOCKS_LARGE))),
         "photo_a": ChoiceParam("cat.jpg" if "cat.jpg" in SAMPLES else SAMPLES[0], tuple(SAMPLES)),
-        "photo_b": ChoiceParam("coins.jpg" if "coins.jpg" in SAMPLES else SAMPLES[-1], tuple(SAMPLES)),
+        "photo_b": ChoiceParam(
+            "coins.jpg" if "coins.jpg" in SAMPLES else SAMPLES[-1], tuple(SAMPLES)
+        ),
         "view": ChoiceParam(VIEWS[0], VIEWS),
     },
 )
-NUMBERS = {name: st.column_config.NumberColumn(format="localized")
-           for name in ("MACs", "params", "SE MACs", "SE params", "nonlinearity elements")}
+NUMBERS = {
+    name: st.column_config.NumberColumn(format="localized")
+    for name in ("MACs", "params", "SE MACs", "SE params", "nonlinearity elements")
+}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -105,8 +109,10 @@ def check_block_in_range() -> None:
     """V3-Small has 11 blocks: a block number beyond that (a link, or switching model) becomes 11."""
     n = len(presets(PARAMS.value("model"), 1.0))
     if PARAMS.value("block") > n:
-        st.warning(f"{MODELS[PARAMS.value('model')].split(' (')[0]} has {n} blocks; showing block {n}.",
-                   icon=":material/info:")
+        st.warning(
+            f"{MODELS[PARAMS.value('model')].split(' (')[0]} has {n} blocks; showing block {n}.",
+            icon=":material/info:",
+        )
         PARAMS.set(block=n)
 
 
@@ -127,29 +133,58 @@ tabs = st.tabs(VIEWS, key=PARAMS.key("view"), on_change="rerun")
 if tabs[0].open:
     with tabs[0]:
         row = st.columns([2, 3])
-        row[0].radio("Network", tuple(MODELS), key=PARAMS.key("model"), format_func=MODELS.get, horizontal=True)
+        row[0].radio(
+            "Network",
+            tuple(MODELS),
+            key=PARAMS.key("model"),
+            format_func=MODELS.get,
+            horizontal=True,
+        )
         model = PARAMS.value("model")
         with presenter.more_controls("width α"):
-            st.select_slider("Width multiplier α (torchvision rounds every channel count to a multiple of 8)",
-                             ALPHAS, key=PARAMS.key("alpha"))
+            st.select_slider(
+                "Width multiplier α (torchvision rounds every channel count to a multiple of 8)",
+                ALPHAS,
+                key=PARAMS.key("alpha"),
+            )
         alpha = float(PARAMS.value("alpha"))
         choices = presets(model, alpha)
-        row[1].selectbox("Block (224×224 input)", [p.number for p in choices], key=PARAMS.key("block"),
-                         format_func=lambda n: choices[n - 1].label)
+        row[1].selectbox(
+            "Block (224×224 input)",
+            [p.number for p in choices],
+            key=PARAMS.key("block"),
+            format_func=lambda n: choices[n - 1].label,
+        )
         preset = choices[PARAMS.value("block") - 1]
         cost = block_cost(preset.config)
         m = st.columns(5)
-        m[0].metric("Block MACs", fmt_count(cost.macs), help=f"{cost.macs:,} MACs = {cost.flops:,} FLOPs")
-        m[1].metric("Block params", fmt_count(cost.params), help=f"{cost.params:,} (conv weights + BN + SE biases)")
+        m[0].metric(
+            "Block MACs", fmt_count(cost.macs), help=f"{cost.macs:,} MACs = {cost.flops:,} FLOPs"
+        )
+        m[1].metric(
+            "Block params",
+            fmt_count(cost.params),
+            help=f"{cost.params:,} (conv weights + BN + SE biases)",
+        )
         if cost.squeeze_channels:
-            m[2].metric("SE MACs", f"{cost.se_macs / cost.macs:.1%}", help=f"{cost.se_macs:,} of {cost.macs:,} MACs")
-            m[3].metric("SE params", f"{cost.se_params / cost.params:.1%}",
-                        help=f"{cost.se_params:,} of {cost.params:,} params")
+            m[2].metric(
+                "SE MACs",
+                f"{cost.se_macs / cost.macs:.1%}",
+                help=f"{cost.se_macs:,} of {cost.macs:,} MACs",
+            )
+            m[3].metric(
+                "SE params",
+                f"{cost.se_params / cost.params:.1%}",
+                help=f"{cost.se_params:,} of {cost.params:,} params",
+            )
         else:
             m[2].metric("SE MACs", "no SE")
             m[3].metric("SE params", "no SE")
-        m[4].metric("Residual", "yes" if cost.residual else "no",
-                    help="x + F(x) when stride 1 and in = out channels, as in MobileNetV2")
+        m[4].metric(
+            "Residual",
+            "yes" if cost.residual else "no",
+            help="x + F(x) when stride 1 and in = out channels, as in MobileNetV2",
+        )
         c = cost.expanded_channels
         if cost.squeeze_channels:
             s, ho = cost.squeeze_channels, cost.output_shape[1]
@@ -162,8 +197,10 @@ if tabs[0].open:
                 "scaling multiplies are elementwise (not counted as MACs, like BN and activations)."
             )
         else:
-            st.markdown(f"This block has **no SE** (Table {TABLE_NUMBERS[model]}): expand, "
-                        f"{preset.config.kernel}×{preset.config.kernel} depthwise, linear project.")
+            st.markdown(
+                f"This block has **no SE** (Table {TABLE_NUMBERS[model]}): expand, "
+                f"{preset.config.kernel}×{preset.config.kernel} depthwise, linear project."
+            )
         st.dataframe(stage_table(cost), hide_index=True, width="stretch", column_config=NUMBERS)
         show_plotly(figures.block_cost_bars(cost), key="v3_fig_block")
         st.subheader("Where V3 puts SE and h-swish")
@@ -182,7 +219,7 @@ if tabs[0].open:
             f"**{se_params / total_params:.1%} of their parameters** ({se_params / network_params:.0%} of the "
             f"whole network's {network_params / 1e6:.2f}M): cheap in compute, not in memory. Section 5.3 sized "
             "every SE at ¼ of the expansion layer (MnasNet had sized it from the bottleneck) and reports, against "
-            "that, \"a modest increase of number of parameters, and no discernible latency cost\"."
+            'that, "a modest increase of number of parameters, and no discernible latency cost".'
         )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=NUMBERS)
 
@@ -201,19 +238,28 @@ if tabs[1].open:
         with cols[1]:
             show_plotly(figures.activation_differences(data), key="v3_fig_diff")
         hs, hsig = worst["h-swish vs swish"], worst["hard-sigmoid vs sigmoid"]
-        st.caption(f"Largest gaps: |h-swish − swish| = {hs[0]:.3f} at x = {hs[1]:.2f}; |hard-sigmoid − sigmoid| = "
-                   f"{hsig[0]:.3f} at x = {hsig[1]:.2f}. Both hard versions are exactly 0 below −3; "
-                   "h-swish is exactly x above 3 and hard-sigmoid exactly 1.")
+        st.caption(
+            f"Largest gaps: |h-swish − swish| = {hs[0]:.3f} at x = {hs[1]:.2f}; |hard-sigmoid − sigmoid| = "
+            f"{hsig[0]:.3f} at x = {hsig[1]:.2f}. Both hard versions are exactly 0 below −3; "
+            "h-swish is exactly x above 3 and hard-sigmoid exactly 1."
+        )
         st.subheader("What each costs on this CPU")
         shape_text = " and ".join(f"{h}×{w}×{c}" for c, h, w in ACTIVATION_SHAPES)
-        st.markdown(f"Each function runs on a real-sized activation tensor ({shape_text}: V3-Large's first "
-                    "block and its last blocks' expanded tensor), fp32, batch 1, one thread, median of the "
-                    "runs after a warm-up, all functions interleaved in one measurement.")
+        st.markdown(
+            f"Each function runs on a real-sized activation tensor ({shape_text}: V3-Large's first "
+            "block and its last blocks' expanded tensor), fp32, batch 1, one thread, median of the "
+            "runs after a warm-up, all functions interleaved in one measurement."
+        )
         st.slider("Runs per function", 5, 200, key=PARAMS.key("runs"))
         runs = PARAMS.value("runs")
-        if st.button("Measure the nonlinearities on this machine", key="v3_measure_act", type="primary"):
+        if st.button(
+            "Measure the nonlinearities on this machine", key="v3_measure_act", type="primary"
+        ):
             with st.spinner("Timing ReLU6, sigmoid, hard-sigmoid, swish and h-swish…"):
-                st.session_state["v3_act_timing"] = (runs, [t.as_dict() for t in time_activations(runs=runs)])
+                st.session_state["v3_act_timing"] = (
+                    runs,
+                    [t.as_dict() for t in time_activations(runs=runs)],
+                )
         stored = st.session_state.get("v3_act_timing")
         rows = placement_rows("v3-large")
         relu_elements = sum(r["nonlinearity elements"] for r in rows if r["NL"] == "ReLU")
@@ -221,9 +267,17 @@ if tabs[1].open:
         if stored and stored[0] == runs:
             timing = stored[1]
             show_plotly(figures.activation_timing_bars(timing), key="v3_fig_act_timing")
-            table = pd.DataFrame([{"function": t["name"], "tensor (h×w×c)": f"{t['shape'][1]}×{t['shape'][2]}×{t['shape'][0]}",
-                                   "median µs": round(t["median_ms"] * 1e3, 2),
-                                   "ns per element": round(t["ns_per_element"], 3)} for t in timing])
+            table = pd.DataFrame(
+                [
+                    {
+                        "function": t["name"],
+                        "tensor (h×w×c)": f"{t['shape'][1]}×{t['shape'][2]}×{t['shape'][0]}",
+                        "median µs": round(t["median_ms"] * 1e3, 2),
+                        "ns per element": round(t["ns_per_element"], 3),
+                    }
+                    for t in timing
+                ]
+            )
             st.dataframe(table, hide_index=True, width="stretch")
             big = {t["name"]: t for t in timing if tuple(t["shape"]) == ACTIVATION_SHAPES[0]}
             small = {t["name"]: t for t in timing if tuple(t["shape"]) == ACTIVATION_SHAPES[-1]}
@@ -231,7 +285,11 @@ if tabs[1].open:
             ratio_relu = big["h-swish"]["ns_per_element"] / big["ReLU6"]["ns_per_element"]
             ratio_sig = big["sigmoid"]["ns_per_element"] / big["hard-sigmoid"]["ns_per_element"]
             swish_word = "slower" if ratio_swish > 1 else "faster"
-            relu_word = "close to" if abs(ratio_relu - 1) < 0.25 else ("above" if ratio_relu > 1 else "below")
+            relu_word = (
+                "close to"
+                if abs(ratio_relu - 1) < 0.25
+                else ("above" if ratio_relu > 1 else "below")
+            )
             st.markdown(
                 f"Measured here ({runs} runs, on the {shape_text.split(' and ')[0]} tensor): swish is "
                 f"**{ratio_swish:.2f}×** {swish_word} than h-swish, sigmoid {ratio_sig:.2f}× hard-sigmoid, and h-swish "
@@ -247,16 +305,21 @@ if tabs[1].open:
                 f"the deeper half costs ≈{hs_elements * small['h-swish']['ns_per_element'] / 1e3:.0f} µs here "
                 f"(vs ≈{hs_elements * small['ReLU6']['ns_per_element'] / 1e3:.0f} µs for ReLU6); swish there "
                 f"would cost ≈{hs_elements * small['swish']['ns_per_element'] / 1e3:.0f} µs. The paper also "
-                "found \"most of the benefits of swish are realized by using them only in the deeper layers\". "
+                'found "most of the benefits of swish are realized by using them only in the deeper layers". '
                 "(Estimates: elements × ns/element measured on the 7×7×960 tensor.)"
             )
         else:
-            st.info("Press the button to measure. Nothing is measured until you ask (the numbers are of this "
-                    "moment on this server, never cached).", icon=":material/timer:")
+            st.info(
+                "Press the button to measure. Nothing is measured until you ask (the numbers are of this "
+                "moment on this server, never cached).",
+                icon=":material/timer:",
+            )
         show_plotly(figures.placement_chart(rows), key="v3_fig_placement")
-        st.caption(f"V3-Large: {relu_elements / 1e6:.2f}M elements through ReLU (blocks 1–6) vs "
-                   f"{hs_elements / 1e6:.2f}M through h-swish (blocks 7–15); expand and depthwise outputs, from "
-                   "the library's block shapes.")
+        st.caption(
+            f"V3-Large: {relu_elements / 1e6:.2f}M elements through ReLU (blocks 1–6) vs "
+            f"{hs_elements / 1e6:.2f}M through h-swish (blocks 7–15); expand and depthwise outputs, from "
+            "the library's block shapes."
+        )
 
 # --- last stage ----------------------------------------------------------------------------------------
 if tabs[2].open:
@@ -266,18 +329,33 @@ if tabs[2].open:
             f"Section 5.1 and Figure 5 ({PAPER}): V2-style networks end with a bottleneck (1×1 expand to 960, "
             "depthwise, 1×1 project to 320) and a 1×1 conv to 1280 **at 7×7**, then pool. V3 moves the "
             "1280-wide layer **past the average pool** (computed at 1×1) and drops the depthwise and projection "
-            f"layers. The paper: it \"reduces the latency by {PAPER_SAVED_MS} milliseconds which is "
+            f'layers. The paper: it "reduces the latency by {PAPER_SAVED_MS} milliseconds which is '
             f"{PAPER_SAVED_SHARE:.0%} of the running time and reduces the number of operations by 30 millions "
-            "MAdds with almost no loss of accuracy\"."
+            'MAdds with almost no loss of accuracy".'
         )
         o, e = saving["original"], saving["efficient"]
         m = st.columns(4)
-        m[0].metric("Original stage", f"{o['macs'] / 1e6:.1f}M MACs", help=f"{o['macs']:,} MACs, {o['params']:,} params")
-        m[1].metric("Efficient stage", f"{e['macs'] / 1e6:.1f}M MACs", help=f"{e['macs']:,} MACs, {e['params']:,} params")
-        m[2].metric("MACs saved", f"{saving['macs_saved'] / 1e6:.1f}M",
-                    delta=f"paper: ~{PAPER_SAVED_MACS / 1e6:.0f}M", delta_color="off")
-        m[3].metric("Params", f"{-saving['params_saved'] / 1e6:+.2f}M",
-                    help=f"efficient − original: {e['params']:,} − {o['params']:,}")
+        m[0].metric(
+            "Original stage",
+            f"{o['macs'] / 1e6:.1f}M MACs",
+            help=f"{o['macs']:,} MACs, {o['params']:,} params",
+        )
+        m[1].metric(
+            "Efficient stage",
+            f"{e['macs'] / 1e6:.1f}M MACs",
+            help=f"{e['macs']:,} MACs, {e['params']:,} params",
+        )
+        m[2].metric(
+            "MACs saved",
+            f"{saving['macs_saved'] / 1e6:.1f}M",
+            delta=f"paper: ~{PAPER_SAVED_MACS / 1e6:.0f}M",
+            delta_color="off",
+        )
+        m[3].metric(
+            "Params",
+            f"{-saving['params_saved'] / 1e6:+.2f}M",
+            help=f"efficient − original: {e['params']:,} − {o['params']:,}",
+        )
         st.markdown(
             f"Counted here for the layers of Figure 5: **{saving['macs_saved'] / 1e6:.1f}M MACs saved** "
             f"({saving['macs_saved'] / o['macs']:.0%} of the original stage); the paper rounds to ~30M. The "
@@ -286,17 +364,32 @@ if tabs[2].open:
         )
         show_plotly(figures.last_stage_bars(saving), key="v3_fig_last")
         with st.expander("The layers of both stages", expanded=presenter.expanded()):
-            layers = [{"stage": kind, "layer": x["name"], "operator": x["operator"],
-                       "output (h×w×c)": f"{x['output_shape'][1]}×{x['output_shape'][2]}×{x['output_shape'][0]}",
-                       "MACs": x["macs"], "params": x["params"]}
-                      for kind in ("original", "efficient") for x in saving[kind]["layers"]]
-            st.dataframe(pd.DataFrame(layers), hide_index=True, width="stretch", column_config=NUMBERS)
+            layers = [
+                {
+                    "stage": kind,
+                    "layer": x["name"],
+                    "operator": x["operator"],
+                    "output (h×w×c)": f"{x['output_shape'][1]}×{x['output_shape'][2]}×{x['output_shape'][0]}",
+                    "MACs": x["macs"],
+                    "params": x["params"],
+                }
+                for kind in ("original", "efficient")
+                for x in saving[kind]["layers"]
+            ]
+            st.dataframe(
+                pd.DataFrame(layers), hide_index=True, width="stretch", column_config=NUMBERS
+            )
         st.slider("Runs per stage", 5, 100, key=PARAMS.key("stage_runs"))
         runs = PARAMS.value("stage_runs")
         if st.button("Measure both stages on this machine", key="v3_measure_last", type="primary"):
-            with st.spinner("Timing the original and the efficient last stage and the whole network…"):
+            with st.spinner(
+                "Timing the original and the efficient last stage and the whole network…"
+            ):
                 network = get_v3_model().model
-                st.session_state["v3_last_timing"] = (runs, time_last_stages(runs=runs, network=network).as_dict())
+                st.session_state["v3_last_timing"] = (
+                    runs,
+                    time_last_stages(runs=runs, network=network).as_dict(),
+                )
         stored = st.session_state.get("v3_last_timing")
         if stored and stored[0] == runs:
             t = stored[1]
@@ -304,8 +397,11 @@ if tabs[2].open:
             tm[0].metric("Original stage", f"{t['original_ms']:.2f} ms")
             tm[1].metric("Efficient stage", f"{t['efficient_ms']:.2f} ms")
             tm[2].metric("Saved", f"{t['saved_ms']:.2f} ms", help=f"{t['speedup']:.2f}× faster")
-            tm[3].metric("Share of the network", f"{t['saved_share']:.0%}",
-                         help=f"saved / (whole V3-Large {t['network_ms']:.1f} ms − efficient + original stage)")
+            tm[3].metric(
+                "Share of the network",
+                f"{t['saved_share']:.0%}",
+                help=f"saved / (whole V3-Large {t['network_ms']:.1f} ms − efficient + original stage)",
+            )
             st.caption(
                 f"Eager PyTorch, fp32, batch 1, one thread, median of {runs} interleaved runs; random weights "
                 "(time does not depend on their values). The paper's 7 ms / 11% were measured on Pixel phones "
@@ -314,8 +410,10 @@ if tabs[2].open:
                 "the original stage."
             )
         else:
-            st.info("Press the button to time both stages (and the whole V3-Large for the share).",
-                    icon=":material/timer:")
+            st.info(
+                "Press the button to time both stages (and the whole V3-Large for the share).",
+                icon=":material/timer:",
+            )
 
 # --- search --------------------------------------------------------------------------------------------
 if tabs[3].open:
@@ -337,7 +435,9 @@ if tabs[3].open:
             "So the tables below are what a latency-driven search found on a Pixel phone, not a rule like "
             "V2's \"t = 6 everywhere\": expansion sizes such as 184 and 200 come from NetAdapt's trimming."
         )
-        st.latex(r"\text{reward}(m) = \mathrm{ACC}(m)\times\left[\frac{\mathrm{LAT}(m)}{\mathrm{TAR}}\right]^{w}")
+        st.latex(
+            r"\text{reward}(m) = \mathrm{ACC}(m)\times\left[\frac{\mathrm{LAT}(m)}{\mathrm{TAR}}\right]^{w}"
+        )
         slow_mnas, slow_small = 1 / reward_factor(2, MNAS_W), 1 / reward_factor(2, V3_SMALL_W)
         cols = st.columns([3, 2])
         with cols[0]:
@@ -349,11 +449,20 @@ if tabs[3].open:
             "steeper penalty keeps the small-model search from buying accuracy with latency."
         )
         for model in MODELS:
-            st.markdown(f"**MobileNet{MODELS[model]}**: the Architectures page's layer table, costs computed by "
-                        "the library")
-            st.dataframe(pd.DataFrame(placement_rows(model)), hide_index=True, width="stretch", column_config=NUMBERS)
+            st.markdown(
+                f"**MobileNet{MODELS[model]}**: the Architectures page's layer table, costs computed by "
+                "the library"
+            )
+            st.dataframe(
+                pd.DataFrame(placement_rows(model)),
+                hide_index=True,
+                width="stretch",
+                column_config=NUMBERS,
+            )
         current = build("v3-large")
-        show_plotly(arch_figures.accuracy_scatter(list(published.POINTS), current), key="v3_fig_published")
+        show_plotly(
+            arch_figures.accuracy_scatter(list(published.POINTS), current), key="v3_fig_published"
+        )
         st.caption(
             f"Published ImageNet top-1 against mult-adds (V1 Tables 6–7, V2 Table 4, V3 Table 3, torchvision's "
             f"weights); the dashed line is V3-Large 1.0-224 as counted here ({current.macs / 1e6:.1f}M MACs). "
@@ -370,11 +479,17 @@ if tabs[4].open:
             "Pick a block and two photos to compare the scales a real MobileNetV3-Large computes."
         )
         cols = st.columns(3)
-        cols[0].selectbox("SE block of V3-Large", tuple(map(str, SE_BLOCKS_LARGE)), key=PARAMS.key("se_block"),
-                          format_func=lambda n: presets("v3-large", 1.0)[int(n) - 1].label)
+        cols[0].selectbox(
+            "SE block of V3-Large",
+            tuple(map(str, SE_BLOCKS_LARGE)),
+            key=PARAMS.key("se_block"),
+            format_func=lambda n: presets("v3-large", 1.0)[int(n) - 1].label,
+        )
         titles = {s.name: s.title for s in list_samples()}
         cols[1].selectbox("First photo", SAMPLES, key=PARAMS.key("photo_a"), format_func=titles.get)
-        cols[2].selectbox("Second photo", SAMPLES, key=PARAMS.key("photo_b"), format_func=titles.get)
+        cols[2].selectbox(
+            "Second photo", SAMPLES, key=PARAMS.key("photo_b"), format_func=titles.get
+        )
         loaded = get_v3_model()
         if not loaded.pretrained:
             st.warning(
@@ -400,19 +515,30 @@ if tabs[4].open:
             pics[0].image(str(get_sample(a_name).path), caption=titles[a_name], width="stretch")
             pics[1].image(str(get_sample(b_name).path), caption=titles[b_name], width="stretch")
             with pics[2]:
-                show_plotly(figures.se_scale_lines(a, b, (titles[a_name], titles[b_name])), key="v3_fig_se")
+                show_plotly(
+                    figures.se_scale_lines(a, b, (titles[a_name], titles[b_name])), key="v3_fig_se"
+                )
             sm = st.columns(4)
             sm[0].metric("Channels", summary["channels"])
-            sm[1].metric("Correlation of the scales", "—" if np.isnan(summary["correlation"])
-                         else f"{summary['correlation']:.2f}")
+            sm[1].metric(
+                "Correlation of the scales",
+                "—" if np.isnan(summary["correlation"]) else f"{summary['correlation']:.2f}",
+            )
             sm[2].metric("Mean |difference|", f"{summary['mean_abs_difference']:.3f}")
-            sm[3].metric("Channels damped below 0.5", f"{summary['damped_a']} / {summary['damped_b']}",
-                         help=f"{titles[a_name]} / {titles[b_name]}")
+            sm[3].metric(
+                "Channels damped below 0.5",
+                f"{summary['damped_a']} / {summary['damped_b']}",
+                help=f"{titles[a_name]} / {titles[b_name]}",
+            )
             if a_name == b_name:
-                st.info("Both photos are the same: pick two different ones to see the attention change.")
+                st.info(
+                    "Both photos are the same: pick two different ones to see the attention change."
+                )
             st.caption(
                 "Scales are the hard-sigmoid outputs of the SE module (ReLU6(x + 3)/6, so exactly 0 or 1 when "
-                "saturated). Most different channels: " + ", ".join(map(str, summary["most_different"])) + "."
+                "saturated). Most different channels: "
+                + ", ".join(map(str, summary["most_different"]))
+                + "."
             )
 
 PARAMS.share()

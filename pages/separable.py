@@ -20,7 +20,14 @@ from ui.routing import through_router
 through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
 PADDINGS = ("same", *(str(p) for p in range(8)))
-VIEWS = ("Formulas", "Charts", "Groups", "Theory vs practice", "PyTorch code", "Width α and resolution ρ")
+VIEWS = (
+    "Formulas",
+    "Charts",
+    "Groups",
+    "Theory vs practice",
+    "PyTorch code",
+    "Width α and resolution ρ",
+)
 PARAMS = PageParams(
     "sep",
     {
@@ -49,7 +56,16 @@ PRESETS = {
     "Last layer: 7×7×1024 → 1024, 3×3": (7, 1024, 1024, 3, 1, 1.0, 1.0, False),
     "Large kernel: 28×28×256 → 256, 5×5": (28, 256, 256, 5, 1, 1.0, 1.0, False),
 }
-PRESET_FIELDS = ("input_size", "in_channels", "out_channels", "kernel", "stride", "alpha", "rho", "image")
+PRESET_FIELDS = (
+    "input_size",
+    "in_channels",
+    "out_channels",
+    "kernel",
+    "stride",
+    "alpha",
+    "rho",
+    "image",
+)
 
 
 def preset_values(name: str) -> dict:
@@ -155,7 +171,9 @@ if (even_note := formulas.padding_note(c)) is not None:
 
 m1, m2, m3 = st.columns(3)
 m1.metric(
-    "Standard conv MACs", fmt_count(c.standard.macs), help=f"{c.standard.macs:,} MACs = {c.standard.flops:,} FLOPs"
+    "Standard conv MACs",
+    fmt_count(c.standard.macs),
+    help=f"{c.standard.macs:,} MACs = {c.standard.flops:,} FLOPs",
 )
 m2.metric(
     "Separable MACs",
@@ -166,7 +184,9 @@ m2.metric(
 )
 m3.metric("Saving", f"{c.saving:.1f}×", help="How many times fewer MACs: standard / separable")
 p1, p2, p3 = st.columns(3)
-p1.metric("Standard conv params", fmt_count(c.standard.params), help=f"{c.standard.params:,} weights")
+p1.metric(
+    "Standard conv params", fmt_count(c.standard.params), help=f"{c.standard.params:,} weights"
+)
 p2.metric("Separable params", fmt_count(c.separable.params), help=f"{c.separable.params:,} weights")
 p3.metric(
     "Pointwise share of separable MACs",
@@ -220,9 +240,15 @@ if tabs[2].open:
             "depthwise conv, which then needs a pointwise conv to let channels talk to each other."
         )
         groups = st.select_slider("Groups g", groups_options, key=PARAMS.key("groups"))
-        grouped = grouped_conv_cost(c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups)
+        grouped = grouped_conv_cost(
+            c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups
+        )
         g1, g2, g3 = st.columns(3)
-        g1.metric(f"Grouped conv (g = {groups}) MACs", fmt_count(grouped.macs), help=f"{grouped.macs:,} MACs")
+        g1.metric(
+            f"Grouped conv (g = {groups}) MACs",
+            fmt_count(grouped.macs),
+            help=f"{grouped.macs:,} MACs",
+        )
         g2.metric("Params", fmt_count(grouped.params), help=f"{grouped.params:,}")
         g3.metric("Saving vs standard", f"{c.standard.macs / grouped.macs:.1f}×")
         show_plotly(figures.groups_sweep(c, groups_options, groups), key="sep_fig_groups")
@@ -239,14 +265,19 @@ if tabs[3].open:
         budget = st.slider("Time budget (s)", 1, 10, 3, key="sep_budget")
         timing_key = (config, budget)
         if st.button("Measure on this machine", key="sep_measure", type="primary"):
-            with st.spinner("Timing the standard conv, the depthwise conv, the pointwise conv and the pair…"):
+            with st.spinner(
+                "Timing the standard conv, the depthwise conv, the pointwise conv and the pair…"
+            ):
                 st.session_state["sep_timing"] = (timing_key, time_layers(c, budget_s=budget))
         stored = st.session_state.get("sep_timing")
         if stored and stored[0] == timing_key:
             t = stored[1]
             if t.channels_scaled:
-                n_note = ("" if t.out_channels == c.out_channels else
-                          f" and N = {t.out_channels} instead of {c.out_channels} (the MAC ratio below is for this N)")
+                n_note = (
+                    ""
+                    if t.out_channels == c.out_channels
+                    else f" and N = {t.out_channels} instead of {c.out_channels} (the MAC ratio below is for this N)"
+                )
                 st.info(
                     f"This layer's weights are too large to time on a shared server ({c.standard.params * 4 / 1e9:,.1f} GB "
                     f"of fp32 for the standard conv): timed with M = {t.in_channels} instead of {c.in_channels}{n_note}, "
@@ -269,7 +300,9 @@ if tabs[3].open:
             )
             t3.metric(
                 "Measured speed-up",
-                f"{t.speedup.ci_low:.1f}–{t.speedup.ci_high:.1f}×" if t.too_noisy else f"{t.measured_speedup:.2f}×",
+                f"{t.speedup.ci_low:.1f}–{t.speedup.ci_high:.1f}×"
+                if t.too_noisy
+                else f"{t.measured_speedup:.2f}×",
                 help=f"median over {t.rounds} rounds; 95% interval of the median {t.speedup.ci_low:.2f}–"
                 f"{t.speedup.ci_high:.2f}×; middle half of the rounds {t.speedup.low:.2f}–{t.speedup.high:.2f}×",
             )
@@ -287,7 +320,11 @@ if tabs[3].open:
                         ("standard conv", t.standard, t.standard_macs),
                         ("depthwise conv", t.depthwise, t.depthwise_macs),
                         ("pointwise (1×1) conv", t.pointwise, t.pointwise_macs),
-                        ("depthwise + pointwise, one call", t.separable, t.depthwise_macs + t.pointwise_macs),
+                        (
+                            "depthwise + pointwise, one call",
+                            t.separable,
+                            t.depthwise_macs + t.pointwise_macs,
+                        ),
                         ("a 1-MAC conv (a call's fixed cost)", t.overhead, 0),
                     )
                 ],
@@ -306,7 +343,11 @@ if tabs[3].open:
 
 if tabs[4].open:
     with tabs[4]:
-        st.code(formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]), language="python", wrap_lines=True)
+        st.code(
+            formulas.pytorch_code(c, st.session_state[PARAMS.key("groups")]),
+            language="python",
+            wrap_lines=True,
+        )
 
 if tabs[5].open:
     with tabs[5]:
@@ -325,7 +366,9 @@ if tabs[5].open:
             "(Tables 6 and 7):"
         )
         alpha_points, rho_points = multipliers.network_sweep("v1")
-        show_plotly(multiplier_figures.multiplier_sweep(alpha_points, rho_points), key="sep_fig_multipliers")
+        show_plotly(
+            multiplier_figures.multiplier_sweep(alpha_points, rho_points), key="sep_fig_multipliers"
+        )
         st.dataframe(
             [
                 {

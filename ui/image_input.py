@@ -109,23 +109,35 @@ def pick_image(
             st.error("No sample photos found in assets/samples.")
             return None
         titles = {s.name: s.title for s in samples}
-        name = st.selectbox("Sample photo", options=list(titles), format_func=titles.get, key=f"{prefix}_sample")
+        name = st.selectbox(
+            "Sample photo", options=list(titles), format_func=titles.get, key=f"{prefix}_sample"
+        )
         return _sample(name, max_side), f"sample photo “{titles[name]}” ({name})"
 
     if source == "pattern":
         pattern = st.selectbox(
-            "Pattern", options=list(PATTERNS), format_func=PATTERN_LABELS.get, key=f"{prefix}_pattern",
+            "Pattern",
+            options=list(PATTERNS),
+            format_func=PATTERN_LABELS.get,
+            key=f"{prefix}_pattern",
             help="Stripes: red vertical, green horizontal, blue diagonal, so each channel differs.",
         )
-        return synthetic_pattern(pattern, pattern_size), f"synthetic pattern “{PATTERN_LABELS[pattern]}”"
+        return synthetic_pattern(
+            pattern, pattern_size
+        ), f"synthetic pattern “{PATTERN_LABELS[pattern]}”"
 
     uploaded = st.file_uploader(
-        "Your image", type=UPLOAD_TYPES, key=f"{prefix}_upload", max_upload_size=MAX_UPLOAD_MB,
+        "Your image",
+        type=UPLOAD_TYPES,
+        key=f"{prefix}_upload",
+        max_upload_size=MAX_UPLOAD_MB,
         help=f"JPEG, PNG, WebP, BMP or GIF, up to {MAX_UPLOAD_MB} MB and {MAX_PIXELS // 1_000_000} megapixels. "
         "It stays in this session only.",
     )
     if uploaded is None:
-        st.info("Upload a JPEG, PNG, WebP, BMP or GIF image to use it here.", icon=":material/upload:")
+        st.info(
+            "Upload a JPEG, PNG, WebP, BMP or GIF image to use it here.", icon=":material/upload:"
+        )
         return None
     try:
         image, fmt, notes = _decode(uploaded.getvalue(), max_side)

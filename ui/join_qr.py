@@ -21,12 +21,23 @@ from ui.text import md
 
 
 @st.cache_data(ttl=30, max_entries=64, show_spinner=False)
-def _base(browser_url: str | None, public_url: str | None, server_address: str | None, server_port: int,
-          browser_address: str | None, browser_port: int | None) -> lan.Base:
+def _base(
+    browser_url: str | None,
+    public_url: str | None,
+    server_address: str | None,
+    server_port: int,
+    browser_address: str | None,
+    browser_port: int | None,
+) -> lan.Base:
     # Interface addresses are re-read every 30 s at most (a laptop may change networks).
-    return lan.choose_base(browser_url, public_url=public_url, server_address=server_address,
-                           server_port=server_port, browser_server_address=browser_address,
-                           browser_server_port=browser_port)
+    return lan.choose_base(
+        browser_url,
+        public_url=public_url,
+        server_address=server_address,
+        server_port=server_port,
+        browser_server_address=browser_address,
+        browser_server_port=browser_port,
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -53,7 +64,9 @@ def base() -> lan.Base:
             config.get_option("browser.serverAddress") if manual("browser.serverAddress") else None,
             int(config.get_option("browser.serverPort")) if manual("browser.serverPort") else None,
         )
-    except ValueError as exc:  # a malformed MOBILENET_VIZ_PUBLIC_URL: say so, use the browser's address
+    except (
+        ValueError
+    ) as exc:  # a malformed MOBILENET_VIZ_PUBLIC_URL: say so, use the browser's address
         st.sidebar.error(md(exc), icon=":material/link_off:")
         return lan.choose_base(_browser_url(), server_address="127.0.0.1")
 
@@ -84,7 +97,9 @@ def sidebar(url_path: str) -> None:
     from ui import classroom
 
     teacher = presenter.is_on() or classroom.is_teacher()
-    with st.sidebar.expander("Join on a phone: QR code", icon=":material/qr_code_2:", expanded=teacher):
+    with st.sidebar.expander(
+        "Join on a phone: QR code", icon=":material/qr_code_2:", expanded=teacher
+    ):
         if teacher or st.toggle("Show the QR code", key="join_qr_show"):
             link, b = join_link(url_path)
             show_qr(link, b)

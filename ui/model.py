@@ -50,7 +50,9 @@ def get_engines() -> EngineSet:
 
 
 @st.cache_resource(show_spinner="Checking the uploaded weights…", max_entries=2)
-def _uploaded(digest: str, name: str, preprocessing: str, _data: bytes) -> tuple[LoadedModel, EngineSet]:
+def _uploaded(
+    digest: str, name: str, preprocessing: str, _data: bytes
+) -> tuple[LoadedModel, EngineSet]:
     loaded = load_bytes(_data, name=name, preprocessing=preprocessing)
     return loaded, EngineSet(loaded)
 
@@ -76,7 +78,9 @@ def get_uploaded(name: str, data: bytes, preprocessing: str) -> tuple[LoadedMode
     return _uploaded(digest, name, preprocessing, data)
 
 
-@st.cache_resource(show_spinner="Loading MobileNetV3-Large weights (the first start may download 22 MB)…")
+@st.cache_resource(
+    show_spinner="Loading MobileNetV3-Large weights (the first start may download 22 MB)…"
+)
 def get_v3_model() -> LoadedModel:
     """The MobileNetV3 page's MobileNetV3-Large, through the same chain as :func:`get_model`
     ($MOBILENET_VIZ_V3_WEIGHTS, torch hub cache, download, labelled untrained fallback). Read-only."""
@@ -84,12 +88,16 @@ def get_v3_model() -> LoadedModel:
     return _public(load_mobilenet_v3())
 
 
-@st.cache_resource(show_spinner="Quantizing MobileNetV2 to int8 (calibrating on the sample photos, a few seconds, once)…",
-                   max_entries=2)
+@st.cache_resource(
+    show_spinner="Quantizing MobileNetV2 to int8 (calibrating on the sample photos, a few seconds, once)…",
+    max_entries=2,
+)
 def _int8(digest: str, _engines: EngineSet):
     from mobilenet_viz.runtime import quantization
 
-    _engines.get("int8")  # quantizes under the engines' build lock (the ONNX export is process-global)
+    _engines.get(
+        "int8"
+    )  # quantizes under the engines' build lock (the ONNX export is process-global)
     return quantization.quantized(_engines.loaded)
 
 
@@ -98,4 +106,6 @@ def get_int8(engines: EngineSet):
     hash; raises ``EngineUnavailable`` when onnxruntime is missing."""
     from mobilenet_viz.runtime import quantization
 
-    return _int8(quantization.weights_hash(engines.loaded.model) + engines.loaded.preprocessing, engines)
+    return _int8(
+        quantization.weights_hash(engines.loaded.model) + engines.loaded.preprocessing, engines
+    )

@@ -138,7 +138,9 @@ def parse_query(
             continue
         spec = specs[name]
         if len(raws) != 1:
-            problems.append(f"'{name}' given {len(raws)} times; using the default {spec.format(spec.default)}")
+            problems.append(
+                f"'{name}' given {len(raws)} times; using the default {spec.format(spec.default)}"
+            )
             continue
         try:
             values[name] = spec.parse(raws[0])
@@ -190,7 +192,9 @@ class PageParams:
             if name in values:
                 st.session_state[key] = values[name]
             elif name in changed or key not in st.session_state:
-                st.session_state[key] = list(spec.default) if isinstance(spec, ListParam) else spec.default
+                st.session_state[key] = (
+                    list(spec.default) if isinstance(spec, ListParam) else spec.default
+                )
             else:
                 # Re-set the value so Streamlit keeps it through a run where its widget is not drawn
                 # (a page that stops early, e.g. waiting for an upload); otherwise the widget state
@@ -204,7 +208,9 @@ class PageParams:
 
     def share(self) -> None:
         """session_state -> URL, after the widgets: the address bar is always a shareable link."""
-        written = {name: spec.format(st.session_state[self.key(name)]) for name, spec in self.specs.items()}
+        written = {
+            name: spec.format(st.session_state[self.key(name)]) for name, spec in self.specs.items()
+        }
         keep = {k: st.query_params.get(k) for k in GLOBAL_PARAMS if k in st.query_params}
         current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
         target = {**{k: v for k, v in keep.items() if v is not None}, **written}

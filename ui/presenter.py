@@ -207,7 +207,8 @@ def _make_room(fig) -> None:
     clear of the larger axis titles; fixed heights grow so the plot area keeps its size."""
     lines = fig.layout.title.text.count("<br>") + 1 if fig.layout.title.text else 0
     titles_above = any(
-        (a.yref or "paper").endswith("paper") and a.y is not None and a.y >= 1 for a in fig.layout.annotations
+        (a.yref or "paper").endswith("paper") and a.y is not None and a.y >= 1
+        for a in fig.layout.annotations
     )
     if lines:
         # Just above the plot area; automargin grows the top margin until the title fits. Plotly
@@ -216,11 +217,23 @@ def _make_room(fig) -> None:
         # pad lifts the title by its extra lines (plotly's line spacing is 1.3 em).
         size = fig.layout.title.font.size or round(TITLE_FONT * FONT_SCALE)
         pad = 10 + round(1.3 * size * (lines - 1))
-        fig.update_layout(title={"yref": "paper", "y": 1, "yanchor": "bottom", "automargin": True, "pad": {"b": pad}})
+        fig.update_layout(
+            title={
+                "yref": "paper",
+                "y": 1,
+                "yanchor": "bottom",
+                "automargin": True,
+                "pad": {"b": pad},
+            }
+        )
     top = 24 + 30 * lines + (40 if titles_above else 0)
     bottom = 10
     legend = fig.layout.legend
-    if fig.layout.showlegend is not False and legend.orientation == "h" and (legend.y is None or legend.y < 0.1):
+    if (
+        fig.layout.showlegend is not False
+        and legend.orientation == "h"
+        and (legend.y is None or legend.y < 0.1)
+    ):
         fig.update_layout(legend={"yref": "container", "y": 0, "yanchor": "bottom"})
         bottom = 50
     fig.update_layout(margin={"l": 10, "r": 10, "t": top, "b": bottom})
@@ -254,7 +267,9 @@ def style_figure(fig):
 
     def axis(ax):
         ax.tickfont.size = round(ax.tickfont.size * FONT_SCALE) if ax.tickfont.size else tick_size
-        ax.title.font.size = round(ax.title.font.size * FONT_SCALE) if ax.title.font.size else title_size
+        ax.title.font.size = (
+            round(ax.title.font.size * FONT_SCALE) if ax.title.font.size else title_size
+        )
         ax.tickfont.color = ax.tickfont.color or "#000000"
         ax.title.font.color = ax.title.font.color or "#000000"
         ax.linecolor = ax.linecolor or "#000000"

@@ -18,5 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 def through_router() -> None:
     """Rerun through `app.py` if Streamlit is running this script as a version-1 page."""
     if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False  # what st.navigation itself sets on its first call
+        PagesManager.uses_pages_directory = (
+            False  # what st.navigation itself sets on its first call
+        )
         st.rerun()

@@ -88,7 +88,14 @@ def announce_teacher_pin() -> None:
     try:
         pin = process_gate().pin
     except ValueError as exc:  # a malformed MOBILENET_VIZ_TEACHER_PIN
-        print(f"MobileNet Lab: {exc}; the Class page's teacher controls stay locked.", file=sys.stderr, flush=True)
+        print(
+            f"MobileNet Lab: {exc}; the Class page's teacher controls stay locked.",
+            file=sys.stderr,
+            flush=True,
+        )
         return
-    print(f"MobileNet Lab: teacher PIN for the Class questions page: {pin} (set {ENV_PIN} to choose one)",
-          file=sys.stderr, flush=True)
+    print(
+        f"MobileNet Lab: teacher PIN for the Class questions page: {pin} (set {ENV_PIN} to choose one)",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -26,7 +26,9 @@ def _forget(files: Sequence) -> None:
         ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=f.file_id)
 
 
-def bounded(files: Sequence, *, max_files: int, max_bytes: int, key: str) -> tuple[list, str | None]:
+def bounded(
+    files: Sequence, *, max_files: int, max_bytes: int, key: str
+) -> tuple[list, str | None]:
     """(the files kept, in order; a one-line Markdown message naming those dropped, or None).
 
     ``key``: the uploader's widget key. The message is kept in ``st.session_state`` and returned
@@ -49,7 +51,9 @@ def bounded(files: Sequence, *, max_files: int, max_bytes: int, key: str) -> tup
         st.session_state.pop(memo, None)
         return kept, None
     _forget(dropped)
-    names = ", ".join(f"“{md(f.name)}”" for f in dropped[:3]) + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+    names = ", ".join(f"“{md(f.name)}”" for f in dropped[:3]) + (
+        f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+    )
     message = (
         f"{len(dropped)} file{'s' if len(dropped) != 1 else ''} not kept ({names}): one upload box keeps at most "
         f"{max_files} files and {max_bytes / 2**20:.0f} MB in a session. Remove some (×) to add others."

@@ -42,7 +42,13 @@ def h_swish(x: np.ndarray) -> np.ndarray:
     return x * hard_sigmoid(x)
 
 
-FUNCTIONS = {"ReLU6": relu6, "sigmoid": sigmoid, "hard-sigmoid": hard_sigmoid, "swish": swish, "h-swish": h_swish}
+FUNCTIONS = {
+    "ReLU6": relu6,
+    "sigmoid": sigmoid,
+    "hard-sigmoid": hard_sigmoid,
+    "swish": swish,
+    "h-swish": h_swish,
+}
 
 
 def curves(lo: float = -6.0, hi: float = 6.0, points: int = 481) -> dict[str, list[float]]:
@@ -59,11 +65,16 @@ def curves(lo: float = -6.0, hi: float = 6.0, points: int = 481) -> dict[str, li
     return out
 
 
-def max_differences(lo: float = -8.0, hi: float = 8.0, points: int = 160_001) -> dict[str, tuple[float, float]]:
+def max_differences(
+    lo: float = -8.0, hi: float = 8.0, points: int = 160_001
+) -> dict[str, tuple[float, float]]:
     """(max |difference|, where) for h-swish vs swish and hard-sigmoid vs sigmoid on a fine grid."""
     x = np.linspace(lo, hi, points)
     out = {}
-    for name, a, b in (("h-swish vs swish", h_swish, swish), ("hard-sigmoid vs sigmoid", hard_sigmoid, sigmoid)):
+    for name, a, b in (
+        ("h-swish vs swish", h_swish, swish),
+        ("hard-sigmoid vs sigmoid", hard_sigmoid, sigmoid),
+    ):
         d = np.abs(a(x) - b(x))
         i = int(np.argmax(d))
         out[name] = (float(d[i]), float(x[i]))

@@ -259,7 +259,9 @@ class BlockCost(StageTotals):
         """h * w * d' * t * (d' + k^2 + d'') (section 3.3), with the input h x w throughout."""
         c = self
         return (
-            c.input_size**2 * c.in_channels * c.config.expansion
+            c.input_size**2
+            * c.in_channels
+            * c.config.expansion
             * (c.in_channels + c.config.kernel**2 + c.out_channels)
         )
 
@@ -273,14 +275,22 @@ class BlockCost(StageTotals):
         if self.macs == self.paper_formula_macs:
             if s == 1:
                 return "Equal: at stride 1 with t > 1 the formula is exact."
-            return (f"Equal: t > 1, and at stride {s} this {h}×{h} input still gives a {ho}×{ho} output, "
-                    "so every stage runs at the size the formula assumes.")
+            return (
+                f"Equal: t > 1, and at stride {s} this {h}×{h} input still gives a {ho}×{ho} output, "
+                "so every stage runs at the size the formula assumes."
+            )
         why = []
         if t == 1:
-            why.append(f"t = 1 has no expansion conv (−{h}·{h}·{self.in_channels}² MACs, as in torchvision)")
+            why.append(
+                f"t = 1 has no expansion conv (−{h}·{h}·{self.in_channels}² MACs, as in torchvision)"
+            )
         if ho != h:
             why.append(f"at stride {s} the depthwise and projection run on {ho}×{ho}, not {h}×{h}")
-        return f"The formula gives {self.paper_formula_macs / self.macs:.2f}× the true count: " + "; ".join(why) + "."
+        return (
+            f"The formula gives {self.paper_formula_macs / self.macs:.2f}× the true count: "
+            + "; ".join(why)
+            + "."
+        )
 
     def tensors(self) -> list[tuple[str, tuple[int, int, int], str]]:
         """(name, shape, activation that produced it): the input and each main-path stage output."""
@@ -309,7 +319,9 @@ class BlockCost(StageTotals):
             "peak_activation_bytes_fp16": self.naive_peak_bytes("fp16"),
             "streaming_peak_activation_bytes": self.streaming_peak_bytes("fp32"),
             "streaming_peak_activation_bytes_fp16": self.streaming_peak_bytes("fp16"),
-            "streaming_splits": min(DEFAULT_SPLITS, self.hidden_channels) if self.kind == "inverted_residual" else 1,
+            "streaming_splits": min(DEFAULT_SPLITS, self.hidden_channels)
+            if self.kind == "inverted_residual"
+            else 1,
             "paper_formula_macs": self.paper_formula_macs,
         }
 
@@ -369,26 +381,60 @@ def inverted_residual(config: BlockConfig) -> BlockCost:
     dw_in = (k, h, h)
     if config.expansion != 1:
         e = n * h * h
-        stages.append(Stage(
-            "expand", "1x1 conv", "ReLU6", (k, h, h), (n, h, h),
-            pointwise_conv_cost(k, n, h), 2 * n, x + e,
-        ))
+        stages.append(
+            Stage(
+                "expand",
+                "1x1 conv",
+                "ReLU6",
+                (k, h, h),
+                (n, h, h),
+                pointwise_conv_cost(k, n, h),
+                2 * n,
+                x + e,
+            )
+        )
         dw_in = (n, h, h)
     d = n * ho * ho
-    stages.append(Stage(
-        "depthwise", f"{config.kernel}x{config.kernel} depthwise conv, stride {config.stride}",
-        "ReLU6", dw_in, (n, ho, ho), depthwise_conv_cost(n, config.kernel, ho), 2 * n,
-        math.prod(dw_in) + d + (keep_x if config.expansion != 1 else 0),
-    ))
+    stages.append(
+        Stage(
+            "depthwise",
+            f"{config.kernel}x{config.kernel} depthwise conv, stride {config.stride}",
+            "ReLU6",
+            dw_in,
+            (n, ho, ho),
+            depthwise_conv_cost(n, config.kernel, ho),
+            2 * n,
+            math.prod(dw_in) + d + (keep_x if config.expansion != 1 else 0),
+        )
+    )
     y = k2 * ho * ho
-    stages.append(Stage(
-        "project", "1x1 conv", "linear", (n, ho, ho), (k2, ho, ho),
-        pointwise_conv_cost(n, k2, ho), 2 * k2, d + y + keep_x,
-    ))
+    stages.append(
+        Stage(
+            "project",
+            "1x1 conv",
+            "linear",
+            (n, ho, ho),
+            (k2, ho, ho),
+            pointwise_conv_cost(n, k2, ho),
+            2 * k2,
+            d + y + keep_x,
+        )
+    )
     per_channel = (h * h if config.expansion != 1 else 0) + ho * ho
     return BlockCost(
-        "inverted_residual", "Inverted residual (MobileNetV2)", config, k, n, k2, h, ho,
-        tuple(stages), residual, reason, True, per_channel,
+        "inverted_residual",
+        "Inverted residual (MobileNetV2)",
+        config,
+        k,
+        n,
+        k2,
+        h,
+        ho,
+        tuple(stages),
+        residual,
+        reason,
+        True,
+        per_channel,
     )
 
 
@@ -407,28 +453,82 @@ def resnet_bottleneck(config: BlockConfig) -> BlockCost:
     identity = config.stride == 1 and k == k2
     x = k * h * h
     a, b, c = mid * h * h, mid * ho * ho, k2 * ho * ho
-    reduce = Stage("reduce", "1x1 conv", "ReLU", (k, h, h), (mid, h, h),
-                   pointwise_conv_cost(k, mid, h), 2 * mid, x + a)
-    conv = Stage("conv", f"{config.kernel}x{config.kernel} conv, stride {config.stride}", "ReLU",
-                 (mid, h, h), (mid, ho, ho), grouped_conv_cost(mid, mid, config.kernel, ho),
-                 2 * mid, x + a + b)
+    reduce = Stage(
+        "reduce",
+        "1x1 conv",
+        "ReLU",
+        (k, h, h),
+        (mid, h, h),
+        pointwise_conv_cost(k, mid, h),
+        2 * mid,
+        x + a,
+    )
+    conv = Stage(
+        "conv",
+        f"{config.kernel}x{config.kernel} conv, stride {config.stride}",
+        "ReLU",
+        (mid, h, h),
+        (mid, ho, ho),
+        grouped_conv_cost(mid, mid, config.kernel, ho),
+        2 * mid,
+        x + a + b,
+    )
     if identity:
         reason = "Identity shortcut: stride 1 and the channels match."
-        stages = [reduce, conv, Stage("expand", "1x1 conv, + x, ReLU", "ReLU", (mid, ho, ho),
-                                      (k2, ho, ho), pointwise_conv_cost(mid, k2, ho), 2 * k2,
-                                      x + b + c)]
+        stages = [
+            reduce,
+            conv,
+            Stage(
+                "expand",
+                "1x1 conv, + x, ReLU",
+                "ReLU",
+                (mid, ho, ho),
+                (k2, ho, ho),
+                pointwise_conv_cost(mid, k2, ho),
+                2 * k2,
+                x + b + c,
+            ),
+        ]
     else:
         reason = "Projection shortcut: a 1x1 conv (stride s) + BN reshapes x so it can be added."
         stages = [
-            reduce, conv,
-            Stage("shortcut", f"1x1 conv, stride {config.stride}", "linear", (k, h, h),
-                  (k2, ho, ho), pointwise_conv_cost(k, k2, ho), 2 * k2, x + b + c),
-            Stage("expand", "1x1 conv, + shortcut, ReLU", "ReLU", (mid, ho, ho), (k2, ho, ho),
-                  pointwise_conv_cost(mid, k2, ho), 2 * k2, b + c + c),
+            reduce,
+            conv,
+            Stage(
+                "shortcut",
+                f"1x1 conv, stride {config.stride}",
+                "linear",
+                (k, h, h),
+                (k2, ho, ho),
+                pointwise_conv_cost(k, k2, ho),
+                2 * k2,
+                x + b + c,
+            ),
+            Stage(
+                "expand",
+                "1x1 conv, + shortcut, ReLU",
+                "ReLU",
+                (mid, ho, ho),
+                (k2, ho, ho),
+                pointwise_conv_cost(mid, k2, ho),
+                2 * k2,
+                b + c + c,
+            ),
         ]
     return BlockCost(
-        "resnet_bottleneck", "ResNet bottleneck", config, k, mid, k2, h, ho, tuple(stages),
-        True, reason, False, 0,
+        "resnet_bottleneck",
+        "ResNet bottleneck",
+        config,
+        k,
+        mid,
+        k2,
+        h,
+        ho,
+        tuple(stages),
+        True,
+        reason,
+        False,
+        0,
     )
 
 
@@ -441,14 +541,41 @@ def separable_block(config: BlockConfig) -> BlockCost:
     ho = output_size(h, config.kernel, config.stride)
     x, d, y = k * h * h, k * ho * ho, k2 * ho * ho
     stages = (
-        Stage("depthwise", f"{config.kernel}x{config.kernel} depthwise conv, stride {config.stride}",
-              "ReLU", (k, h, h), (k, ho, ho), depthwise_conv_cost(k, config.kernel, ho), 2 * k, x + d),
-        Stage("pointwise", "1x1 conv", "ReLU", (k, ho, ho), (k2, ho, ho),
-              pointwise_conv_cost(k, k2, ho), 2 * k2, d + y),
+        Stage(
+            "depthwise",
+            f"{config.kernel}x{config.kernel} depthwise conv, stride {config.stride}",
+            "ReLU",
+            (k, h, h),
+            (k, ho, ho),
+            depthwise_conv_cost(k, config.kernel, ho),
+            2 * k,
+            x + d,
+        ),
+        Stage(
+            "pointwise",
+            "1x1 conv",
+            "ReLU",
+            (k, ho, ho),
+            (k2, ho, ho),
+            pointwise_conv_cost(k, k2, ho),
+            2 * k2,
+            d + y,
+        ),
     )
     return BlockCost(
-        "separable", "Depthwise separable (MobileNetV1)", config, k, k, k2, h, ho, stages,
-        False, "No residual in MobileNetV1.", False, 0,
+        "separable",
+        "Depthwise separable (MobileNetV1)",
+        config,
+        k,
+        k,
+        k2,
+        h,
+        ho,
+        stages,
+        False,
+        "No residual in MobileNetV1.",
+        False,
+        0,
     )
 
 
@@ -466,18 +593,28 @@ class SweepPoint:
     streaming_peak_bytes: int  # fp32, DEFAULT_SPLITS splits
 
 
-def expansion_sweep(config: BlockConfig, expansions: Iterable[int] = range(1, 11)) -> list[SweepPoint]:
+def expansion_sweep(
+    config: BlockConfig, expansions: Iterable[int] = range(1, 11)
+) -> list[SweepPoint]:
     """MACs, params and peak activation memory (fp32) of the block as t varies."""
     points = []
     for t in expansions:
         cost = inverted_residual(replace(config, expansion=t))
-        points.append(SweepPoint(t, cost.macs, cost.params, cost.naive_peak_bytes("fp32"),
-                                 cost.streaming_peak_bytes("fp32")))
+        points.append(
+            SweepPoint(
+                t,
+                cost.macs,
+                cost.params,
+                cost.naive_peak_bytes("fp32"),
+                cost.streaming_peak_bytes("fp32"),
+            )
+        )
     return points
 
 
 def stage_rows(cost: BlockCost) -> list[dict]:
     """The stage table (one row per stage, then a total row) for display or CSV."""
+
     def shape(s):
         return f"{s[1]}x{s[2]}x{s[0]}"
 
@@ -496,18 +633,20 @@ def stage_rows(cost: BlockCost) -> list[dict]:
         }
         for s in cost.stages
     ]
-    rows.append({
-        "stage": "total",
-        "operator": "",
-        "activation": "",
-        "input (h x w x c)": shape(cost.input_shape),
-        "output (h x w x c)": shape(cost.output_shape),
-        "MACs": cost.macs,
-        "params (conv + BN)": cost.params,
-        "output fp32 bytes": sum(s.output_bytes("fp32") for s in cost.stages),
-        "output fp16 bytes": sum(s.output_bytes("fp16") for s in cost.stages),
-        "live fp32 bytes (naive)": cost.naive_peak_bytes("fp32"),
-    })
+    rows.append(
+        {
+            "stage": "total",
+            "operator": "",
+            "activation": "",
+            "input (h x w x c)": shape(cost.input_shape),
+            "output (h x w x c)": shape(cost.output_shape),
+            "MACs": cost.macs,
+            "params (conv + BN)": cost.params,
+            "output fp32 bytes": sum(s.output_bytes("fp32") for s in cost.stages),
+            "output fp16 bytes": sum(s.output_bytes("fp16") for s in cost.stages),
+            "live fp32 bytes (naive)": cost.naive_peak_bytes("fp32"),
+        }
+    )
     return rows
 
 
@@ -526,8 +665,10 @@ def comparison_rows(costs: list[BlockCost]) -> list[dict]:
         {
             "block": c.title,
             "channels": f"{c.in_channels} -> {c.hidden_channels} -> {c.out_channels}",
-            "shape": "wide -> narrow -> wide" if c.hidden_channels < min(c.in_channels, c.out_channels)
-            else "narrow -> wide -> narrow" if c.hidden_channels > max(c.in_channels, c.out_channels)
+            "shape": "wide -> narrow -> wide"
+            if c.hidden_channels < min(c.in_channels, c.out_channels)
+            else "narrow -> wide -> narrow"
+            if c.hidden_channels > max(c.in_channels, c.out_channels)
             else "no expansion",
             "MACs": c.macs,
             "params (conv + BN)": c.params,
@@ -572,6 +713,12 @@ def figure2_cuts(in_channels: int, expansion: int) -> tuple[list[StackedTensor],
         ("depthwise out", wide, False, "next", "outside"),
         ("bottleneck", k, True, "outside", "outside"),
     ]
-    layers = ["1×1 expand, ReLU6", "3×3 dwise, ReLU6", "1×1 linear", "1×1 expand, ReLU6", "3×3 dwise, ReLU6",
-              "1×1 linear"]
+    layers = [
+        "1×1 expand, ReLU6",
+        "3×3 dwise, ReLU6",
+        "1×1 linear",
+        "1×1 expand, ReLU6",
+        "3×3 dwise, ReLU6",
+        "1×1 linear",
+    ]
     return [StackedTensor(*row) for row in spec], layers

@@ -98,7 +98,11 @@ def output_size(input_size: int, kernel: int, stride: int = 1, padding: int | No
     Raises ValueError with a plain explanation when the kernel cannot be placed at all.
     """
     padding = same_padding(kernel) if padding is None else padding
-    for name, value, low in (("input size", input_size, 1), ("kernel", kernel, 1), ("stride", stride, 1)):
+    for name, value, low in (
+        ("input size", input_size, 1),
+        ("kernel", kernel, 1),
+        ("stride", stride, 1),
+    ):
         if value < low:
             raise ValueError(f"{name} must be at least {low}, got {value}")
     if padding < 0:
@@ -135,7 +139,9 @@ def grouped_conv_cost(
     return LayerCost(macs=params * out_size * out_size, params=params)
 
 
-def standard_conv_cost(in_channels: int, out_channels: int, kernel: int, out_size: int) -> LayerCost:
+def standard_conv_cost(
+    in_channels: int, out_channels: int, kernel: int, out_size: int
+) -> LayerCost:
     """Standard conv: D_K * D_K * M * N * D_O^2 MACs, D_K^2 * M * N weights (MobileNets eq. 1-2)."""
     return grouped_conv_cost(in_channels, out_channels, kernel, out_size, groups=1)
 
@@ -226,7 +232,11 @@ def compare(config: ConvConfig) -> ConvComparison:
     the network; its first layer still reads a 3-channel image).
     """
     _check_channels(in_channels=config.in_channels, out_channels=config.out_channels)
-    m = config.in_channels if config.image_input else scale_channels(config.in_channels, config.alpha)
+    m = (
+        config.in_channels
+        if config.image_input
+        else scale_channels(config.in_channels, config.alpha)
+    )
     n = scale_channels(config.out_channels, config.alpha)
     d_f = scale_resolution(config.input_size, config.rho)
     padding = same_padding(config.kernel) if config.padding is None else config.padding

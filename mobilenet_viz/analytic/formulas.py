@@ -147,7 +147,9 @@ def cost_table_csv(c: ConvComparison, groups: int = 1) -> str:
     writer.writerow(["layer", "macs", "flops", "params", "output_shape"])
     shape_n = f"{c.out_channels}x{c.output_size}x{c.output_size}"
     shape_m = f"{c.in_channels}x{c.output_size}x{c.output_size}"
-    grouped = grouped_conv_cost(c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups)
+    grouped = grouped_conv_cost(
+        c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups
+    )
     for name, cost, shape in (
         ("standard", c.standard, shape_n),
         ("depthwise", c.depthwise, shape_m),

@@ -71,9 +71,15 @@ def network_sweep(
 
     def point(alpha: float, resolution: int) -> SweepPoint:
         arch = architectures.build(model, alpha, resolution, 1000)
-        paper = [p for p in published.at_setting(model, alpha, resolution) if "torchvision" not in p.source]
+        paper = [
+            p
+            for p in published.at_setting(model, alpha, resolution)
+            if "torchvision" not in p.source
+        ]
         top1, source = (paper[0].top1, paper[0].source) if paper else (None, None)
-        return SweepPoint(model, alpha, resolution, arch.macs, arch.params, arch.weights, top1, source)
+        return SweepPoint(
+            model, alpha, resolution, arch.macs, arch.params, arch.weights, top1, source
+        )
 
     top = max(resolutions)
     return [point(a, top) for a in alphas], [point(1.0, r) for r in resolutions]

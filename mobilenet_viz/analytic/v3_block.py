@@ -193,7 +193,9 @@ def _validate(config: V3BlockConfig) -> None:
     if config.stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2 (as in MobileNetV3), got {config.stride}")
     if config.kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {', '.join(map(str, KERNELS))}, got {config.kernel}")
+        raise ValueError(
+            f"kernel must be one of {', '.join(map(str, KERNELS))}, got {config.kernel}"
+        )
     if config.activation not in ACTIVATIONS:
         raise ValueError(f"activation must be RE (ReLU) or HS (h-swish), got {config.activation!r}")
     check_alpha(config.alpha)
@@ -210,25 +212,63 @@ def v3_block(config: V3BlockConfig) -> V3BlockCost:
     stages: list[V3Stage] = []
     if c != k:
         conv = pointwise_conv_cost(k, c, h)
-        stages.append(V3Stage("expand", "1x1 conv", act, (k, h, h), (c, h, h), conv.macs, conv.params + 2 * c))
+        stages.append(
+            V3Stage("expand", "1x1 conv", act, (k, h, h), (c, h, h), conv.macs, conv.params + 2 * c)
+        )
     conv = depthwise_conv_cost(c, dk, ho)
-    stages.append(V3Stage(
-        "depthwise", f"{dk}x{dk} depthwise conv, stride {config.stride}", act, (c, h, h), (c, ho, ho),
-        conv.macs, conv.params + 2 * c,
-    ))
+    stages.append(
+        V3Stage(
+            "depthwise",
+            f"{dk}x{dk} depthwise conv, stride {config.stride}",
+            act,
+            (c, h, h),
+            (c, ho, ho),
+            conv.macs,
+            conv.params + 2 * c,
+        )
+    )
     s = None
     if config.use_se:
         s = squeeze_channels(c)
         reduce, expand = pointwise_conv_cost(c, s, 1), pointwise_conv_cost(s, c, 1)
         stages += [
-            V3Stage("SE pool", f"global average pool {ho}x{ho}", "-", (c, ho, ho), (c, 1, 1), 0, 0, True),
-            V3Stage("SE reduce", "1x1 conv + bias", "ReLU", (c, 1, 1), (s, 1, 1), reduce.macs, reduce.params + s, True),
-            V3Stage("SE expand", "1x1 conv + bias", "h-sigmoid", (s, 1, 1), (c, 1, 1), expand.macs,
-                    expand.params + c, True),
+            V3Stage(
+                "SE pool", f"global average pool {ho}x{ho}", "-", (c, ho, ho), (c, 1, 1), 0, 0, True
+            ),
+            V3Stage(
+                "SE reduce",
+                "1x1 conv + bias",
+                "ReLU",
+                (c, 1, 1),
+                (s, 1, 1),
+                reduce.macs,
+                reduce.params + s,
+                True,
+            ),
+            V3Stage(
+                "SE expand",
+                "1x1 conv + bias",
+                "h-sigmoid",
+                (s, 1, 1),
+                (c, 1, 1),
+                expand.macs,
+                expand.params + c,
+                True,
+            ),
             V3Stage("SE scale", "channel-wise multiply", "-", (c, ho, ho), (c, ho, ho), 0, 0, True),
         ]
     conv = pointwise_conv_cost(c, n, ho)
-    stages.append(V3Stage("project", "1x1 conv", "linear", (c, ho, ho), (n, ho, ho), conv.macs, conv.params + 2 * n))
+    stages.append(
+        V3Stage(
+            "project",
+            "1x1 conv",
+            "linear",
+            (c, ho, ho),
+            (n, ho, ho),
+            conv.macs,
+            conv.params + 2 * n,
+        )
+    )
     return V3BlockCost(config, k, c, n, s, tuple(stages), config.stride == 1 and k == n)
 
 
@@ -252,7 +292,9 @@ class V3Preset:
         )
 
 
-def v3_presets(model: str = "v3-large", resolution: int = 224, alpha: float = 1.0) -> list[V3Preset]:
+def v3_presets(
+    model: str = "v3-large", resolution: int = 224, alpha: float = 1.0
+) -> list[V3Preset]:
     """Every bneck of V3-Large (Table 1) or V3-Small (Table 2), read from architectures.py's tables.
 
     The stem is a 3x3 conv with stride 2; each row's input size is the previous row's output.
@@ -274,26 +316,31 @@ def placement(model: str = "v3-large", resolution: int = 224) -> list[dict]:
     rows = []
     for p in v3_presets(model, resolution):
         cost = v3_block(p.config)
-        nonlinear = sum(math.prod(s.output_shape) for s in cost.stages if s.name in ("expand", "depthwise"))
-        rows.append({
-            "block": p.number,
-            "input": f"{p.config.input_size}x{p.config.input_size}x{cost.in_channels}",
-            "kernel": f"{p.config.kernel}x{p.config.kernel}",
-            "exp size": cost.expanded_channels,
-            "out": cost.out_channels,
-            "SE": p.config.use_se,
-            "NL": p.config.activation_name,
-            "stride": p.config.stride,
-            "MACs": cost.macs,
-            "SE MACs": cost.se_macs,
-            "params": cost.params,
-            "SE params": cost.se_params,
-            "nonlinearity elements": nonlinear,
-        })
+        nonlinear = sum(
+            math.prod(s.output_shape) for s in cost.stages if s.name in ("expand", "depthwise")
+        )
+        rows.append(
+            {
+                "block": p.number,
+                "input": f"{p.config.input_size}x{p.config.input_size}x{cost.in_channels}",
+                "kernel": f"{p.config.kernel}x{p.config.kernel}",
+                "exp size": cost.expanded_channels,
+                "out": cost.out_channels,
+                "SE": p.config.use_se,
+                "NL": p.config.activation_name,
+                "stride": p.config.stride,
+                "MACs": cost.macs,
+                "SE MACs": cost.se_macs,
+                "params": cost.params,
+                "SE params": cost.se_params,
+                "nonlinearity elements": nonlinear,
+            }
+        )
     return rows
 
 
 # --- the last stage (section 5.1, Figure 5) ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LastStageConfig:
@@ -320,9 +367,13 @@ class LastStageLayer:
 
     def as_dict(self) -> dict:
         return {
-            "name": self.name, "operator": self.operator, "activation": self.activation,
-            "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
-            "macs": self.macs, "params": self.params,
+            "name": self.name,
+            "operator": self.operator,
+            "activation": self.activation,
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "macs": self.macs,
+            "params": self.params,
         }
 
 
@@ -340,22 +391,36 @@ class LastStage:
         return sum(layer.params for layer in self.layers)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "layers": [x.as_dict() for x in self.layers], "macs": self.macs,
-                "params": self.params}
+        return {
+            "kind": self.kind,
+            "layers": [x.as_dict() for x in self.layers],
+            "macs": self.macs,
+            "params": self.params,
+        }
 
 
 DEFAULT_LAST_STAGE = LastStageConfig()  # V3-Large 1.0-224's tail
 
 
 def _check_last(config: LastStageConfig) -> None:
-    for name in ("in_channels", "expanded_channels", "bottleneck_channels", "feature_channels", "num_classes"):
+    for name in (
+        "in_channels",
+        "expanded_channels",
+        "bottleneck_channels",
+        "feature_channels",
+        "num_classes",
+    ):
         value = getattr(config, name)
         if not isinstance(value, int) or not 1 <= value <= 100_000:
-            raise ValueError(f"{name.replace('_', ' ')} must be a whole number in 1..100000, got {value!r}")
+            raise ValueError(
+                f"{name.replace('_', ' ')} must be a whole number in 1..100000, got {value!r}"
+            )
     if not 1 <= config.input_size <= 64:
         raise ValueError(f"input size must be in 1..64, got {config.input_size}")
     if config.kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {', '.join(map(str, KERNELS))}, got {config.kernel}")
+        raise ValueError(
+            f"kernel must be one of {', '.join(map(str, KERNELS))}, got {config.kernel}"
+        )
 
 
 def last_stage(kind: str, config: LastStageConfig = DEFAULT_LAST_STAGE) -> LastStage:
@@ -367,20 +432,47 @@ def last_stage(kind: str, config: LastStageConfig = DEFAULT_LAST_STAGE) -> LastS
                1x1 conv F->classes + bias                                            (at 1x1)
     """
     _check_last(config)
-    m, e, b, f, k = (config.in_channels, config.expanded_channels, config.bottleneck_channels,
-                     config.feature_channels, config.num_classes)
+    m, e, b, f, k = (
+        config.in_channels,
+        config.expanded_channels,
+        config.bottleneck_channels,
+        config.feature_channels,
+        config.num_classes,
+    )
     h, dk = config.input_size, config.kernel
 
     def conv(name, cin, cout, size, activation, *, bn=True, kernel=1, depthwise=False):
-        cost = depthwise_conv_cost(cin, kernel, size) if depthwise else pointwise_conv_cost(cin, cout, size)
+        cost = (
+            depthwise_conv_cost(cin, kernel, size)
+            if depthwise
+            else pointwise_conv_cost(cin, cout, size)
+        )
         extra = 2 * cout if bn else cout  # BN weight + bias, or the conv's bias
-        op = f"{kernel}x{kernel} depthwise conv" if depthwise else "1x1 conv" + ("" if bn else " + bias (no BN)")
-        return LastStageLayer(name, op, activation, (cin, size, size), (cout, size, size), cost.macs,
-                              cost.params + extra)
+        op = (
+            f"{kernel}x{kernel} depthwise conv"
+            if depthwise
+            else "1x1 conv" + ("" if bn else " + bias (no BN)")
+        )
+        return LastStageLayer(
+            name,
+            op,
+            activation,
+            (cin, size, size),
+            (cout, size, size),
+            cost.macs,
+            cost.params + extra,
+        )
 
     def pool(channels):
-        return LastStageLayer("avg pool", f"global average pool {h}x{h}", "-", (channels, h, h),
-                              (channels, 1, 1), 0, 0)
+        return LastStageLayer(
+            "avg pool",
+            f"global average pool {h}x{h}",
+            "-",
+            (channels, h, h),
+            (channels, 1, 1),
+            0,
+            0,
+        )
 
     expand = conv("1x1 expand", m, e, h, "h-swish")
     if kind == "original":
@@ -433,8 +525,12 @@ def reward_factor(latency_ratio: float, w: float) -> float:
     return latency_ratio**w
 
 
-def reward_curves(w_values: tuple[float, ...] = (MNAS_W, V3_SMALL_W), lo: float = 0.25, hi: float = 4.0,
-                  points: int = 121) -> dict[str, list[float]]:
+def reward_curves(
+    w_values: tuple[float, ...] = (MNAS_W, V3_SMALL_W),
+    lo: float = 0.25,
+    hi: float = 4.0,
+    points: int = 121,
+) -> dict[str, list[float]]:
     """LAT/TAR on a log grid and [LAT/TAR]^w for each w (for a chart)."""
     if not 0 < lo < hi or not 2 <= points <= 10_000:
         raise ValueError("need 0 < lo < hi and 2..10000 points")

@@ -22,8 +22,11 @@ from dataclasses import asdict, dataclass
 from mobilenet_viz.analytic import architectures, blocks, formulas
 from mobilenet_viz.analytic.costs import ConvConfig, compare
 
-TOPICS = {"layer": "One layer (MobileNets section 3.1)", "block": "One MobileNetV2 block (Table 2)",
-          "network": "A whole network"}
+TOPICS = {
+    "layer": "One layer (MobileNets section 3.1)",
+    "block": "One MobileNetV2 block (Table 2)",
+    "network": "A whole network",
+}
 KINDS = {
     "layer": {
         "pointwise_macs": "MACs of the pointwise (1×1) conv",
@@ -43,8 +46,17 @@ KINDS = {
     },
 }
 MAX_ANSWER_CHARS = 40
-_SUFFIX = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mio": 1e6, "g": 1e9, "b": 1e9,
-           "billion": 1e9, "%": 1.0}
+_SUFFIX = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "mio": 1e6,
+    "g": 1e9,
+    "b": 1e9,
+    "billion": 1e9,
+    "%": 1.0,
+}
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([a-z%]*)$")
 
 
@@ -138,12 +150,23 @@ def grade(question: Question, raw: str) -> tuple[str, bool]:
 
 # Where a wrong number lies relative to the answer: bands around the usual slips, on a log scale
 # (FLOPs = 2x MACs; the input D_F instead of D_O at stride 2 = 4x; a forgotten factor ...).
-_BANDS = ((0.0, 0.1, "< 0.1×"), (0.1, 0.35, "≈ ¼× (0.1–0.35×)"), (0.35, 0.7, "≈ ½× (0.35–0.7×)"),
-          (0.7, 1.0, "0.7–1×"), (1.0, 1.4, "1–1.4×"), (1.4, 2.8, "≈ 2× (1.4–2.8×)"),
-          (2.8, 5.6, "≈ 4× (2.8–5.6×)"), (5.6, 10.0, "5.6–10×"), (10.0, math.inf, "> 10×"))
+_BANDS = (
+    (0.0, 0.1, "< 0.1×"),
+    (0.1, 0.35, "≈ ¼× (0.1–0.35×)"),
+    (0.35, 0.7, "≈ ½× (0.35–0.7×)"),
+    (0.7, 1.0, "0.7–1×"),
+    (1.0, 1.4, "1–1.4×"),
+    (1.4, 2.8, "≈ 2× (1.4–2.8×)"),
+    (2.8, 5.6, "≈ 4× (2.8–5.6×)"),
+    (5.6, 10.0, "5.6–10×"),
+    (10.0, math.inf, "> 10×"),
+)
 
 
-_SHOWN = ("≈ ½× (0.35–0.7×)", "≈ 2× (1.4–2.8×)")  # always drawn: the common slips; other bands once used
+_SHOWN = (
+    "≈ ½× (0.35–0.7×)",
+    "≈ 2× (1.4–2.8×)",
+)  # always drawn: the common slips; other bands once used
 
 
 def tally(question: Question, answers: list[tuple[str, bool]]) -> list[dict]:
@@ -156,7 +179,9 @@ def tally(question: Question, answers: list[tuple[str, bool]]) -> list[dict]:
         for answer, _ in answers:
             if answer in counts:
                 counts[answer] += 1
-        return [{"label": c, "count": n, "correct": c == question.correct} for c, n in counts.items()]
+        return [
+            {"label": c, "count": n, "correct": c == question.correct} for c, n in counts.items()
+        ]
     bars = {"correct": 0, **{label: 0 for _, _, label in _BANDS}}
     target = question.value
     for answer, correct in answers:
@@ -169,8 +194,15 @@ def tally(question: Question, answers: list[tuple[str, bool]]) -> list[dict]:
                 bars[label] += 1
                 break
     accepted = f"✓ {question.tolerance_text().replace('accepted ', '')}"
-    return [{"label": accepted if k == "correct" else f"{k} the answer", "count": n, "correct": k == "correct"}
-            for k, n in bars.items() if k == "correct" or n or k in _SHOWN]
+    return [
+        {
+            "label": accepted if k == "correct" else f"{k} the answer",
+            "count": n,
+            "correct": k == "correct",
+        }
+        for k, n in bars.items()
+        if k == "correct" or n or k in _SHOWN
+    ]
 
 
 def _int(value: int) -> str:
@@ -179,54 +211,87 @@ def _int(value: int) -> str:
 
 # -- one layer ----------------------------------------------------------------------------------
 
+
 def layer_question(kind: str, config: ConvConfig) -> Question:
     """A question about one standard vs depthwise separable layer (MobileNets section 3.1)."""
     c = compare(config)
     k, m, n, o = config.kernel, c.in_channels, c.out_channels, c.output_size
-    setting = (f"input D_F = {c.input_size}, M = {m} → N = {n} channels, D_K = {k}, stride {config.stride} "
-               f"(output D_O = {o})")
+    setting = (
+        f"input D_F = {c.input_size}, M = {m} → N = {n} channels, D_K = {k}, stride {config.stride} "
+        f"(output D_O = {o})"
+    )
     layer = f"{c.input_size}×{c.input_size}×{m} → {o}×{o}×{n}, {k}×{k}, stride {config.stride}"
     common = {"topic": "layer", "setting": setting, "answer_type": "number", "choices": ()}
     if kind == "pointwise_macs":
         return Question(
-            kind=kind, **common,
+            kind=kind,
+            **common,
             prompt=f"Layer {layer}, made depthwise separable. How many **MACs** does its **pointwise (1×1) conv** need?",
-            correct=str(c.pointwise.macs), tolerance=0.01, tolerance_kind="relative", unit="MACs",
-            explanation=(f"The 1×1 conv does M·N multiply-accumulates at each of the D_O×D_O output pixels: "
-                         f"{m}·{n}·{o}·{o} = {_int(c.pointwise.macs)} MACs ({100 * c.pointwise_share:.1f}% of the "
-                         f"separable layer; FLOPs would be twice that)."),
-            latex=(*formulas.separable_latex(c),
-                   r"\text{pointwise} = M \cdot N \cdot D_O \cdot D_O",
-                   rf"= {m} \cdot {n} \cdot {o} \cdot {o} = {formulas.latex_int(c.pointwise.macs)}\ \text{{MACs}}"),
+            correct=str(c.pointwise.macs),
+            tolerance=0.01,
+            tolerance_kind="relative",
+            unit="MACs",
+            explanation=(
+                f"The 1×1 conv does M·N multiply-accumulates at each of the D_O×D_O output pixels: "
+                f"{m}·{n}·{o}·{o} = {_int(c.pointwise.macs)} MACs ({100 * c.pointwise_share:.1f}% of the "
+                f"separable layer; FLOPs would be twice that)."
+            ),
+            latex=(
+                *formulas.separable_latex(c),
+                r"\text{pointwise} = M \cdot N \cdot D_O \cdot D_O",
+                rf"= {m} \cdot {n} \cdot {o} \cdot {o} = {formulas.latex_int(c.pointwise.macs)}\ \text{{MACs}}",
+            ),
         )
     if kind == "depthwise_macs":
         return Question(
-            kind=kind, **common,
+            kind=kind,
+            **common,
             prompt=f"Layer {layer}, made depthwise separable. How many **MACs** does its **depthwise conv** need?",
-            correct=str(c.depthwise.macs), tolerance=0.01, tolerance_kind="relative", unit="MACs",
-            explanation=(f"One {k}×{k} filter per input channel, at each output pixel: D_K·D_K·M·D_O·D_O = "
-                         f"{k}·{k}·{m}·{o}·{o} = {_int(c.depthwise.macs)} MACs (eq. 3, at the output size)."),
-            latex=(*formulas.separable_latex(c),
-                   r"\text{depthwise} = D_K \cdot D_K \cdot M \cdot D_O \cdot D_O",
-                   rf"= {k} \cdot {k} \cdot {m} \cdot {o} \cdot {o} = {formulas.latex_int(c.depthwise.macs)}\ \text{{MACs}}"),
+            correct=str(c.depthwise.macs),
+            tolerance=0.01,
+            tolerance_kind="relative",
+            unit="MACs",
+            explanation=(
+                f"One {k}×{k} filter per input channel, at each output pixel: D_K·D_K·M·D_O·D_O = "
+                f"{k}·{k}·{m}·{o}·{o} = {_int(c.depthwise.macs)} MACs (eq. 3, at the output size)."
+            ),
+            latex=(
+                *formulas.separable_latex(c),
+                r"\text{depthwise} = D_K \cdot D_K \cdot M \cdot D_O \cdot D_O",
+                rf"= {k} \cdot {k} \cdot {m} \cdot {o} \cdot {o} = {formulas.latex_int(c.depthwise.macs)}\ \text{{MACs}}",
+            ),
         )
     if kind == "standard_macs":
         return Question(
-            kind=kind, **common,
+            kind=kind,
+            **common,
             prompt=f"Layer {layer} as a **standard** convolution. How many **MACs** does it need?",
-            correct=str(c.standard.macs), tolerance=0.01, tolerance_kind="relative", unit="MACs",
-            explanation=(f"N filters of D_K×D_K×M, each applied at every output pixel: "
-                         f"{k}·{k}·{m}·{n}·{o}·{o} = {_int(c.standard.macs)} MACs (eq. 2)."),
+            correct=str(c.standard.macs),
+            tolerance=0.01,
+            tolerance_kind="relative",
+            unit="MACs",
+            explanation=(
+                f"N filters of D_K×D_K×M, each applied at every output pixel: "
+                f"{k}·{k}·{m}·{n}·{o}·{o} = {_int(c.standard.macs)} MACs (eq. 2)."
+            ),
             latex=tuple(formulas.standard_latex(c)),
         )
     if kind == "saving":
         return Question(
-            kind=kind, **common,
-            prompt=(f"Layer {layer}. How many times **fewer MACs** does the depthwise separable version need "
-                    "than the standard conv (standard ÷ separable)?"),
-            correct=repr(c.saving), tolerance=0.02, tolerance_kind="relative", unit="×",
-            explanation=(f"separable / standard = 1/N + 1/D_K² = 1/{n} + 1/{k}² = {c.paper_ratio:.5f}, so "
-                         f"{c.saving:.2f}× fewer MACs ({_int(c.standard.macs)} vs {_int(c.separable.macs)})."),
+            kind=kind,
+            **common,
+            prompt=(
+                f"Layer {layer}. How many times **fewer MACs** does the depthwise separable version need "
+                "than the standard conv (standard ÷ separable)?"
+            ),
+            correct=repr(c.saving),
+            tolerance=0.02,
+            tolerance_kind="relative",
+            unit="×",
+            explanation=(
+                f"separable / standard = 1/N + 1/D_K² = 1/{n} + 1/{k}² = {c.paper_ratio:.5f}, so "
+                f"{c.saving:.2f}× fewer MACs ({_int(c.standard.macs)} vs {_int(c.separable.macs)})."
+            ),
             latex=tuple(formulas.ratio_latex(c)),
         )
     raise ValueError(f"unknown layer question '{kind}'")
@@ -251,41 +316,69 @@ def block_question(kind: str, config: blocks.BlockConfig) -> Question:
     common = {"topic": "block", "setting": setting}
     if kind == "expanded_channels":
         return Question(
-            kind=kind, **common, answer_type="number", choices=(),
+            kind=kind,
+            **common,
+            answer_type="number",
+            choices=(),
             prompt=f"{shape}. What is **t·k**, the number of channels after the expansion?",
-            correct=str(b.hidden_channels), tolerance=0.0, tolerance_kind="exact", unit="channels",
-            explanation=(f"The 1×1 expansion multiplies the k = {k} input channels by t = {t}: "
-                         f"t·k = {b.hidden_channels} channels, on which the depthwise conv runs."
-                         + (" At t = 1 there is no expansion conv." if t == 1 else "")),
+            correct=str(b.hidden_channels),
+            tolerance=0.0,
+            tolerance_kind="exact",
+            unit="channels",
+            explanation=(
+                f"The 1×1 expansion multiplies the k = {k} input channels by t = {t}: "
+                f"t·k = {b.hidden_channels} channels, on which the depthwise conv runs."
+                + (" At t = 1 there is no expansion conv." if t == 1 else "")
+            ),
             latex=(rf"t \cdot k = {t} \cdot {k} = {b.hidden_channels}",),
         )
     if kind == "residual":
-        correct = RESIDUAL_CHOICES[0 if b.residual else (3 if s != 1 and k != k2 else 1 if s != 1 else 2)]
+        correct = RESIDUAL_CHOICES[
+            0 if b.residual else (3 if s != 1 and k != k2 else 1 if s != 1 else 2)
+        ]
         return Question(
-            kind=kind, **common, answer_type="choice", choices=RESIDUAL_CHOICES,
+            kind=kind,
+            **common,
+            answer_type="choice",
+            choices=RESIDUAL_CHOICES,
             prompt=f"{shape}. Does this block have a **residual connection**?",
-            correct=correct, tolerance=0.0, tolerance_kind="exact", unit="",
-            explanation=b.residual_reason + " (section 4: shortcuts only when stride = 1 and k = k′.)",
+            correct=correct,
+            tolerance=0.0,
+            tolerance_kind="exact",
+            unit="",
+            explanation=b.residual_reason
+            + " (section 4: shortcuts only when stride = 1 and k = k′.)",
             latex=(rf"s = {s},\ k = {k},\ k' = {k2}",),
         )
     if kind == "block_macs":
         steps = " + ".join(_int(st.macs) for st in b.stages)
         return Question(
-            kind=kind, **common, answer_type="number", choices=(),
+            kind=kind,
+            **common,
+            answer_type="number",
+            choices=(),
             prompt=f"{shape}. How many **MACs** does the whole block need (expand + depthwise + project)?",
-            correct=str(b.macs), tolerance=0.02, tolerance_kind="relative", unit="MACs",
-            explanation=(f"Stage by stage ({', '.join(st.name for st in b.stages)}): {steps} = {_int(b.macs)} MACs. "
-                         f"The paper's h·w·d′·t·(d′ + k² + d″) gives {_int(b.paper_formula_macs)}: "
-                         + b.paper_formula_note()),
-            latex=(rf"h \cdot w \cdot d' \cdot t \cdot (d' + k^2 + d'') = {h} \cdot {h} \cdot {k} \cdot {t}"
-                   rf" \cdot ({k} + {config.kernel}^2 + {k2}) = {formulas.latex_int(b.paper_formula_macs)}",
-                   rf"\text{{stages}}: {' + '.join(formulas.latex_int(st.macs) for st in b.stages)}"
-                   rf" = {formulas.latex_int(b.macs)}\ \text{{MACs}}"),
+            correct=str(b.macs),
+            tolerance=0.02,
+            tolerance_kind="relative",
+            unit="MACs",
+            explanation=(
+                f"Stage by stage ({', '.join(st.name for st in b.stages)}): {steps} = {_int(b.macs)} MACs. "
+                f"The paper's h·w·d′·t·(d′ + k² + d″) gives {_int(b.paper_formula_macs)}: "
+                + b.paper_formula_note()
+            ),
+            latex=(
+                rf"h \cdot w \cdot d' \cdot t \cdot (d' + k^2 + d'') = {h} \cdot {h} \cdot {k} \cdot {t}"
+                rf" \cdot ({k} + {config.kernel}^2 + {k2}) = {formulas.latex_int(b.paper_formula_macs)}",
+                rf"\text{{stages}}: {' + '.join(formulas.latex_int(st.macs) for st in b.stages)}"
+                rf" = {formulas.latex_int(b.macs)}\ \text{{MACs}}",
+            ),
         )
     raise ValueError(f"unknown block question '{kind}'")
 
 
 # -- a whole network ----------------------------------------------------------------------------
+
 
 def network_question(kind: str, model: str, alpha: float = 1.0, resolution: int = 224) -> Question:
     """A question about a whole network's cost (``architectures.build``)."""
@@ -303,29 +396,54 @@ def network_question(kind: str, model: str, alpha: float = 1.0, resolution: int 
         types = tuple(r["layer_type"] for r in shares)
         top = max(shares, key=lambda r: r["macs"])
         return Question(
-            kind=kind, **common, answer_type="choice", choices=types,
+            kind=kind,
+            **common,
+            answer_type="choice",
+            choices=types,
             prompt=f"{setting}: which **layer type** does most of the multiply-accumulates?",
-            correct=top["layer_type"], tolerance=0.0, tolerance_kind="exact", unit="",
+            correct=top["layer_type"],
+            tolerance=0.0,
+            tolerance_kind="exact",
+            unit="",
             explanation=f"Shares of the {_int(arch.macs)} MACs: {share_text}.",
             latex=share_latex,
         )
     if kind == "pointwise_share":
         row = next(r for r in shares if r["layer_type"] == "pointwise/1x1")
         return Question(
-            kind=kind, **common, answer_type="number", choices=(),
+            kind=kind,
+            **common,
+            answer_type="number",
+            choices=(),
             prompt=f"{setting}: what **percentage** of its MACs is spent in **1×1 (pointwise) convs**?",
-            correct=repr(100 * row["macs_share"]), tolerance=2.0, tolerance_kind="points", unit="%",
-            explanation=(f"{_int(row['macs'])} of {_int(arch.macs)} MACs = {100 * row['macs_share']:.2f}% "
-                         f"(MobileNet's Table 2: 94.86% for V1 1.0-224). All shares: {share_text}."),
+            correct=repr(100 * row["macs_share"]),
+            tolerance=2.0,
+            tolerance_kind="points",
+            unit="%",
+            explanation=(
+                f"{_int(row['macs'])} of {_int(arch.macs)} MACs = {100 * row['macs_share']:.2f}% "
+                f"(MobileNet's Table 2: 94.86% for V1 1.0-224). All shares: {share_text}."
+            ),
             latex=share_latex,
         )
     if kind == "total_macs":
         return Question(
-            kind=kind, **common, answer_type="number", choices=(),
+            kind=kind,
+            **common,
+            answer_type="number",
+            choices=(),
             prompt=f"{setting}: how many **MACs** does one image need in total (conv + FC layers)?",
-            correct=str(arch.macs), tolerance=0.05, tolerance_kind="relative", unit="MACs",
-            explanation=(f"Summing every layer of the table: {_int(arch.macs)} MACs = {arch.macs / 1e6:.1f}M "
-                         f"({2 * arch.macs / 1e6:.1f}M FLOPs). By type: {share_text}."),
-            latex=(*share_latex, rf"\text{{total}} = {formulas.latex_int(arch.macs)}\ \text{{MACs}}"),
+            correct=str(arch.macs),
+            tolerance=0.05,
+            tolerance_kind="relative",
+            unit="MACs",
+            explanation=(
+                f"Summing every layer of the table: {_int(arch.macs)} MACs = {arch.macs / 1e6:.1f}M "
+                f"({2 * arch.macs / 1e6:.1f}M FLOPs). By type: {share_text}."
+            ),
+            latex=(
+                *share_latex,
+                rf"\text{{total}} = {formulas.latex_int(arch.macs)}\ \text{{MACs}}",
+            ),
         )
     raise ValueError(f"unknown network question '{kind}'")

@@ -120,7 +120,9 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         if row is None:
             conn.execute("INSERT INTO schema_version (version) VALUES (0)")
         if current > SCHEMA_VERSION:
-            raise RuntimeError(f"the class database is schema v{current}, newer than this app's v{SCHEMA_VERSION}")
+            raise RuntimeError(
+                f"the class database is schema v{current}, newer than this app's v{SCHEMA_VERSION}"
+            )
         for version in range(current, target):
             for statement in MIGRATIONS[version]:
                 conn.execute(statement)
@@ -135,10 +137,14 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, busy timeout, FKs on."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")  # durable at every checkpoint; WAL keeps the file consistent
+    conn.execute(
+        "PRAGMA synchronous = NORMAL"
+    )  # durable at every checkpoint; WAL keeps the file consistent
     return conn
 
 
@@ -181,18 +187,24 @@ class ClassStore:
         """A new class with a fresh random code; old classes are deleted first (retention)."""
         now = time.time() if now is None else now
         with self._write() as conn:
-            conn.execute("DELETE FROM classes WHERE created_at < ?", (now - RETENTION_DAYS * 86400,))
+            conn.execute(
+                "DELETE FROM classes WHERE created_at < ?", (now - RETENTION_DAYS * 86400,)
+            )
             if conn.execute("SELECT COUNT(*) FROM classes").fetchone()[0] >= MAX_CLASSES:
                 raise Refused(f"{MAX_CLASSES} classes are open on this server; try again tomorrow")
             for _ in range(100):
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-                if conn.execute("INSERT OR IGNORE INTO classes VALUES (?, ?)", (code, now)).rowcount:
+                if conn.execute(
+                    "INSERT OR IGNORE INTO classes VALUES (?, ?)", (code, now)
+                ).rowcount:
                     return code
         raise RuntimeError("no free class code found")  # 32^5 codes: practically unreachable
 
     def class_exists(self, code: str) -> bool:
         with self._connection() as conn:
-            return conn.execute("SELECT 1 FROM classes WHERE code = ?", (code,)).fetchone() is not None
+            return (
+                conn.execute("SELECT 1 FROM classes WHERE code = ?", (code,)).fetchone() is not None
+            )
 
     # -- questions ------------------------------------------------------------------------------
 
@@ -204,9 +216,13 @@ class ClassStore:
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM classes WHERE code = ?", (code,)).fetchone() is None:
                 raise Refused("this class has ended or does not exist; start a new one")
-            count = conn.execute("SELECT COUNT(*) FROM questions WHERE class_code = ?", (code,)).fetchone()[0]
+            count = conn.execute(
+                "SELECT COUNT(*) FROM questions WHERE class_code = ?", (code,)
+            ).fetchone()[0]
             if count >= MAX_QUESTIONS_PER_CLASS:
-                raise Refused(f"a class holds at most {MAX_QUESTIONS_PER_CLASS} questions; start a new class")
+                raise Refused(
+                    f"a class holds at most {MAX_QUESTIONS_PER_CLASS} questions; start a new class"
+                )
             cursor = conn.execute(
                 "INSERT INTO questions (class_code, body, started_at) VALUES (?, ?, ?)",
                 (code, text, time.time() if now is None else now),
@@ -228,15 +244,24 @@ class ClassStore:
         """Close the question and show its worked answer to everyone in the class."""
         with self._write() as conn:
             changed = conn.execute(
-                "UPDATE questions SET revealed = 1 WHERE id = ? AND class_code = ?", (question_id, code)
+                "UPDATE questions SET revealed = 1 WHERE id = ? AND class_code = ?",
+                (question_id, code),
             ).rowcount
         if not changed:
             raise Refused("no such question in this class")
 
     # -- answers --------------------------------------------------------------------------------
 
-    def answer(self, code: str, question_id: int, student_id: str, answer: str, correct: bool,
-               name: str = "", now: float | None = None) -> None:
+    def answer(
+        self,
+        code: str,
+        question_id: int,
+        student_id: str,
+        answer: str,
+        correct: bool,
+        name: str = "",
+        now: float | None = None,
+    ) -> None:
         """Record one student's answer to the class's current, open question.
 
         Refused (with the reason) when the question is not this class's current one, the answer
@@ -248,20 +273,29 @@ class ClassStore:
         answer = str(answer)[:MAX_ANSWER_CHARS]
         with self._write() as conn:
             row = conn.execute(
-                "SELECT id, revealed FROM questions WHERE class_code = ? ORDER BY id DESC LIMIT 1", (code,)
+                "SELECT id, revealed FROM questions WHERE class_code = ? ORDER BY id DESC LIMIT 1",
+                (code,),
             ).fetchone()
             if row is None or row[0] != question_id:
                 raise Refused("this question is closed: the teacher has moved on")
             if row[1]:
                 raise Refused("the answer has been revealed: no more answers to this question")
-            count = conn.execute("SELECT COUNT(*) FROM answers WHERE question_id = ?", (question_id,)).fetchone()[0]
+            count = conn.execute(
+                "SELECT COUNT(*) FROM answers WHERE question_id = ?", (question_id,)
+            ).fetchone()[0]
             if count >= MAX_ANSWERS_PER_QUESTION:
                 raise Refused(f"this question already has {MAX_ANSWERS_PER_QUESTION} answers")
             inserted = conn.execute(
                 "INSERT INTO answers (question_id, student_id, answer, correct, answered_at, name)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (question_id, student_id) DO NOTHING",
-                (question_id, student_id, answer, int(bool(correct)), time.time() if now is None else now,
-                 clean_name(name)),
+                (
+                    question_id,
+                    student_id,
+                    answer,
+                    int(bool(correct)),
+                    time.time() if now is None else now,
+                    clean_name(name),
+                ),
             ).rowcount
         if not inserted:
             raise Refused("you have already answered this question (your first answer counts)")

@@ -73,16 +73,25 @@ def interface_addresses() -> list[str]:
     except ImportError:
         psutil = None
     if psutil is not None:
-        return [a.address for addrs in psutil.net_if_addrs().values() for a in addrs if a.family == socket.AF_INET]
+        return [
+            a.address
+            for addrs in psutil.net_if_addrs().values()
+            for a in addrs
+            if a.family == socket.AF_INET
+        ]
     if not sys.platform.startswith("linux"):
         return []
     import fcntl
 
     found = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # never connected, never used to send
+    with socket.socket(
+        socket.AF_INET, socket.SOCK_DGRAM
+    ) as sock:  # never connected, never used to send
         for _, name in socket.if_nameindex():
             try:
-                packed = fcntl.ioctl(sock.fileno(), _SIOCGIFADDR, struct.pack("256s", name[:15].encode()))
+                packed = fcntl.ioctl(
+                    sock.fileno(), _SIOCGIFADDR, struct.pack("256s", name[:15].encode())
+                )
             except OSError:  # an interface without an IPv4 address
                 continue
             found.append(socket.inet_ntoa(packed[20:24]))
@@ -99,7 +108,13 @@ def rank_addresses(addresses: list[str]) -> list[str]:
             ip = ipaddress.ip_address(text)
         except ValueError:
             continue
-        if ip.version != 4 or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
+        if (
+            ip.version != 4
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_multicast
+            or ip.is_unspecified
+        ):
             continue
         (private if any(ip in n for n in rfc1918) else other).append(text)
     return private + other
@@ -134,20 +149,33 @@ def choose_base(
     if public_url:
         return parse_public_url(public_url)
     if browser_server_address:
-        return Base(scheme, browser_server_address, browser_server_port or server_port, "browser.serverAddress")
+        return Base(
+            scheme,
+            browser_server_address,
+            browser_server_port or server_port,
+            "browser.serverAddress",
+        )
     if browser and browser.hostname and not is_loopback(browser.hostname):
         return Base(scheme, browser.hostname, browser.port, "browser")
     bind = (server_address or "").strip()
     if bind not in WILDCARD_BIND:
         if is_loopback(bind):
-            return _fallback(browser, scheme, f"the server listens on {bind} only, which no other device can reach: "
-                             "start it with --server.address 0.0.0.0 (or set MOBILENET_VIZ_PUBLIC_URL)")
+            return _fallback(
+                browser,
+                scheme,
+                f"the server listens on {bind} only, which no other device can reach: "
+                "start it with --server.address 0.0.0.0 (or set MOBILENET_VIZ_PUBLIC_URL)",
+            )
         return Base(scheme, bind, server_port, "lan")
     ranked = rank_addresses(interface_addresses() if interfaces is None else interfaces)
     if ranked:
         return Base(scheme, ranked[0], server_port, "lan")
-    return _fallback(browser, scheme, "no network address was found on this machine "
-                     "(set MOBILENET_VIZ_PUBLIC_URL to the address students should use)")
+    return _fallback(
+        browser,
+        scheme,
+        "no network address was found on this machine "
+        "(set MOBILENET_VIZ_PUBLIC_URL to the address students should use)",
+    )
 
 
 def _fallback(browser, scheme: str, why: str) -> Base:
@@ -167,7 +195,9 @@ def qr_code(text: str):
     import segno
 
     if len(text) > MAX_URL_LENGTH:
-        raise ValueError(f"the link is {len(text)} characters; a QR code for a phone holds at most {MAX_URL_LENGTH}")
+        raise ValueError(
+            f"the link is {len(text)} characters; a QR code for a phone holds at most {MAX_URL_LENGTH}"
+        )
     return segno.make_qr(text, error="m", boost_error=False)
 
 

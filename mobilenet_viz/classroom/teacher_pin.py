@@ -35,7 +35,11 @@ class PinGate:
     """A PIN and its attempt counters (thread-safe: sessions run in threads)."""
 
     def __init__(self, pin: str | None = None, clock=time.monotonic):
-        self.pin = pin if pin is not None else "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+        self.pin = (
+            pin
+            if pin is not None
+            else "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+        )
         self._clock = clock
         self._lock = threading.Lock()
         self._attempts: dict[str, int] = {}
@@ -52,10 +56,14 @@ class PinGate:
             while self._failures and self._failures[0] < now - WINDOW_S:
                 self._failures.popleft()
             if self._attempts.get(session_id, 0) >= MAX_ATTEMPTS_PER_SESSION:
-                raise PinLocked(f"{MAX_ATTEMPTS_PER_SESSION} wrong PINs in this session: open the page in a new tab "
-                                "and use the PIN printed in the server's terminal")
+                raise PinLocked(
+                    f"{MAX_ATTEMPTS_PER_SESSION} wrong PINs in this session: open the page in a new tab "
+                    "and use the PIN printed in the server's terminal"
+                )
             if len(self._failures) >= MAX_FAILURES_PER_WINDOW:
-                raise PinLocked(f"too many wrong PINs on this server; wait {WINDOW_S / 60:g} minutes")
+                raise PinLocked(
+                    f"too many wrong PINs on this server; wait {WINDOW_S / 60:g} minutes"
+                )
             ok = hmac.compare_digest(str(given).strip()[:64].encode(), self.pin.encode())
             if not ok:
                 self._attempts[session_id] = self._attempts.get(session_id, 0) + 1

@@ -25,22 +25,51 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "output_shape, macs, params, se}], macs, flops, params, se: null | {squeeze_channels, macs, "
         "params, macs_share, params_share, scale_multiplies}}; params include BN and the SE biases.",
     )
-    parser.add_argument("--input-size", type=int, required=True, metavar="H", help="input height = width")
-    parser.add_argument("--in-channels", type=int, required=True, metavar="K", help="input channels k")
-    parser.add_argument("--expansion", type=int, metavar="T",
-                        help="expansion factor t (required without --v3; with --v3 the expanded channels are round(t*k))")
-    parser.add_argument("--out-channels", type=int, required=True, metavar="K2", help="output channels k'")
-    parser.add_argument("--stride", type=int, default=1, metavar="S", help="depthwise stride, 1 or 2 (default 1)")
-    parser.add_argument("--kernel", type=int, default=3, metavar="DK", help="depthwise kernel (default 3)")
-    parser.add_argument("--alpha", type=alpha, default=1.0, metavar="A",
-                        help="width multiplier applied to k and k' (rounded to multiples of 8; default 1)")
+    parser.add_argument(
+        "--input-size", type=int, required=True, metavar="H", help="input height = width"
+    )
+    parser.add_argument(
+        "--in-channels", type=int, required=True, metavar="K", help="input channels k"
+    )
+    parser.add_argument(
+        "--expansion",
+        type=int,
+        metavar="T",
+        help="expansion factor t (required without --v3; with --v3 the expanded channels are round(t*k))",
+    )
+    parser.add_argument(
+        "--out-channels", type=int, required=True, metavar="K2", help="output channels k'"
+    )
+    parser.add_argument(
+        "--stride", type=int, default=1, metavar="S", help="depthwise stride, 1 or 2 (default 1)"
+    )
+    parser.add_argument(
+        "--kernel", type=int, default=3, metavar="DK", help="depthwise kernel (default 3)"
+    )
+    parser.add_argument(
+        "--alpha",
+        type=alpha,
+        default=1.0,
+        metavar="A",
+        help="width multiplier applied to k and k' (rounded to multiples of 8; default 1)",
+    )
     v3 = parser.add_argument_group("MobileNetV3 bneck (--v3)")
-    v3.add_argument("--v3", action="store_true", help="a MobileNetV3 bneck (inverted residual + optional SE)")
-    v3.add_argument("--expanded-channels", type=int, metavar="E",
-                    help="V3's 'exp size' (Tables 1-2); instead of --expansion")
+    v3.add_argument(
+        "--v3", action="store_true", help="a MobileNetV3 bneck (inverted residual + optional SE)"
+    )
+    v3.add_argument(
+        "--expanded-channels",
+        type=int,
+        metavar="E",
+        help="V3's 'exp size' (Tables 1-2); instead of --expansion",
+    )
     v3.add_argument("--se", action="store_true", help="add the squeeze-and-excite module")
-    v3.add_argument("--activation", choices=("RE", "HS"), default="RE",
-                    help="RE = ReLU, HS = h-swish (default RE)")
+    v3.add_argument(
+        "--activation",
+        choices=("RE", "HS"),
+        default="RE",
+        help="RE = ReLU, HS = h-swish (default RE)",
+    )
     return parser
 
 
@@ -64,9 +93,13 @@ def run(args) -> tuple[dict, int]:
     if args.v3:
         return _run_v3(args)
     if args.se or args.expanded_channels is not None or args.activation != "RE":
-        raise ValueError("--se, --expanded-channels and --activation describe a MobileNetV3 bneck: add --v3")
+        raise ValueError(
+            "--se, --expanded-channels and --activation describe a MobileNetV3 bneck: add --v3"
+        )
     if args.expansion is None:
-        raise ValueError("--expansion T is required (the expansion factor t of the inverted residual)")
+        raise ValueError(
+            "--expansion T is required (the expansion factor t of the inverted residual)"
+        )
     config = BlockConfig(
         input_size=args.input_size,
         in_channels=args.in_channels,
@@ -84,13 +117,17 @@ def _shape(shape: list[int]) -> str:
 
 
 def _render_v3(result: dict) -> str:
-    lines = [f"{'stage':<10} {'operator':<34} {'act':<9} {'input':>12} {'output':>12} {'MACs':>12} {'params':>9}"]
+    lines = [
+        f"{'stage':<10} {'operator':<34} {'act':<9} {'input':>12} {'output':>12} {'MACs':>12} {'params':>9}"
+    ]
     for s in result["stages"]:
         lines.append(
             f"{s['name']:<10} {s['operator']:<34} {s['activation']:<9} {_shape(s['input_shape']):>12} "
             f"{_shape(s['output_shape']):>12} {s['macs']:>12,} {s['params']:>9,}"
         )
-    lines.append(f"{'total':<10} {'':<34} {'':<9} {'':>12} {'':>12} {result['macs']:>12,} {result['params']:>9,}")
+    lines.append(
+        f"{'total':<10} {'':<34} {'':<9} {'':>12} {'':>12} {result['macs']:>12,} {result['params']:>9,}"
+    )
     se = result["se"]
     if se:
         lines.append(
@@ -99,20 +136,26 @@ def _render_v3(result: dict) -> str:
             f"({se['params_share']:.1%}); its channel-wise scale is {se['scale_multiplies']:,} multiplies (not MACs)"
         )
     lines.append("Residual: yes (stride 1, in = out)." if result["residual"] else "Residual: no.")
-    lines.append("MACs = multiply-accumulates; FLOPs = 2 x MACs. Shapes are [C, H, W]; params include BN and SE biases.")
+    lines.append(
+        "MACs = multiply-accumulates; FLOPs = 2 x MACs. Shapes are [C, H, W]; params include BN and SE biases."
+    )
     return "\n".join(lines)
 
 
 def render(result: dict) -> str:
     if result.get("kind") == "v3_bneck":
         return _render_v3(result)
-    lines = [f"{'stage':<10} {'operator':<34} {'act':<7} {'input':>14} {'output':>14} {'MACs':>13} {'params':>9}"]
+    lines = [
+        f"{'stage':<10} {'operator':<34} {'act':<7} {'input':>14} {'output':>14} {'MACs':>13} {'params':>9}"
+    ]
     for s in result["stages"]:
         lines.append(
             f"{s['name']:<10} {s['operator']:<34} {s['activation']:<7} {_shape(s['input_shape']):>14} "
             f"{_shape(s['output_shape']):>14} {s['macs']:>13,} {s['params']:>9,}"
         )
-    lines.append(f"{'total':<10} {'':<34} {'':<7} {'':>14} {'':>14} {result['macs']:>13,} {result['params']:>9,}")
+    lines.append(
+        f"{'total':<10} {'':<34} {'':<7} {'':>14} {'':>14} {result['macs']:>13,} {result['params']:>9,}"
+    )
     lines.append(result["residual_reason"])
     lines.append(
         f"peak activations (naive): {result['peak_activation_bytes']:,} B fp32, "

@@ -38,15 +38,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="JPEG, PNG, WebP, BMP or GIF files")
     p.add_argument("--weights", default=None, help="a MobileNetV2 state_dict file (.pth)")
     p.add_argument(
-        "--preprocessing", choices=PREPROCESSINGS, default=None,
+        "--preprocessing",
+        choices=PREPROCESSINGS,
+        default=None,
         help="which torchvision transforms a --weights / $MOBILENET_VIZ_WEIGHTS file expects "
         "(default $MOBILENET_VIZ_PREPROCESSING, else V1)",
     )
-    p.add_argument("--engine", choices=ENGINES, default=None, help="default: onnx if onnxruntime imports, else optimized; int8 = "
-                   "ONNX Runtime on the statically quantized model (quantized once, a few seconds)")
-    p.add_argument("--top", type=_count(1, 1000), default=5, help="how many classes to list (default 5)")
-    p.add_argument("--runs", type=_count(1, MAX_RUNS), default=10, help="timed inference runs per image (default 10)")
-    p.add_argument("--warmup", type=_count(0, MAX_RUNS), default=2, help="untimed warm-up runs per image (default 2)")
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="default: onnx if onnxruntime imports, else optimized; int8 = "
+        "ONNX Runtime on the statically quantized model (quantized once, a few seconds)",
+    )
+    p.add_argument(
+        "--top", type=_count(1, 1000), default=5, help="how many classes to list (default 5)"
+    )
+    p.add_argument(
+        "--runs",
+        type=_count(1, MAX_RUNS),
+        default=10,
+        help="timed inference runs per image (default 10)",
+    )
+    p.add_argument(
+        "--warmup",
+        type=_count(0, MAX_RUNS),
+        default=2,
+        help="untimed warm-up runs per image (default 2)",
+    )
     return p
 
 
@@ -67,20 +86,28 @@ def run(args) -> tuple[dict, int]:
     from mobilenet_viz.runtime.inference import EngineSet, classify
     from mobilenet_viz.runtime.weights import load_mobilenet_v2, preprocessing_default
 
-    loaded = load_mobilenet_v2(args.weights, preprocessing=args.preprocessing or preprocessing_default())
+    loaded = load_mobilenet_v2(
+        args.weights, preprocessing=args.preprocessing or preprocessing_default()
+    )
     if loaded.message:
         sys.stderr.write(f"warning: {loaded.message}\n")
     engines = EngineSet(loaded)
     read = [(name, _read(name)) for name in args.images]
     items = [(name, data) for name, data in read if isinstance(data, bytes)]
-    report = classify(loaded, engines, items, engine=args.engine, top=args.top, runs=args.runs, warmup=args.warmup)
+    report = classify(
+        loaded, engines, items, engine=args.engine, top=args.top, runs=args.runs, warmup=args.warmup
+    )
     if report.engine_note:
         sys.stderr.write(f"warning: {report.engine_note}\n")
     if report.engine == "int8" and not loaded.pretrained:
-        sys.stderr.write("warning: the int8 model is quantized from the untrained weights: its predictions are meaningless too\n")
+        sys.stderr.write(
+            "warning: the int8 model is quantized from the untrained weights: its predictions are meaningless too\n"
+        )
     classified = iter(report.results)  # same order as `items`
     results = [
-        next(classified).as_dict() if isinstance(data, bytes) else {"image": name, "top": None, "error": data}
+        next(classified).as_dict()
+        if isinstance(data, bytes)
+        else {"image": name, "top": None, "error": data}
         for name, data in read
     ]
     result = {
@@ -98,8 +125,10 @@ def run(args) -> tuple[dict, int]:
 
 def render(result: dict) -> str:
     w = result["weights"]
-    lines = [f"weights: {w['name']} ({w['source']}{'' if w['pretrained'] else ', UNTRAINED'})",
-             f"engine: {result['engine']} on {result['device']}, {result['threads']} threads"]
+    lines = [
+        f"weights: {w['name']} ({w['source']}{'' if w['pretrained'] else ', UNTRAINED'})",
+        f"engine: {result['engine']} on {result['device']}, {result['threads']} threads",
+    ]
     for r in result["results"]:
         lines.append(f"\n{os.path.basename(r['image'])}")
         if r["error"]:

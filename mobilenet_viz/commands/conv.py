@@ -20,7 +20,9 @@ def _positive_int(text: str) -> int:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("conv", help="cost of a standard vs depthwise separable conv layer")
-    p.add_argument("--input-size", type=_positive_int, required=True, help="D_F, input height = width")
+    p.add_argument(
+        "--input-size", type=_positive_int, required=True, help="D_F, input height = width"
+    )
     p.add_argument("--in-channels", type=_positive_int, required=True, help="M")
     p.add_argument("--out-channels", type=_positive_int, required=True, help="N")
     p.add_argument("--kernel", type=_positive_int, required=True, help="D_K")

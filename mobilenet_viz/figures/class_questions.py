@@ -13,17 +13,33 @@ def answers_figure(bars: list[dict], title: str):
     labels = [b["label"] for b in bars][::-1]  # first bar at the top
     counts = [b["count"] for b in bars][::-1]
     colours = [CORRECT if b["correct"] else WRONG for b in bars][::-1]
-    return go.Figure({
-        "data": [{
-            "type": "bar", "orientation": "h", "x": counts, "y": labels,
-            "marker": {"color": colours}, "text": [str(c) for c in counts], "textposition": "outside",
-            "cliponaxis": False, "hovertemplate": "%{y}: %{x} answers<extra></extra>",
-        }],
-        "layout": {
-            "title": {"text": title},
-            "xaxis": {"title": {"text": "answers"}, "rangemode": "tozero", "dtick": max(1, max(counts or [0]) // 5 or 1),
-                      "range": [0, max(counts or [0]) * 1.15 + 1]},
-            "yaxis": {"automargin": True},
-            "height": 120 + 42 * len(bars), "showlegend": False, "bargap": 0.25,
-        },
-    })
+    return go.Figure(
+        {
+            "data": [
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "x": counts,
+                    "y": labels,
+                    "marker": {"color": colours},
+                    "text": [str(c) for c in counts],
+                    "textposition": "outside",
+                    "cliponaxis": False,
+                    "hovertemplate": "%{y}: %{x} answers<extra></extra>",
+                }
+            ],
+            "layout": {
+                "title": {"text": title},
+                "xaxis": {
+                    "title": {"text": "answers"},
+                    "rangemode": "tozero",
+                    "dtick": max(1, max(counts or [0]) // 5 or 1),
+                    "range": [0, max(counts or [0]) * 1.15 + 1],
+                },
+                "yaxis": {"automargin": True},
+                "height": 120 + 42 * len(bars),
+                "showlegend": False,
+                "bargap": 0.25,
+            },
+        }
+    )

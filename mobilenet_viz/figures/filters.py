@@ -25,7 +25,10 @@ FILTER_COLOR = "#f58518"
 DEPTHWISE_COLOR = "#e45756"
 POINTWISE_COLOR = "#b279a2"
 OUTPUT_COLOR = "#54a24b"
-PATCH_SCALE = [[0.0, "#7a7a7a"], [1.0, "#ffffff"]]  # light gray ramp: black value labels stay legible
+PATCH_SCALE = [
+    [0.0, "#7a7a7a"],
+    [1.0, "#ffffff"],
+]  # light gray ramp: black value labels stay legible
 
 
 def _limit(*arrays: np.ndarray) -> float:
@@ -65,7 +68,7 @@ def interior_limit(maps: np.ndarray, kernel: int) -> float:
     to the interior keeps the picture readable, and the border simply saturates.
     """
     r = kernel // 2
-    inner = maps[..., r:maps.shape[-2] - r, r:maps.shape[-1] - r] if r else maps
+    inner = maps[..., r : maps.shape[-2] - r, r : maps.shape[-1] - r] if r else maps
     return _limit(inner if inner.size else maps)
 
 
@@ -98,20 +101,43 @@ def _grid(
             suffix = "" if idx == 1 else str(idx)
             x1 = x0 + widths[c]
             bare = {} if ticks else {"ticks": "", "showline": False}
-            xaxis = {"domain": [x0, min(1.0, x1)], "anchor": f"y{suffix}", "showgrid": False,
-                     "zeroline": False, "showticklabels": ticks, **bare}
-            yaxis = {"domain": [y0, y1], "anchor": f"x{suffix}", "showgrid": False,
-                     "zeroline": False, "showticklabels": ticks, **bare}
+            xaxis = {
+                "domain": [x0, min(1.0, x1)],
+                "anchor": f"y{suffix}",
+                "showgrid": False,
+                "zeroline": False,
+                "showticklabels": ticks,
+                **bare,
+            }
+            yaxis = {
+                "domain": [y0, y1],
+                "anchor": f"x{suffix}",
+                "showgrid": False,
+                "zeroline": False,
+                "showticklabels": ticks,
+                **bare,
+            }
             if image_axes:
                 xaxis["constrain"] = "domain"
-                yaxis.update(autorange="reversed", scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain")
+                yaxis.update(
+                    autorange="reversed", scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain"
+                )
             layout[f"xaxis{suffix}"] = xaxis
             layout[f"yaxis{suffix}"] = yaxis
             if idx - 1 < len(titles) and titles[idx - 1]:
-                layout["annotations"].append({
-                    "text": titles[idx - 1], "x": (x0 + x1) / 2, "y": y1, "xref": "paper", "yref": "paper",
-                    "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12},
-                })
+                layout["annotations"].append(
+                    {
+                        "text": titles[idx - 1],
+                        "x": (x0 + x1) / 2,
+                        "y": y1,
+                        "xref": "paper",
+                        "yref": "paper",
+                        "xanchor": "center",
+                        "yanchor": "bottom",
+                        "showarrow": False,
+                        "font": {"size": 12},
+                    }
+                )
             x0 = x1 + hspace
     return layout
 
@@ -143,15 +169,22 @@ def kernel_grid_figure(
     for r in range(rows):
         for c in range(cols):
             z = kernels[r, c]
-            trace = {"type": "heatmap", "z": _f32(z), "coloraxis": "coloraxis",
-                     "hovertemplate": "row %{y}, col %{x}<br>weight %{z:.4f}<extra></extra>",
-                     **_axes(r * cols + c + 1)}
+            trace = {
+                "type": "heatmap",
+                "z": _f32(z),
+                "coloraxis": "coloraxis",
+                "hovertemplate": "row %{y}, col %{x}<br>weight %{z:.4f}<extra></extra>",
+                **_axes(r * cols + c + 1),
+            }
             if annotate:
                 trace.update(text=_values_text(z), texttemplate="%{text}")
             data.append(trace)
     layout = _grid(rows, cols, titles, hspace=0.03, vspace=0.3 / max(rows, 1))
-    layout.update(title={"text": title}, height=max(220, 150 * rows + 60),
-                  coloraxis=_coloraxis(DIVERGING, -lim, lim, colorbar_title))
+    layout.update(
+        title={"text": title},
+        height=max(220, 150 * rows + 60),
+        coloraxis=_coloraxis(DIVERGING, -lim, lim, colorbar_title),
+    )
     return go.Figure({"data": data, "layout": layout})
 
 
@@ -170,13 +203,21 @@ def maps_figure(
     rows = math.ceil(count / cols)
     lim = limit if limit is not None else _limit(maps)
     data = [
-        {"type": "heatmap", "z": _f32(maps[i]), "coloraxis": "coloraxis",
-         "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>", **_axes(i + 1)}
+        {
+            "type": "heatmap",
+            "z": _f32(maps[i]),
+            "coloraxis": "coloraxis",
+            "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
+            **_axes(i + 1),
+        }
         for i in range(count)
     ]
     layout = _grid(rows, cols, labels, hspace=0.03, vspace=0.3 / max(rows, 1))
-    layout.update(title={"text": title}, height=max(260, 230 * rows + 60),
-                  coloraxis=_coloraxis(DIVERGING, -lim, lim, colorbar_title))
+    layout.update(
+        title={"text": title},
+        height=max(260, 230 * rows + 60),
+        coloraxis=_coloraxis(DIVERGING, -lim, lim, colorbar_title),
+    )
     return go.Figure({"data": data, "layout": layout})
 
 
@@ -188,44 +229,84 @@ def input_figure(x: np.ndarray, channel_labels: Sequence[str], *, title: str) ->
     data = [_image_trace(x, 1, hovertemplate="x %{x}, y %{y}<extra></extra>")]
     if m > 1:
         data += [
-            {"type": "heatmap", "z": _f32(x[c]), "coloraxis": "coloraxis",
-             "hovertemplate": "x %{x}, y %{y}<br>intensity %{z:.3f}<extra></extra>", **_axes(c + 2)}
+            {
+                "type": "heatmap",
+                "z": _f32(x[c]),
+                "coloraxis": "coloraxis",
+                "hovertemplate": "x %{x}, y %{y}<br>intensity %{z:.3f}<extra></extra>",
+                **_axes(c + 2),
+            }
             for c in range(m)
         ]
     layout = _grid(1, cols, names, hspace=0.03)
-    layout.update(title={"text": title}, height=280,
-                  coloraxis=_coloraxis("gray", 0, 1, "intensity (0-1)"))
+    layout.update(
+        title={"text": title}, height=280, coloraxis=_coloraxis("gray", 0, 1, "intensity (0-1)")
+    )
     return go.Figure({"data": data, "layout": layout})
 
 
 def depthwise_figure(
-    x: np.ndarray, depthwise: np.ndarray, maps: np.ndarray, channel_labels: Sequence[str],
-    *, limit: float | None = None,
+    x: np.ndarray,
+    depthwise: np.ndarray,
+    maps: np.ndarray,
+    channel_labels: Sequence[str],
+    *,
+    limit: float | None = None,
 ) -> go.Figure:
     """One row per input channel m: channel X[m] -> its own kernel D[m] -> map Z[m] = D[m] * X[m]."""
     m = x.shape[0]
     titles: list[str] = []
     for c, lab in enumerate(channel_labels):
-        titles += [f"input channel {lab}", f"kernel D[{lab}]", f"depthwise map {c + 1} (from {lab} only)"]
+        titles += [
+            f"input channel {lab}",
+            f"kernel D[{lab}]",
+            f"depthwise map {c + 1} (from {lab} only)",
+        ]
     klim, mlim = _limit(depthwise), (limit if limit is not None else _limit(maps))
     k = depthwise.shape[-1]
     data = []
     for c in range(m):
-        data.append({"type": "heatmap", "z": _f32(x[c]), "colorscale": "gray", "zmin": 0, "zmax": 1,
-                     "showscale": False, **_axes(3 * c + 1),
-                     "hovertemplate": "x %{x}, y %{y}<br>intensity %{z:.3f}<extra></extra>"})
-        kernel = {"type": "heatmap", "z": _f32(depthwise[c]), "colorscale": DIVERGING, "zmin": -klim,
-                  "zmax": klim, "showscale": False, **_axes(3 * c + 2),
-                  "hovertemplate": "weight %{z:.4f}<extra></extra>"}
+        data.append(
+            {
+                "type": "heatmap",
+                "z": _f32(x[c]),
+                "colorscale": "gray",
+                "zmin": 0,
+                "zmax": 1,
+                "showscale": False,
+                **_axes(3 * c + 1),
+                "hovertemplate": "x %{x}, y %{y}<br>intensity %{z:.3f}<extra></extra>",
+            }
+        )
+        kernel = {
+            "type": "heatmap",
+            "z": _f32(depthwise[c]),
+            "colorscale": DIVERGING,
+            "zmin": -klim,
+            "zmax": klim,
+            "showscale": False,
+            **_axes(3 * c + 2),
+            "hovertemplate": "weight %{z:.4f}<extra></extra>",
+        }
         if k <= 5:
             kernel.update(text=_values_text(depthwise[c]), texttemplate="%{text}")
         data.append(kernel)
-        data.append({"type": "heatmap", "z": _f32(maps[c]), "coloraxis": "coloraxis", **_axes(3 * c + 3),
-                     "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>"})
+        data.append(
+            {
+                "type": "heatmap",
+                "z": _f32(maps[c]),
+                "coloraxis": "coloraxis",
+                **_axes(3 * c + 3),
+                "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
+            }
+        )
     layout = _grid(m, 3, titles, hspace=0.06, vspace=0.3 / max(m, 1), col_widths=[0.36, 0.2, 0.44])
     layout.update(
-        title={"text": "Depthwise: each channel is filtered by its own D_K×D_K×1 kernel (groups = M)"},
-        height=max(280, 230 * m + 60), coloraxis=_coloraxis(DIVERGING, -mlim, mlim, "depthwise output"),
+        title={
+            "text": "Depthwise: each channel is filtered by its own D_K×D_K×1 kernel (groups = M)"
+        },
+        height=max(280, 230 * m + 60),
+        coloraxis=_coloraxis(DIVERGING, -mlim, mlim, "depthwise output"),
     )
     return go.Figure({"data": data, "layout": layout})
 
@@ -234,13 +315,20 @@ def pointwise_matrix_figure(pointwise: np.ndarray, channel_labels: Sequence[str]
     """The pointwise weights P as an N×M matrix (row n = the 1×1×M filter of output n)."""
     n, _ = pointwise.shape
     lim = _limit(pointwise)
-    fig = go.Figure(go.Heatmap(
-        z=_f32(pointwise), x=[f"Z[{lab}]" for lab in channel_labels], y=[f"output {i + 1}" for i in range(n)],
-        colorscale=DIVERGING, zmin=-lim, zmax=lim,
-        text=_values_text(pointwise, "{:.3f}"), texttemplate="%{text}",
-        colorbar={"title": {"text": "weight P[n, m]"}},
-        hovertemplate="%{y} ← %{x}: %{z:.4f}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=_f32(pointwise),
+            x=[f"Z[{lab}]" for lab in channel_labels],
+            y=[f"output {i + 1}" for i in range(n)],
+            colorscale=DIVERGING,
+            zmin=-lim,
+            zmax=lim,
+            text=_values_text(pointwise, "{:.3f}"),
+            texttemplate="%{text}",
+            colorbar={"title": {"text": "weight P[n, m]"}},
+            hovertemplate="%{y} ← %{x}: %{z:.4f}<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed", title="output channel n")
     fig.update_xaxes(title="depthwise map m", side="top")
     fig.update_layout(title="Pointwise 1×1 weights: N × M matrix", height=max(220, 45 * n + 140))
@@ -249,8 +337,16 @@ def pointwise_matrix_figure(pointwise: np.ndarray, channel_labels: Sequence[str]
 
 def _rect(ax: int, x0: float, x1: float, y0: float, y1: float, **style) -> dict:
     suffix = "" if ax == 1 else str(ax)
-    return {"type": "rect", "xref": f"x{suffix}", "yref": f"y{suffix}",
-            "x0": x0, "x1": x1, "y0": y0, "y1": y1, **style}
+    return {
+        "type": "rect",
+        "xref": f"x{suffix}",
+        "yref": f"y{suffix}",
+        "x0": x0,
+        "x1": x1,
+        "y0": y0,
+        "y1": y1,
+        **style,
+    }
 
 
 def inspector_figure(
@@ -268,16 +364,38 @@ def inspector_figure(
     lim = limit if limit is not None else _limit(output_map)
     data = [
         _image_trace(x, 1, hovertemplate="x %{x}, y %{y}<extra></extra>"),
-        {"type": "heatmap", "z": _f32(output_map), "colorscale": DIVERGING, "zmin": -lim, "zmax": lim,
-         "colorbar": {"title": {"text": "output"}}, **_axes(2),
-         "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>"},
+        {
+            "type": "heatmap",
+            "z": _f32(output_map),
+            "colorscale": DIVERGING,
+            "zmin": -lim,
+            "zmax": lim,
+            "colorbar": {"title": {"text": "output"}},
+            **_axes(2),
+            "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
+        },
     ]
-    layout = _grid(1, 2, [f"input: {kernel}×{kernel} receptive field at (row {row}, col {col})",
-                          f"{output_label}: pixel (row {row}, col {col})"], hspace=0.1, ticks=True)
+    layout = _grid(
+        1,
+        2,
+        [
+            f"input: {kernel}×{kernel} receptive field at (row {row}, col {col})",
+            f"{output_label}: pixel (row {row}, col {col})",
+        ],
+        hspace=0.1,
+        ticks=True,
+    )
     line = {"color": "#ffcc00", "width": 3}
     layout["shapes"] = [
-        _rect(1, col - r - 0.5, col + r + 0.5, row - r - 0.5, row + r + 0.5, line=line,
-              fillcolor="rgba(255,204,0,0.15)"),
+        _rect(
+            1,
+            col - r - 0.5,
+            col + r + 0.5,
+            row - r - 0.5,
+            row + r + 0.5,
+            line=line,
+            fillcolor="rgba(255,204,0,0.15)",
+        ),
         _rect(2, col - 0.5, col + 0.5, row - 0.5, row + 0.5, line=line),
     ]
     layout["xaxis"]["title"] = {"text": "x (pixel)"}
@@ -295,17 +413,36 @@ def products_figure(
     products = patch * weights
     titles: list[str] = []
     for c, lab in enumerate(channel_labels):
-        titles += [f"input patch {lab}", f"weights {lab}", f"products {lab} (sum {products[c].sum():.4f})"]
+        titles += [
+            f"input patch {lab}",
+            f"weights {lab}",
+            f"products {lab} (sum {products[c].sum():.4f})",
+        ]
     show = patch.shape[-1] <= 7
     wlim, qlim = _limit(weights), _limit(products)
     data = []
     for c in range(m):
-        for j, (z, lo, hi, scale) in enumerate(((patch[c], 0, 1, PATCH_SCALE), (weights[c], -wlim, wlim, DIVERGING),
-                                                (products[c], -qlim, qlim, DIVERGING))):
-            trace = {"type": "heatmap", "z": _f32(z), "colorscale": scale, "zmin": lo, "zmax": hi,
-                     "showscale": False, "hovertemplate": "%{z:.4f}<extra></extra>", **_axes(3 * c + j + 1)}
+        for j, (z, lo, hi, scale) in enumerate(
+            (
+                (patch[c], 0, 1, PATCH_SCALE),
+                (weights[c], -wlim, wlim, DIVERGING),
+                (products[c], -qlim, qlim, DIVERGING),
+            )
+        ):
+            trace = {
+                "type": "heatmap",
+                "z": _f32(z),
+                "colorscale": scale,
+                "zmin": lo,
+                "zmax": hi,
+                "showscale": False,
+                "hovertemplate": "%{z:.4f}<extra></extra>",
+                **_axes(3 * c + j + 1),
+            }
             if show:
-                trace.update(text=_values_text(z, "{:.2f}"), texttemplate="%{text}", textfont={"size": 11})
+                trace.update(
+                    text=_values_text(z, "{:.2f}"), texttemplate="%{text}", textfont={"size": 11}
+                )
             data.append(trace)
     layout = _grid(m, 3, titles, hspace=0.05, vspace=0.35 / max(m, 1))
     layout.update(title={"text": title}, height=max(240, 200 * m + 60))
@@ -313,7 +450,12 @@ def products_figure(
 
 
 def sliding_figure(
-    x: np.ndarray, output_map: np.ndarray, *, kernel: int, frames: int = 48, output_label: str = "output",
+    x: np.ndarray,
+    output_map: np.ndarray,
+    *,
+    kernel: int,
+    frames: int = 48,
+    output_label: str = "output",
     limit: float | None = None,
 ) -> go.Figure:
     """Play/step animation: the D_K×D_K window slides over the input in raster order while the
@@ -324,47 +466,113 @@ def sliding_figure(
     lim = limit if limit is not None else _limit(output_map)
     data = [
         _image_trace(x, 1, hoverinfo="skip"),
-        {"type": "heatmap", "z": _f32(output_map), "colorscale": DIVERGING, "zmin": -lim, "zmax": lim,
-         "colorbar": {"title": {"text": "output"}}, **_axes(2),
-         "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>"},
+        {
+            "type": "heatmap",
+            "z": _f32(output_map),
+            "colorscale": DIVERGING,
+            "zmin": -lim,
+            "zmax": lim,
+            "colorbar": {"title": {"text": "output"}},
+            **_axes(2),
+            "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
+        },
     ]
     line = {"color": "#ffcc00", "width": 3}
 
     def shapes(done: int) -> list[dict]:
         pr, pc = divmod(done - 1, w)
         # One grey polygon hides the pixels not computed yet: the rest of this row and all below.
-        hide = (f"M {pc + 0.5} {pr - 0.5} L {w - 0.5} {pr - 0.5} L {w - 0.5} {h - 0.5} "
-                f"L -0.5 {h - 0.5} L -0.5 {pr + 0.5} L {pc + 0.5} {pr + 0.5} Z")
+        hide = (
+            f"M {pc + 0.5} {pr - 0.5} L {w - 0.5} {pr - 0.5} L {w - 0.5} {h - 0.5} "
+            f"L -0.5 {h - 0.5} L -0.5 {pr + 0.5} L {pc + 0.5} {pr + 0.5} Z"
+        )
         return [
-            _rect(1, pc - r - 0.5, pc + r + 0.5, pr - r - 0.5, pr + r + 0.5, line=line,
-                  fillcolor="rgba(255,204,0,0.25)"),
-            {"type": "path", "path": hide, "xref": "x2", "yref": "y2", "line": {"width": 0},
-             "fillcolor": "#eeeeee"},
+            _rect(
+                1,
+                pc - r - 0.5,
+                pc + r + 0.5,
+                pr - r - 0.5,
+                pr + r + 0.5,
+                line=line,
+                fillcolor="rgba(255,204,0,0.25)",
+            ),
+            {
+                "type": "path",
+                "path": hide,
+                "xref": "x2",
+                "yref": "y2",
+                "line": {"width": 0},
+                "fillcolor": "#eeeeee",
+            },
         ]
 
-    layout = _grid(1, 2, ["input with the sliding window", f"{output_label} filling in"], hspace=0.08)
+    layout = _grid(
+        1, 2, ["input with the sliding window", f"{output_label} filling in"], hspace=0.08
+    )
     slider_steps = [
-        {"label": f"({(n - 1) // w}, {(n - 1) % w})", "method": "animate",
-         "args": [[str(n)], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
-                             "transition": {"duration": 0}}]}
+        {
+            "label": f"({(n - 1) // w}, {(n - 1) % w})",
+            "method": "animate",
+            "args": [
+                [str(n)],
+                {
+                    "mode": "immediate",
+                    "frame": {"duration": 0, "redraw": False},
+                    "transition": {"duration": 0},
+                },
+            ],
+        }
         for n in steps
     ]
     layout.update(
         height=440,
         shapes=shapes(steps[0]),
-        updatemenus=[{
-            "type": "buttons", "direction": "left", "x": 0.0, "y": -0.02, "xanchor": "left", "yanchor": "top",
-            "showactive": False, "pad": {"t": 30},
-            "buttons": [
-                {"label": "▶ Play", "method": "animate",
-                 "args": [None, {"frame": {"duration": 120, "redraw": False}, "fromcurrent": True,
-                                 "transition": {"duration": 0}}]},
-                {"label": "❚❚ Pause", "method": "animate",
-                 "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}]},
-            ],
-        }],
-        sliders=[{"active": 0, "steps": slider_steps, "x": 0.2, "len": 0.8, "y": -0.02, "yanchor": "top",
-                  "currentvalue": {"prefix": "output pixel (row, col) "}, "pad": {"t": 30}}],
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.02,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "pad": {"t": 30},
+                "buttons": [
+                    {
+                        "label": "▶ Play",
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": 120, "redraw": False},
+                                "fromcurrent": True,
+                                "transition": {"duration": 0},
+                            },
+                        ],
+                    },
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [
+                            [None],
+                            {"mode": "immediate", "frame": {"duration": 0, "redraw": False}},
+                        ],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": 0,
+                "steps": slider_steps,
+                "x": 0.2,
+                "len": 0.8,
+                "y": -0.02,
+                "yanchor": "top",
+                "currentvalue": {"prefix": "output pixel (row, col) "},
+                "pad": {"t": 30},
+            }
+        ],
     )
     frames_list = [{"name": str(n), "layout": {"shapes": shapes(n)}} for n in steps]
     return go.Figure({"data": data, "layout": layout, "frames": frames_list})
@@ -409,12 +617,26 @@ class _Boxes:
         self.k += [base + v for v in _BOX_K]
 
     def trace(self) -> dict:
-        return {"type": "mesh3d", "x": self.x, "y": self.y, "z": self.z, "i": self.i, "j": self.j,
-                "k": self.k, "color": self.color, "opacity": 0.6, "flatshading": True,
-                "name": self.name, "hoverinfo": "name", "showlegend": True}
+        return {
+            "type": "mesh3d",
+            "x": self.x,
+            "y": self.y,
+            "z": self.z,
+            "i": self.i,
+            "j": self.j,
+            "k": self.k,
+            "color": self.color,
+            "opacity": 0.6,
+            "flatshading": True,
+            "name": self.name,
+            "hoverinfo": "name",
+            "showlegend": True,
+        }
 
 
-def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, kernel: int) -> go.Figure:
+def tensors_3d_figure(
+    *, input_size: int, in_channels: int, out_channels: int, kernel: int
+) -> go.Figure:
     """The tensors of both paths as labelled boxes (channels along x, flow left to right).
 
     Top: input D_F×D_F×M -> N standard filters D_K×D_K×M -> output D_F×D_F×N.
@@ -439,14 +661,18 @@ def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, k
         labels.append((x + d / 2, z_mid + s / 2 + 1.2, label))  # feature maps: label above
         return x + d
 
-    def stack(x: float, z_mid: float, count: int, size: int, ch: int, group: str, label: str) -> float:
+    def stack(
+        x: float, z_mid: float, count: int, size: int, ch: int, group: str, label: str
+    ) -> float:
         s, d = _spatial(size), _depth(ch)
         per_col = min(count, 4)
         ncols = math.ceil(count / per_col)
         height = per_col * s + (per_col - 1) * 0.35
         for i in range(count):
             cx, cz = divmod(i, per_col)
-            groups[group].add(x + cx * (d + 0.4), -s / 2, z_mid + height / 2 - (cz + 1) * s - cz * 0.35, d, s, s)
+            groups[group].add(
+                x + cx * (d + 0.4), -s / 2, z_mid + height / 2 - (cz + 1) * s - cz * 0.35, d, s, s
+            )
         width = ncols * d + (ncols - 1) * 0.4
         # filters: label below, on two short lines, clear of the neighbouring boxes in perspective
         labels.append((x + width / 2, z_mid - max(height, big) / 2 - 4.5, label))
@@ -463,22 +689,51 @@ def tensors_3d_figure(*, input_size: int, in_channels: int, out_channels: int, k
     tensor(x + gap, bottom, df, n, "output", f"output {df}×{df}×{n}")
 
     std_w, sep_w = k * k * m * n, k * k * m + m * n
-    labels.append((0.0, top + _spatial(df) / 2 + 4.0, f"<b>Standard conv</b>: {k}·{k}·{m}·{n} = {std_w} weights"))
-    labels.append((0.0, bottom + _spatial(df) / 2 + 4.0,
-                   f"<b>Depthwise separable</b>: {k}·{k}·{m} + {m}·{n} = {sep_w} weights"))
+    labels.append(
+        (
+            0.0,
+            top + _spatial(df) / 2 + 4.0,
+            f"<b>Standard conv</b>: {k}·{k}·{m}·{n} = {std_w} weights",
+        )
+    )
+    labels.append(
+        (
+            0.0,
+            bottom + _spatial(df) / 2 + 4.0,
+            f"<b>Depthwise separable</b>: {k}·{k}·{m} + {m}·{n} = {sep_w} weights",
+        )
+    )
     data = [g.trace() for g in groups.values()]
-    data.append({
-        "type": "scatter3d", "x": [p[0] for p in labels], "y": [0.0] * len(labels), "z": [p[1] for p in labels],
-        "text": [p[2] for p in labels], "mode": "text", "textfont": {"size": 14, "color": "#111111"},
-        "hoverinfo": "skip", "showlegend": False,
-    })
+    data.append(
+        {
+            "type": "scatter3d",
+            "x": [p[0] for p in labels],
+            "y": [0.0] * len(labels),
+            "z": [p[1] for p in labels],
+            "text": [p[2] for p in labels],
+            "mode": "text",
+            "textfont": {"size": 14, "color": "#111111"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
     hidden = {"visible": False, "showbackground": False}
     layout = {
-        "title": {"text": "Tensors in 3D (drag to rotate; spatial sizes on a square-root scale, labels are exact)"},
+        "title": {
+            "text": "Tensors in 3D (drag to rotate; spatial sizes on a square-root scale, labels are exact)"
+        },
         "height": 640,
         "legend": {"orientation": "h", "y": 0.0},
-        "scene": {"xaxis": hidden, "yaxis": hidden, "zaxis": hidden, "aspectmode": "data",
-                  "camera": {"eye": {"x": 0.45, "y": -1.6, "z": 0.45}, "up": {"x": 0, "y": 0, "z": 1},
-                             "projection": {"type": "orthographic"}}},
+        "scene": {
+            "xaxis": hidden,
+            "yaxis": hidden,
+            "zaxis": hidden,
+            "aspectmode": "data",
+            "camera": {
+                "eye": {"x": 0.45, "y": -1.6, "z": 0.45},
+                "up": {"x": 0, "y": 0, "z": 1},
+                "projection": {"type": "orthographic"},
+            },
+        },
     }
     return go.Figure({"data": data, "layout": layout})

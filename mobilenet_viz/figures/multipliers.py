@@ -26,39 +26,86 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
     def series(points, x, axis, show_legend):
         xa, ya = ("x", "y") if axis == 1 else ("x2", "y2")
         labels = [f"{p.top1:g}%" if p.top1 is not None else "" for p in points]
-        data.append({
-            "type": "scatter", "x": x, "y": [p.macs / base.macs for p in points], "xaxis": xa, "yaxis": ya,
-            # The leftmost label goes right of its point: "top left" cut it at the axis edge on a phone.
-            "mode": "lines+markers+text", "text": labels,
-            "textposition": ["top right"] + ["top left"] * (len(points) - 1),
-            "name": "MACs (label: published top-1)", "legendgroup": "macs", "showlegend": show_legend,
-            "line": {"color": MACS_COLOR, "width": 2}, "marker": {"size": 8},
-            "customdata": [[p.alpha, p.resolution, p.macs / 1e6, p.top1 if p.top1 is not None else "n/a"]
-                           for p in points],
-            "hovertemplate": "α = %{customdata[0]}, %{customdata[1]} px<br>%{customdata[2]:.1f}M MACs"
-                             "<br>published top-1: %{customdata[3]}%<extra></extra>",
-        })
-        data.append({
-            "type": "scatter", "x": x, "y": [p.weights / base.weights for p in points], "xaxis": xa, "yaxis": ya,
-            "mode": "lines+markers", "name": "weights", "legendgroup": "weights", "showlegend": show_legend,
-            "line": {"color": WEIGHTS_COLOR, "width": 2}, "marker": {"size": 7, "symbol": "square"},
-            "customdata": [p.weights / 1e6 for p in points],
-            "hovertemplate": "%{customdata:.2f}M weights<extra></extra>",
-        })
-        data.append({
-            "type": "scatter", "x": x, "y": [v * v for v in x], "xaxis": xa, "yaxis": ya, "mode": "lines",
-            "name": "α² / ρ²", "legendgroup": "law", "showlegend": show_legend,
-            "line": {"color": LAW_COLOR, "width": 1.5, "dash": "dash"}, "hoverinfo": "skip",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": [p.macs / base.macs for p in points],
+                "xaxis": xa,
+                "yaxis": ya,
+                # The leftmost label goes right of its point: "top left" cut it at the axis edge on a phone.
+                "mode": "lines+markers+text",
+                "text": labels,
+                "textposition": ["top right"] + ["top left"] * (len(points) - 1),
+                "name": "MACs (label: published top-1)",
+                "legendgroup": "macs",
+                "showlegend": show_legend,
+                "line": {"color": MACS_COLOR, "width": 2},
+                "marker": {"size": 8},
+                "customdata": [
+                    [p.alpha, p.resolution, p.macs / 1e6, p.top1 if p.top1 is not None else "n/a"]
+                    for p in points
+                ],
+                "hovertemplate": "α = %{customdata[0]}, %{customdata[1]} px<br>%{customdata[2]:.1f}M MACs"
+                "<br>published top-1: %{customdata[3]}%<extra></extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": [p.weights / base.weights for p in points],
+                "xaxis": xa,
+                "yaxis": ya,
+                "mode": "lines+markers",
+                "name": "weights",
+                "legendgroup": "weights",
+                "showlegend": show_legend,
+                "line": {"color": WEIGHTS_COLOR, "width": 2},
+                "marker": {"size": 7, "symbol": "square"},
+                "customdata": [p.weights / 1e6 for p in points],
+                "hovertemplate": "%{customdata:.2f}M weights<extra></extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": [v * v for v in x],
+                "xaxis": xa,
+                "yaxis": ya,
+                "mode": "lines",
+                "name": "α² / ρ²",
+                "legendgroup": "law",
+                "showlegend": show_legend,
+                "line": {"color": LAW_COLOR, "width": 1.5, "dash": "dash"},
+                "hoverinfo": "skip",
+            }
+        )
 
     series(alpha_points, [p.alpha for p in alpha_points], 1, True)
     series(rho_points, [p.resolution / top for p in rho_points], 2, False)
     axis_y = {"range": [0, 1.15], "title": {"text": f"fraction of {base.model.upper()} 1.0-{top}"}}
-    return go.Figure({"data": data, "layout": {
-        "title": {"text": "Cost falls as α² and ρ²; weights with α only"},
-        "xaxis": {"domain": [0, 0.46], "range": [0, 1.08], "title": {"text": f"width multiplier α ({top} px)"}},
-        "xaxis2": {"domain": [0.54, 1], "range": [0.45, 1.05], "anchor": "y2",
-                   "title": {"text": f"resolution multiplier ρ = px / {top} (α = 1)"}},
-        "yaxis": axis_y, "yaxis2": {**axis_y, "anchor": "x2", "title": {"text": ""}},
-        "legend": {"orientation": "h", "y": -0.25}, "height": 440,
-    }})
+    return go.Figure(
+        {
+            "data": data,
+            "layout": {
+                "title": {"text": "Cost falls as α² and ρ²; weights with α only"},
+                "xaxis": {
+                    "domain": [0, 0.46],
+                    "range": [0, 1.08],
+                    "title": {"text": f"width multiplier α ({top} px)"},
+                },
+                "xaxis2": {
+                    "domain": [0.54, 1],
+                    "range": [0.45, 1.05],
+                    "anchor": "y2",
+                    "title": {"text": f"resolution multiplier ρ = px / {top} (α = 1)"},
+                },
+                "yaxis": axis_y,
+                "yaxis2": {**axis_y, "anchor": "x2", "title": {"text": ""}},
+                "legend": {"orientation": "h", "y": -0.25},
+                "height": 440,
+            },
+        }
+    )

@@ -19,11 +19,20 @@ HORIZONTAL_LEGEND = {"orientation": "h", "y": -0.25}
 
 
 def _hline(y: float, color: str, dash: str = "dot") -> dict:
-    return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
-            "line": {"color": color, "dash": dash, "width": 1}}
+    return {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": color, "dash": dash, "width": 1},
+    }
 
 
-def ratio_vs_out_channels(comparison: ConvComparison, kernels=(3, 5, 7), max_n: int = 1024) -> go.Figure:
+def ratio_vs_out_channels(
+    comparison: ConvComparison, kernels=(3, 5, 7), max_n: int = 1024
+) -> go.Figure:
     """Cost ratio separable/standard = 1/N + 1/D_K^2 as N grows, one line per D_K.
 
     The curve flattens at 1/D_K^2: with many output channels the saving approaches D_K^2.
@@ -32,27 +41,51 @@ def ratio_vs_out_channels(comparison: ConvComparison, kernels=(3, 5, 7), max_n: 
     data, shapes = [], []
     for k in sorted(set(kernels) | {comparison.config.kernel}):
         color = KERNEL_COLORS.get(k, "#6b7280")
-        data.append({
-            "type": "scatter", "x": n, "y": 1 / n + 1 / k**2, "mode": "lines",
-            "name": f"D_K = {k}", "line": {"color": color, "width": 2},
-            "hovertemplate": f"N = %{{x}}<br>ratio = %{{y:.4f}}<extra>D_K = {k}</extra>",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "x": n,
+                "y": 1 / n + 1 / k**2,
+                "mode": "lines",
+                "name": f"D_K = {k}",
+                "line": {"color": color, "width": 2},
+                "hovertemplate": f"N = %{{x}}<br>ratio = %{{y:.4f}}<extra>D_K = {k}</extra>",
+            }
+        )
         shapes.append(_hline(1 / k**2, color))
-    data.append({
-        "type": "scatter", "x": [comparison.out_channels], "y": [comparison.paper_ratio],
-        "mode": "markers+text", "name": "current layer",
-        "marker": {"size": 14, "color": "#111827", "symbol": "diamond"},
-        "text": [f"your layer: {comparison.paper_ratio:.3f} ({comparison.saving:.1f}x fewer)"],
-        "textposition": "top left" if comparison.out_channels > 30 else "top right",
-    })
-    return go.Figure({"data": data, "layout": {
-        "title": {"text": "Cost ratio = 1/N + 1/D_K²"},
-        "xaxis": {"title": {"text": "output channels N (log scale)"}, "type": "log",
-                  "tickvals": [1, 4, 16, 64, 256, 1024, 4096]},
-        "yaxis": {"title": {"text": "separable / standard MACs (log)"}, "type": "log",
-                  "tickvals": [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]},
-        "legend": HORIZONTAL_LEGEND, "shapes": shapes, "height": 420,
-    }})
+    data.append(
+        {
+            "type": "scatter",
+            "x": [comparison.out_channels],
+            "y": [comparison.paper_ratio],
+            "mode": "markers+text",
+            "name": "current layer",
+            "marker": {"size": 14, "color": "#111827", "symbol": "diamond"},
+            "text": [f"your layer: {comparison.paper_ratio:.3f} ({comparison.saving:.1f}x fewer)"],
+            "textposition": "top left" if comparison.out_channels > 30 else "top right",
+        }
+    )
+    return go.Figure(
+        {
+            "data": data,
+            "layout": {
+                "title": {"text": "Cost ratio = 1/N + 1/D_K²"},
+                "xaxis": {
+                    "title": {"text": "output channels N (log scale)"},
+                    "type": "log",
+                    "tickvals": [1, 4, 16, 64, 256, 1024, 4096],
+                },
+                "yaxis": {
+                    "title": {"text": "separable / standard MACs (log)"},
+                    "type": "log",
+                    "tickvals": [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+                },
+                "legend": HORIZONTAL_LEGEND,
+                "shapes": shapes,
+                "height": 420,
+            },
+        }
+    )
 
 
 def saving_heatmap(comparison: ConvComparison, kernels=(1, 3, 5, 7, 9, 11)) -> go.Figure:
@@ -60,27 +93,47 @@ def saving_heatmap(comparison: ConvComparison, kernels=(1, 3, 5, 7, 9, 11)) -> g
     n_values = sorted({8, 16, 32, 64, 128, 256, 512, 1024, comparison.out_channels})
     k_values = sorted(set(kernels) | {comparison.config.kernel})
     z = [[1 / (1 / n + 1 / k**2) for n in n_values] for k in k_values]
-    return go.Figure({"data": [
+    return go.Figure(
         {
-            "type": "heatmap", "z": z, "x": [str(n) for n in n_values], "y": [str(k) for k in k_values],
-            "colorscale": "Blues", "colorbar": {"title": {"text": "x fewer<br>MACs"}},
-            # Short labels at a readable size: 8 columns share half a 1280 px page (plotly's automatic
-            # size shrank "108.2x" to ~6 px).
-            "text": [[f"{v:.0f}x" if v >= 10 else f"{v:.1f}x" for v in row] for row in z], "texttemplate": "%{text}",
-            "textfont": {"size": 11},
-            "hovertemplate": "N = %{x}, D_K = %{y}<br>%{z:.2f}x fewer MACs<extra></extra>",
-        },
-        {
-            "type": "scatter", "x": [str(comparison.out_channels)], "y": [str(comparison.config.kernel)],
-            "mode": "markers", "name": "current layer", "hoverinfo": "skip",
-            "marker": {"size": 26, "symbol": "square-open", "color": STANDARD_COLOR, "line": {"width": 3}},
-        },
-    ], "layout": {
-        "title": {"text": "× fewer MACs by N and D_K (box: your layer)"},
-        "xaxis": {"title": {"text": "output channels N"}, "type": "category"},
-        "yaxis": {"title": {"text": "kernel size D_K"}, "type": "category"},
-        "showlegend": False, "height": 420,
-    }})
+            "data": [
+                {
+                    "type": "heatmap",
+                    "z": z,
+                    "x": [str(n) for n in n_values],
+                    "y": [str(k) for k in k_values],
+                    "colorscale": "Blues",
+                    "colorbar": {"title": {"text": "x fewer<br>MACs"}},
+                    # Short labels at a readable size: 8 columns share half a 1280 px page (plotly's automatic
+                    # size shrank "108.2x" to ~6 px).
+                    "text": [[f"{v:.0f}x" if v >= 10 else f"{v:.1f}x" for v in row] for row in z],
+                    "texttemplate": "%{text}",
+                    "textfont": {"size": 11},
+                    "hovertemplate": "N = %{x}, D_K = %{y}<br>%{z:.2f}x fewer MACs<extra></extra>",
+                },
+                {
+                    "type": "scatter",
+                    "x": [str(comparison.out_channels)],
+                    "y": [str(comparison.config.kernel)],
+                    "mode": "markers",
+                    "name": "current layer",
+                    "hoverinfo": "skip",
+                    "marker": {
+                        "size": 26,
+                        "symbol": "square-open",
+                        "color": STANDARD_COLOR,
+                        "line": {"width": 3},
+                    },
+                },
+            ],
+            "layout": {
+                "title": {"text": "× fewer MACs by N and D_K (box: your layer)"},
+                "xaxis": {"title": {"text": "output channels N"}, "type": "category"},
+                "yaxis": {"title": {"text": "kernel size D_K"}, "type": "category"},
+                "showlegend": False,
+                "height": 420,
+            },
+        }
+    )
 
 
 def cost_split(comparison: ConvComparison) -> go.Figure:
@@ -94,18 +147,37 @@ def cost_split(comparison: ConvComparison) -> go.Figure:
             ("pointwise (1×1)", "separable", comparison.pointwise, POINTWISE_COLOR),
         ):
             y = getattr(cost, attr)
-            data.append({
-                "type": "bar", "x": [x], "y": [y], "name": name, "marker": {"color": color},
-                "showlegend": axis == "", "legendgroup": name, "text": [f"{y:,}"], "textposition": "inside",
-                "hovertemplate": f"{name}: %{{y:,}}<extra></extra>", "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-            })
-    return go.Figure({"data": data, "layout": {
-        "title": {"text": "Where the cost goes: MACs (left) and parameters (right)"},
-        "barmode": "stack", "height": 420, "legend": {"orientation": "h", "y": -0.15},
-        "xaxis": {"domain": [0, 0.45]}, "xaxis2": {"domain": [0.55, 1], "anchor": "y2"},
-        "yaxis": {"title": {"text": "MACs (multiply-accumulates)"}},
-        "yaxis2": {"title": {"text": "parameters (weights)"}, "anchor": "x2"},
-    }})
+            data.append(
+                {
+                    "type": "bar",
+                    "x": [x],
+                    "y": [y],
+                    "name": name,
+                    "marker": {"color": color},
+                    "showlegend": axis == "",
+                    "legendgroup": name,
+                    "text": [f"{y:,}"],
+                    "textposition": "inside",
+                    "hovertemplate": f"{name}: %{{y:,}}<extra></extra>",
+                    "xaxis": f"x{axis}",
+                    "yaxis": f"y{axis}",
+                }
+            )
+    return go.Figure(
+        {
+            "data": data,
+            "layout": {
+                "title": {"text": "Where the cost goes: MACs (left) and parameters (right)"},
+                "barmode": "stack",
+                "height": 420,
+                "legend": {"orientation": "h", "y": -0.15},
+                "xaxis": {"domain": [0, 0.45]},
+                "xaxis2": {"domain": [0.55, 1], "anchor": "y2"},
+                "yaxis": {"title": {"text": "MACs (multiply-accumulates)"}},
+                "yaxis2": {"title": {"text": "parameters (weights)"}, "anchor": "x2"},
+            },
+        }
+    )
 
 
 def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) -> go.Figure:
@@ -114,18 +186,52 @@ def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) ->
     Grouped cost = D_K^2 * (M/g) * N * D_O^2: every doubling of g halves it. g = M (with N = M) is
     the depthwise conv; the separable layer adds a pointwise conv to mix the groups again.
     """
-    m, n, k, d_o = comparison.in_channels, comparison.out_channels, comparison.config.kernel, comparison.output_size
+    m, n, k, d_o = (
+        comparison.in_channels,
+        comparison.out_channels,
+        comparison.config.kernel,
+        comparison.output_size,
+    )
     macs = [grouped_conv_cost(m, n, k, d_o, g).macs for g in groups]
-    return go.Figure({"data": [
-        {"type": "scatter", "x": groups, "y": macs, "mode": "lines+markers", "name": "grouped conv alone",
-         "line": {"color": STANDARD_COLOR}, "hovertemplate": "g = %{x}<br>%{y:,} MACs<extra></extra>"},
-        {"type": "scatter", "x": [current], "y": [macs[groups.index(current)]], "mode": "markers",
-         "marker": {"size": 16, "color": "#111827", "symbol": "diamond"}, "name": f"g = {current}"},
-        {"type": "scatter", "x": [groups[0], groups[-1]], "y": [comparison.separable.macs] * 2, "mode": "lines",
-         "line": {"dash": "dash", "color": POINTWISE_COLOR}, "name": "depthwise + pointwise"},
-    ], "layout": {
-        "title": {"text": "Grouped convolution: cost falls as 1/g"},
-        "xaxis": {"title": {"text": "groups g (log scale)"}, "type": "log", "tickvals": groups},
-        "yaxis": {"title": {"text": "MACs (log scale)"}, "type": "log", "dtick": "D2"},
-        "legend": HORIZONTAL_LEGEND, "height": 380,
-    }})
+    return go.Figure(
+        {
+            "data": [
+                {
+                    "type": "scatter",
+                    "x": groups,
+                    "y": macs,
+                    "mode": "lines+markers",
+                    "name": "grouped conv alone",
+                    "line": {"color": STANDARD_COLOR},
+                    "hovertemplate": "g = %{x}<br>%{y:,} MACs<extra></extra>",
+                },
+                {
+                    "type": "scatter",
+                    "x": [current],
+                    "y": [macs[groups.index(current)]],
+                    "mode": "markers",
+                    "marker": {"size": 16, "color": "#111827", "symbol": "diamond"},
+                    "name": f"g = {current}",
+                },
+                {
+                    "type": "scatter",
+                    "x": [groups[0], groups[-1]],
+                    "y": [comparison.separable.macs] * 2,
+                    "mode": "lines",
+                    "line": {"dash": "dash", "color": POINTWISE_COLOR},
+                    "name": "depthwise + pointwise",
+                },
+            ],
+            "layout": {
+                "title": {"text": "Grouped convolution: cost falls as 1/g"},
+                "xaxis": {
+                    "title": {"text": "groups g (log scale)"},
+                    "type": "log",
+                    "tickvals": groups,
+                },
+                "yaxis": {"title": {"text": "MACs (log scale)"}, "type": "log", "dtick": "D2"},
+                "legend": HORIZONTAL_LEGEND,
+                "height": 380,
+            },
+        }
+    )

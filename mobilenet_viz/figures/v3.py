@@ -9,7 +9,13 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.v3_block import V3BlockCost
 
-LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}  # below the axis title
+LEGEND = {
+    "orientation": "h",
+    "yanchor": "top",
+    "y": -0.22,
+    "xanchor": "left",
+    "x": 0,
+}  # below the axis title
 COLORS = {
     "ReLU6": "#6b7280", "ReLU": "#6b7280", "sigmoid": "#ca8a04", "hard-sigmoid": "#a16207",
     "swish": "#2563eb", "h-swish": "#0f766e", "SE": "#a21caf", "rest": "#94a3b8",
@@ -119,16 +125,25 @@ def last_stage_bars(saving: dict) -> go.Figure:
     """MACs of every layer of the original and the efficient last stage, stacked."""
     palette = ["#0f766e", "#2563eb", "#94a3b8", "#c2410c", "#6b7280", "#ca8a04"]
     data = []
-    names = list(dict.fromkeys(x["name"] for k in ("original", "efficient") for x in saving[k]["layers"]))
+    names = list(
+        dict.fromkeys(x["name"] for k in ("original", "efficient") for x in saving[k]["layers"])
+    )
     for i, name in enumerate(names):
         ys = []
         for kind in ("original", "efficient"):
             layer = next((x for x in saving[kind]["layers"] if x["name"] == name), None)
             ys.append(layer["macs"] / 1e6 if layer else 0)
         if any(ys):
-            data.append({"type": "bar", "name": name, "x": ["original last stage", "efficient last stage"],
-                         "y": ys, "marker": {"color": palette[i % len(palette)]},
-                         "hovertemplate": name + ": %{y:.2f}M MACs<extra></extra>"})
+            data.append(
+                {
+                    "type": "bar",
+                    "name": name,
+                    "x": ["original last stage", "efficient last stage"],
+                    "y": ys,
+                    "marker": {"color": palette[i % len(palette)]},
+                    "hovertemplate": name + ": %{y:.2f}M MACs<extra></extra>",
+                }
+            )
     return go.Figure({
         "data": data,
         "layout": {"title": {"text": "Last stage MACs by layer (millions)"}, "barmode": "stack", "height": 380,
@@ -172,4 +187,3 @@ def reward_chart(curves: dict[str, list[float]]) -> go.Figure:
                              "tickvals": [0.25, 0.5, 1, 2, 4]},
                    "yaxis": {"title": {"text": "reward / ACC"}}},
     })  # fmt: skip
-

@@ -58,8 +58,14 @@ _OTHER_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\x1f\x8b", "a gzip archive"),
 )
 _FTYP_BRANDS = {
-    b"heic": "HEIC", b"heix": "HEIC", b"hevc": "HEIC", b"mif1": "HEIF", b"msf1": "HEIF",
-    b"avif": "AVIF", b"avis": "AVIF", b"jxl ": "JPEG XL",
+    b"heic": "HEIC",
+    b"heix": "HEIC",
+    b"hevc": "HEIC",
+    b"mif1": "HEIF",
+    b"msf1": "HEIF",
+    b"avif": "AVIF",
+    b"avis": "AVIF",
+    b"jxl ": "JPEG XL",
 }
 _FRIENDLY = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "BMP": "BMP", "GIF": "GIF"}
 
@@ -137,7 +143,7 @@ def _sniff_other(data: bytes) -> str | None:
     """Name a non-allowed format (or 'text') from its first bytes, for the error message."""
     head = data[:1024]
     for offset, magic, name in _OTHER_MAGIC:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             return name
     if head[4:8] == b"ftyp" and head[8:12] in _FTYP_BRANDS:
         return _FTYP_BRANDS[head[8:12]]
@@ -167,7 +173,15 @@ def _open_header(data: bytes) -> tuple[Image.Image, str]:
             continue
         try:
             return factory(io.BytesIO(data), ""), fmt
-        except (SyntaxError, IndexError, TypeError, struct.error, ValueError, OSError, EOFError) as exc:
+        except (
+            SyntaxError,
+            IndexError,
+            TypeError,
+            struct.error,
+            ValueError,
+            OSError,
+            EOFError,
+        ) as exc:
             raise _broken(fmt, exc) from None
     other = _sniff_other(data)
     if other == "text":
@@ -180,8 +194,14 @@ def _open_header(data: bytes) -> tuple[Image.Image, str]:
 def _broken(fmt: str, exc: BaseException) -> ImageDecodeError:
     name = _FRIENDLY.get(fmt, fmt)
     detail = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, EOFError) or "truncated" in detail.lower() or "end of file" in detail.lower():
-        return ImageDecodeError(f"truncated {name}: the file ends before the image data is complete")
+    if (
+        isinstance(exc, EOFError)
+        or "truncated" in detail.lower()
+        or "end of file" in detail.lower()
+    ):
+        return ImageDecodeError(
+            f"truncated {name}: the file ends before the image data is complete"
+        )
     return ImageDecodeError(f"corrupt {name}: {detail}")
 
 
@@ -231,15 +251,17 @@ def _high_bit_to_8bit(im: Image.Image, factor: int = 1) -> Image.Image:
     step = max(1, _ROWS_PIXELS // max(1, cols)) // factor * factor or factor
     scale = np.float32(255.0 / (hi - lo))
     for top in range(0, arr.shape[0], step):
-        part = arr[top:top + step].astype(np.float32)
+        part = arr[top : top + step].astype(np.float32)
         if factor > 1:
-            part = part.reshape(part.shape[0] // factor, factor, cols // factor, factor).mean(axis=(1, 3))
+            part = part.reshape(part.shape[0] // factor, factor, cols // factor, factor).mean(
+                axis=(1, 3)
+            )
         part -= np.float32(lo)
         part *= scale
         part += np.float32(0.5)
         np.nan_to_num(part, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
         np.clip(part, 0, 255, out=part)
-        out[top // factor:(top + step) // factor] = part
+        out[top // factor : (top + step) // factor] = part
     return Image.fromarray(out, "L")
 
 
@@ -248,7 +270,7 @@ def _finite_range(arr: np.ndarray) -> tuple[float, float]:
     lo, hi = np.inf, -np.inf
     step = max(1, _ROWS_PIXELS // max(1, arr.shape[1]))
     for top in range(0, arr.shape[0], step):
-        part = arr[top:top + step]
+        part = arr[top : top + step]
         if part.dtype.kind == "f":
             part = part[np.isfinite(part)]
         if part.size:
@@ -267,7 +289,9 @@ def _to_rgb(im: Image.Image, notes: list[str], factor: int = 1) -> Image.Image:
     if mode in ("I", "F") or mode.startswith("I;16"):
         is_16 = mode.startswith("I;16") or (mode == "I" and np.asarray(im).max(initial=0) > 255)
         im = _high_bit_to_8bit(im, factor)
-        notes.append("16-bit image scaled to 8-bit" if is_16 else f"{mode}-mode image scaled to 8-bit")
+        notes.append(
+            "16-bit image scaled to 8-bit" if is_16 else f"{mode}-mode image scaled to 8-bit"
+        )
         return im.convert("RGB")
     if mode == "P":
         if "transparency" in im.info:
@@ -316,11 +340,15 @@ def _draft(im: Image.Image, max_side: int) -> None:
     width, height = im.size
     scale = max_side / max(width, height)
     if scale < 0.5:
-        im.draft(im.mode if im.mode in ("L", "RGB", "CMYK") else "RGB",
-                 (max(1, int(width * scale)), max(1, int(height * scale))))
+        im.draft(
+            im.mode if im.mode in ("L", "RGB", "CMYK") else "RGB",
+            (max(1, int(width * scale)), max(1, int(height * scale))),
+        )
 
 
-def decode_image(data: bytes, *, max_side: int | None = None, budget: PixelBudget | None = None) -> DecodedImage:
+def decode_image(
+    data: bytes, *, max_side: int | None = None, budget: PixelBudget | None = None
+) -> DecodedImage:
     """Decode untrusted bytes into a fully loaded RGB image, or raise ``ImageDecodeError``.
 
     Allowed formats: ``ALLOWED_FORMATS``; at most ``MAX_PIXELS`` pixels (checked from the
@@ -376,7 +404,9 @@ def decode_image(data: bytes, *, max_side: int | None = None, budget: PixelBudge
         raise _broken(fmt, exc) from None
     del im
     if max_side and max(rgb.size) > max_side:
-        rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # reduce() first, then Lanczos
+        rgb.thumbnail(
+            (max_side, max_side), Image.Resampling.LANCZOS
+        )  # reduce() first, then Lanczos
     if orientation != 1:
         rgb = _apply_orientation(rgb, orientation)
         if orientation in (3, 6, 8):

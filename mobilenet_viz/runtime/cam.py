@@ -44,9 +44,13 @@ def normalise(cam: np.ndarray) -> np.ndarray:
     return ((cam - lo) / (hi - lo)).astype(np.float32)
 
 
-def overlay(image: Image.Image, cam: np.ndarray, *, alpha: float = 0.45, cmap: str = "jet") -> Image.Image:
+def overlay(
+    image: Image.Image, cam: np.ndarray, *, alpha: float = 0.45, cmap: str = "jet"
+) -> Image.Image:
     """The CAM upsampled (bilinear) to ``image``'s size and blended over it as a heat map."""
-    heat = Image.fromarray((normalise(cam) * 255).astype(np.uint8), "L").resize(image.size, Image.BILINEAR)
+    heat = Image.fromarray((normalise(cam) * 255).astype(np.uint8), "L").resize(
+        image.size, Image.BILINEAR
+    )
     colours = colormaps[cmap](np.asarray(heat) / 255.0)[..., :3]
     base = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
     mixed = (1 - alpha) * base + alpha * colours

@@ -21,7 +21,9 @@ def num_blocks(model: nn.Module) -> int:
     return sum(1 for m in model.features if hasattr(m, "use_res_connect"))
 
 
-def block_feature_maps(model: nn.Module, block: int, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+def block_feature_maps(
+    model: nn.Module, block: int, batch: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """Activations around bottleneck ``block`` (1-based, = ``model.features[block]``).
 
     Returns {"input", "expand" (absent when t = 1), "depthwise", "project", "output"}, each a
@@ -36,7 +38,10 @@ def block_feature_maps(model: nn.Module, block: int, batch: torch.Tensor) -> dic
     module = model.features[block]
     layers = list(module.conv)
     maps: dict[str, torch.Tensor] = {}
-    with inference_slot(), torch.inference_mode():  # the process-wide slot, like every torch entry point
+    with (
+        inference_slot(),
+        torch.inference_mode(),
+    ):  # the process-wide slot, like every torch entry point
         x = model.features[:block](batch)
         maps["input"] = x
         h = x
@@ -59,8 +64,9 @@ def strongest_channels(maps: torch.Tensor, count: int) -> list[int]:
     return torch.argsort(strength, descending=True)[:count].tolist()
 
 
-def channel_mosaic(maps: torch.Tensor, channels: list[int], columns: int = 8, pad: int = 1,
-                   tile: int = 56) -> np.ndarray:
+def channel_mosaic(
+    maps: torch.Tensor, channels: list[int], columns: int = 8, pad: int = 1, tile: int = 56
+) -> np.ndarray:
     """Tile the chosen channels into one grey image (H, W) in [0, 1], each channel min-max scaled
     on its own and upscaled (nearest) to ``tile`` pixels so small 7x7 maps stay visible."""
     if not channels:
@@ -77,7 +83,10 @@ def channel_mosaic(maps: torch.Tensor, channels: list[int], columns: int = 8, pa
         m = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
         m = np.kron(m, np.ones((repeat, repeat), dtype=np.float32))
         r, col = divmod(i, columns)
-        out[r * (cell + pad): r * (cell + pad) + cell, col * (cell + pad): col * (cell + pad) + cell] = m
+        out[
+            r * (cell + pad) : r * (cell + pad) + cell,
+            col * (cell + pad) : col * (cell + pad) + cell,
+        ] = m
     return out
 
 

@@ -100,7 +100,9 @@ def prepare_input(image: Image.Image, size: int, grayscale: bool = False) -> np.
     w, h = im.size
     side = min(w, h)
     left, top = (w - side) // 2, (h - side) // 2
-    im = im.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BOX if side >= size else Image.Resampling.BICUBIC)
+    im = im.crop((left, top, left + side, top + side)).resize(
+        (size, size), Image.Resampling.BOX if side >= size else Image.Resampling.BICUBIC
+    )
     arr = np.asarray(im, dtype=np.float32) / 255.0
     return arr[None] if grayscale else arr.transpose(2, 0, 1).copy()
 
@@ -197,30 +199,44 @@ def make_filter_bank(
         raise ValueError(f"in_channels M must be 1 (grayscale) or 3 (RGB), got {in_channels}")
     if source in _PRESETS and unconstrained:
         mixing = _mixing_matrix(out_channels, in_channels, seed)
-        kinds = np.random.default_rng(seed + 1).integers(0, len(PRESETS), size=(out_channels, in_channels))
+        kinds = np.random.default_rng(seed + 1).integers(
+            0, len(PRESETS), size=(out_channels, in_channels)
+        )
         kinds[0, 0] = PRESETS.index(source)  # the chosen preset still appears
-        standard = np.stack([
-            np.stack([mixing[n, m] * preset_kernel(PRESETS[kinds[n, m]]) for m in range(in_channels)])
-            for n in range(out_channels)
-        ]).astype(np.float32)
+        standard = np.stack(
+            [
+                np.stack(
+                    [mixing[n, m] * preset_kernel(PRESETS[kinds[n, m]]) for m in range(in_channels)]
+                )
+                for n in range(out_channels)
+            ]
+        ).astype(np.float32)
     elif source in _PRESETS:
         depthwise = np.repeat(preset_kernel(source)[None], in_channels, axis=0)
         pointwise = _mixing_matrix(out_channels, in_channels, seed)
-        return FilterBank(source, compose_standard(depthwise, pointwise), depthwise, pointwise, True)
+        return FilterBank(
+            source, compose_standard(depthwise, pointwise), depthwise, pointwise, True
+        )
     elif source == "random":
         if kernel not in RANDOM_KERNELS:
-            raise ValueError(f"random kernel size D_K must be one of {RANDOM_KERNELS}, got {kernel}")
+            raise ValueError(
+                f"random kernel size D_K must be one of {RANDOM_KERNELS}, got {kernel}"
+            )
         rng = np.random.default_rng(seed)
         standard = rng.normal(0.0, 1.0 / kernel, size=(out_channels, in_channels, kernel, kernel))
         standard = standard.astype(np.float32)
     elif source == "mobilenet_v2":
         if first_layer is None:
             raise ValueError("MobileNetV2 filters need pretrained weights, which are not available")
-        standard = np.array(first_layer, dtype=np.float32)[:out_channels]  # a copy: input may be read-only
+        standard = np.array(first_layer, dtype=np.float32)[
+            :out_channels
+        ]  # a copy: input may be read-only
         if in_channels == 1:
             standard = standard.sum(axis=1, keepdims=True)
     else:
-        raise ValueError(f"unknown kernel source '{source}'; choose one of {', '.join(KERNEL_SOURCES)}")
+        raise ValueError(
+            f"unknown kernel source '{source}'; choose one of {', '.join(KERNEL_SOURCES)}"
+        )
     depthwise, pointwise = separable_factorisation(standard)
     return FilterBank(source, np.ascontiguousarray(standard), depthwise, pointwise, False)
 
@@ -257,8 +273,15 @@ def run_filters(x: np.ndarray, bank: FilterBank) -> FilterResult:
         depthwise = _conv(t, bank.depthwise[:, None], groups=m)
         separable = _conv(depthwise, bank.pointwise[:, :, None, None])
         equivalent = _conv(t, compose_standard(bank.depthwise, bank.pointwise))
-    out = {k: v[0].numpy() for k, v in
-           {"standard": standard, "depthwise": depthwise, "separable": separable, "equivalent": equivalent}.items()}
+    out = {
+        k: v[0].numpy()
+        for k, v in {
+            "standard": standard,
+            "depthwise": depthwise,
+            "separable": separable,
+            "equivalent": equivalent,
+        }.items()
+    }
     return FilterResult(
         input=np.asarray(x, dtype=np.float32),
         equivalence_error=float(np.abs(out["separable"] - out["equivalent"]).max()),
@@ -323,7 +346,9 @@ class PixelInspection:
     counts: MultiplicationCounts
 
 
-def inspect_pixel(x: np.ndarray, bank: FilterBank, row: int, col: int, channel: int) -> PixelInspection:
+def inspect_pixel(
+    x: np.ndarray, bank: FilterBank, row: int, col: int, channel: int
+) -> PixelInspection:
     """The products and sums behind one output pixel, computed directly with numpy."""
     m, h, w = x.shape
     if not (0 <= row < h and 0 <= col < w):
@@ -333,7 +358,7 @@ def inspect_pixel(x: np.ndarray, bank: FilterBank, row: int, col: int, channel: 
     k = bank.kernel
     r = k // 2
     padded = np.pad(x.astype(np.float64), ((0, 0), (r, r), (r, r)))
-    patch = padded[:, row:row + k, col:col + k]
+    patch = padded[:, row : row + k, col : col + k]
     weights = bank.standard[channel].astype(np.float64)
     standard_products = patch * weights
     depthwise_products = patch * bank.depthwise.astype(np.float64)
@@ -341,11 +366,19 @@ def inspect_pixel(x: np.ndarray, bank: FilterBank, row: int, col: int, channel: 
     pw = bank.pointwise[channel].astype(np.float64)
     pointwise_products = pw * depthwise_sums
     return PixelInspection(
-        row=row, col=col, channel=channel, top=row - r, left=col - r,
-        patch=patch, standard_weights=weights, standard_products=standard_products,
+        row=row,
+        col=col,
+        channel=channel,
+        top=row - r,
+        left=col - r,
+        patch=patch,
+        standard_weights=weights,
+        standard_products=standard_products,
         standard_sum=float(standard_products.sum()),
-        depthwise_products=depthwise_products, depthwise_sums=depthwise_sums,
-        pointwise_weights=pw, pointwise_products=pointwise_products,
+        depthwise_products=depthwise_products,
+        depthwise_sums=depthwise_sums,
+        pointwise_weights=pw,
+        pointwise_products=pointwise_products,
         separable_sum=float(pointwise_products.sum()),
         counts=MultiplicationCounts(k, m, bank.out_channels),
     )

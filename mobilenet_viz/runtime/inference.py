@@ -58,7 +58,9 @@ ENGINE_TITLES = {
 }
 ENV_MAX_CONCURRENT = "MOBILENET_VIZ_MAX_CONCURRENT"
 MAX_RUNS = 1000
-KEPT_IMAGE_SIDE = 1024  # photos are decoded (and kept for ``classify(reuse=...)``) at most this longest side
+KEPT_IMAGE_SIDE = (
+    1024  # photos are decoded (and kept for ``classify(reuse=...)``) at most this longest side
+)
 INPUT_SIZE = 224
 
 
@@ -205,7 +207,9 @@ def _build_optimized(model: torch.nn.Module, device: torch.device) -> Callable:
             frozen(torch.zeros(batch, 3, INPUT_SIZE, INPUT_SIZE, device=device))
 
     def run(batch: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():  # TorchScript modules do not support inference_mode tensors everywhere
+        with (
+            torch.no_grad()
+        ):  # TorchScript modules do not support inference_mode tensors everywhere
             return frozen(batch.to(device, non_blocking=True)).float().cpu()
 
     return run
@@ -218,17 +222,23 @@ def export_onnx(model: torch.nn.Module) -> bytes:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            private, (_example(torch.device("cpu")),), buffer,
-            input_names=["image"], output_names=["logits"],
+            private,
+            (_example(torch.device("cpu")),),
+            buffer,
+            input_names=["image"],
+            output_names=["logits"],
             dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
-            opset_version=17, dynamo=False,
+            opset_version=17,
+            dynamo=False,
         )
     return buffer.getvalue()
 
 
 def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable, str]:
     if not onnx_available():
-        raise EngineUnavailable("the onnx engine needs the packages onnx and onnxruntime (pip install onnxruntime onnx)")
+        raise EngineUnavailable(
+            "the onnx engine needs the packages onnx and onnxruntime (pip install onnxruntime onnx)"
+        )
     import onnxruntime as ort
 
     try:
@@ -243,7 +253,11 @@ def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable,
     if device.type == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers():
         providers.insert(0, "CUDAExecutionProvider")
     session = ort.InferenceSession(data, options, providers=providers)
-    used = "cuda (onnxruntime)" if session.get_providers()[0] == "CUDAExecutionProvider" else "cpu (onnxruntime)"
+    used = (
+        "cuda (onnxruntime)"
+        if session.get_providers()[0] == "CUDAExecutionProvider"
+        else "cpu (onnxruntime)"
+    )
 
     def run(batch: torch.Tensor) -> torch.Tensor:
         array = batch.detach().cpu().numpy().astype(np.float32, copy=False)
@@ -271,7 +285,9 @@ def _build_int8(loaded: LoadedModel) -> tuple[Callable, str]:
     return run, "cpu (onnxruntime, int8)"
 
 
-_BUILD_LOCK = threading.Lock()  # one engine build at a time in the whole process (see EngineSet.get)
+_BUILD_LOCK = (
+    threading.Lock()
+)  # one engine build at a time in the whole process (see EngineSet.get)
 
 
 class EngineSet:
@@ -357,11 +373,16 @@ class Prediction:
         return {"index": self.index, "label": self.label, "prob": self.prob}
 
 
-def top_k(loaded: LoadedModel, logits: torch.Tensor, k: int = 5) -> tuple[list[Prediction], np.ndarray]:
+def top_k(
+    loaded: LoadedModel, logits: torch.Tensor, k: int = 5
+) -> tuple[list[Prediction], np.ndarray]:
     """Softmax over the 1000 logits of one image -> the ``k`` most probable classes and all probs."""
     probs = torch.softmax(logits.float().reshape(-1), dim=0)
     values, indices = torch.topk(probs, k)
-    top = [Prediction(int(i), loaded.categories[int(i)], float(v)) for v, i in zip(values, indices, strict=True)]
+    top = [
+        Prediction(int(i), loaded.categories[int(i)], float(v))
+        for v, i in zip(values, indices, strict=True)
+    ]
     return top, probs.numpy()
 
 
@@ -379,7 +400,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
-def time_runs(engine: Engine, batch: torch.Tensor, runs: int, warmup: int) -> tuple[list[float], torch.Tensor]:
+def time_runs(
+    engine: Engine, batch: torch.Tensor, runs: int, warmup: int
+) -> tuple[list[float], torch.Tensor]:
     """``warmup`` untimed then ``runs`` timed calls; returns (times in ms, last logits)."""
     logits = None
     for _ in range(warmup):
@@ -410,10 +433,14 @@ class ImageResult:
     probs: np.ndarray | None = field(default=None, repr=False)
     timing_ms: dict[str, float] = field(default_factory=dict)
     inference_runs_ms: list[float] = field(default_factory=list, repr=False)
-    size: tuple[int, int] | None = None  # the photo's (width, height) in the file (``image`` may be smaller)
+    size: tuple[int, int] | None = (
+        None  # the photo's (width, height) in the file (``image`` may be smaller)
+    )
     measured_at: float = 0.0  # time.time() when it was classified and timed
     reused: bool = False  # taken from ``classify(reuse=...)``: timed at ``measured_at``, not now
-    extras: dict[str, object] = field(default_factory=dict, repr=False)  # what a caller derived (e.g. a CAM)
+    extras: dict[str, object] = field(
+        default_factory=dict, repr=False
+    )  # what a caller derived (e.g. a CAM)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -527,10 +554,19 @@ def classify(
     }
     timing["inference_median"] = _median(every_run)
     timing["inference_p90"] = percentile(every_run, 90) if every_run else None
-    timing["postprocess"] = _median([r.timing_ms["postprocess"] for r in results if "postprocess" in r.timing_ms])
+    timing["postprocess"] = _median(
+        [r.timing_ms["postprocess"] for r in results if "postprocess" in r.timing_ms]
+    )
     return ClassifyReport(
-        engine=chosen.name, engine_note=note, device=chosen.device, threads=torch.get_num_threads(),
-        runs=runs, warmup=warmup, results=results, timing_ms=timing, queued_ms=queued,
+        engine=chosen.name,
+        engine_note=note,
+        device=chosen.device,
+        threads=torch.get_num_threads(),
+        runs=runs,
+        warmup=warmup,
+        results=results,
+        timing_ms=timing,
+        queued_ms=queued,
     )
 
 
@@ -544,7 +580,9 @@ class BatchTiming:
     queued_ms: float
 
 
-def time_batch(engine: Engine, tensors: Sequence[torch.Tensor], *, runs: int = 5, warmup: int = 1) -> tuple[BatchTiming, torch.Tensor]:
+def time_batch(
+    engine: Engine, tensors: Sequence[torch.Tensor], *, runs: int = 5, warmup: int = 1
+) -> tuple[BatchTiming, torch.Tensor]:
     """All images in one batch: (timing with images/s from the median, logits [B, 1000])."""
     if not tensors:
         raise ValueError("no images to batch")
@@ -553,8 +591,14 @@ def time_batch(engine: Engine, tensors: Sequence[torch.Tensor], *, runs: int = 5
     with inference_slot() as slot:
         times, logits = time_runs(engine, batch, runs, warmup)
     median = float(statistics.median(times))
-    timing = BatchTiming(engine.name, len(tensors), median, percentile(times, 90),
-                         len(tensors) / (median / 1e3), slot["queued_ms"])
+    timing = BatchTiming(
+        engine.name,
+        len(tensors),
+        median,
+        percentile(times, 90),
+        len(tensors) / (median / 1e3),
+        slot["queued_ms"],
+    )
     return timing, logits
 
 
@@ -572,7 +616,9 @@ class EngineComparison:
     error: str | None = None
 
 
-def compare_engines(engines: EngineSet, tensor: torch.Tensor, *, runs: int = 20, warmup: int = 3) -> list[EngineComparison]:
+def compare_engines(
+    engines: EngineSet, tensor: torch.Tensor, *, runs: int = 20, warmup: int = 3
+) -> list[EngineComparison]:
     """Every engine on the same 1x3x224x224 input, one after another under one slot."""
     check_settings(1, runs, warmup)
     batch = tensor.unsqueeze(0) if tensor.dim() == 3 else tensor
@@ -597,19 +643,37 @@ def compare_engines(engines: EngineSet, tensor: torch.Tensor, *, runs: int = 20,
     rows = []
     for name in ENGINES:
         if name not in measured:
-            rows.append(EngineComparison(name, ENGINE_TITLES[name], None, None, None, None, None, None, None, errors[name]))
+            rows.append(
+                EngineComparison(
+                    name,
+                    ENGINE_TITLES[name],
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    errors[name],
+                )
+            )
             continue
         times, logits, engine = measured[name]
         median = float(statistics.median(times))
         probs = torch.softmax(logits.float(), dim=1)
-        rows.append(EngineComparison(
-            engine=name, title=ENGINE_TITLES[name], median_ms=median, p90_ms=percentile(times, 90),
-            ratio_to_onnx=median / onnx_median if onnx_median else None,
-            speedup_vs_eager=eager_median / median,
-            top5_matches_eager=bool(torch.equal(torch.topk(probs, 5, dim=1).indices, ref_top5)),
-            max_prob_diff_vs_eager=float((probs - ref_probs).abs().max()),
-            build_s=engine.build_s,
-        ))
+        rows.append(
+            EngineComparison(
+                engine=name,
+                title=ENGINE_TITLES[name],
+                median_ms=median,
+                p90_ms=percentile(times, 90),
+                ratio_to_onnx=median / onnx_median if onnx_median else None,
+                speedup_vs_eager=eager_median / median,
+                top5_matches_eager=bool(torch.equal(torch.topk(probs, 5, dim=1).indices, ref_top5)),
+                max_prob_diff_vs_eager=float((probs - ref_probs).abs().max()),
+                build_s=engine.build_s,
+            )
+        )
     return rows
 
 

@@ -105,7 +105,9 @@ class LayerTiming:
     in_channels: int = 0  # the M actually timed (may be scaled down to cap the weights' memory)
     out_channels: int = 0  # the N actually timed (scaled only when D_K^2 N alone exceeds the cap)
     channels_scaled: bool = False
-    stopped: str = "budget"  # why the rounds stopped: "converged", "budget" or "rounds" (MAX_ROUNDS reached)
+    stopped: str = (
+        "budget"  # why the rounds stopped: "converged", "budget" or "rounds" (MAX_ROUNDS reached)
+    )
 
     @property
     def measured_speedup(self) -> float:
@@ -117,7 +119,11 @@ class LayerTiming:
 
     def gmacs(self, layer: str) -> float:
         """Achieved throughput in G MACs/s (median time) of 'standard', 'depthwise' or 'pointwise'."""
-        macs = {"standard": self.standard_macs, "depthwise": self.depthwise_macs, "pointwise": self.pointwise_macs}
+        macs = {
+            "standard": self.standard_macs,
+            "depthwise": self.depthwise_macs,
+            "pointwise": self.pointwise_macs,
+        }
         return macs[layer] / (getattr(self, layer).median * 1e6)
 
 
@@ -140,7 +146,7 @@ def timed_channels(comparison: ConvComparison) -> tuple[int, int]:
     """(M, N) to time: M is reduced until the standard conv's D_K^2 M N weights fit
     MAX_STANDARD_WEIGHTS. N is kept when it can be, because the MAC ratio
     D_K^2 N / (D_K^2 + N) does not depend on M; only a D_K^2 N above the cap scales N too."""
-    k2, m, n = comparison.config.kernel ** 2, comparison.in_channels, comparison.out_channels
+    k2, m, n = comparison.config.kernel**2, comparison.in_channels, comparison.out_channels
     if k2 * m * n <= MAX_STANDARD_WEIGHTS:
         return m, n
     n = min(n, max(1, MAX_STANDARD_WEIGHTS // k2))
@@ -156,8 +162,10 @@ def timed_input_size(comparison: ConvComparison) -> int:
 
     def too_big(size: int) -> bool:
         d_o = output_size(size, cfg.kernel, cfg.stride, comparison.padding)
-        return (cfg.kernel**2 * m * n * d_o * d_o > MAX_STANDARD_MACS_PER_RUN
-                or max(m * size * size, n * d_o * d_o) > MAX_ACTIVATION_VALUES)
+        return (
+            cfg.kernel**2 * m * n * d_o * d_o > MAX_STANDARD_MACS_PER_RUN
+            or max(m * size * size, n * d_o * d_o) > MAX_ACTIVATION_VALUES
+        )
 
     size = comparison.input_size
     while size > smallest and too_big(size):
@@ -190,7 +198,9 @@ def time_layers(
         raise ValueError("the time budget must be positive")
     if min_rounds < 1 or max_rounds < min_rounds:
         raise ValueError("need 1 <= min_rounds <= max_rounds")
-    with inference_slot():  # the process-wide slot Classify's inferences take: one heavy job at a time
+    with (
+        inference_slot()
+    ):  # the process-wide slot Classify's inferences take: one heavy job at a time
         return _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_rounds)
 
 
@@ -215,7 +225,9 @@ def _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_roun
     }
     tiny, one_pixel = nn.Conv2d(1, 1, 1, bias=False).eval(), torch.zeros(1, 1, 1, 1)
     layers["call overhead"] = (tiny, one_pixel)  # a conv with 1 MAC: torch's fixed cost per call
-    calls = {name: _calls_per_sample(fn, inp) for name, (fn, inp) in layers.items()}  # also the warm-up
+    calls = {
+        name: _calls_per_sample(fn, inp) for name, (fn, inp) in layers.items()
+    }  # also the warm-up
     samples: dict[str, list[float]] = {name: [] for name in layers}
     ratios: list[float] = []
     names = list(layers)
@@ -233,7 +245,9 @@ def _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_roun
         ratios.append(this_round["standard"] / this_round["separable"])
         rounds += 1
         if rounds >= min_rounds:
-            spreads = [Spread.of(samples[k]).ci_relative for k in main] + [Spread.of(ratios).ci_relative]
+            spreads = [Spread.of(samples[k]).ci_relative for k in main] + [
+                Spread.of(ratios).ci_relative
+            ]
             if max(spreads) <= target_spread:
                 converged = True
                 break
@@ -258,7 +272,9 @@ def _time_layers(comparison, budget_s, seed, target_spread, min_rounds, max_roun
         depthwise_macs=cfg.kernel**2 * m * d_o * d_o,
         pointwise_macs=m * n * d_o * d_o,
         theoretical_speedup=(
-            comparison.saving if n == comparison.out_channels else (cfg.kernel**2 * n) / (cfg.kernel**2 + n)
+            comparison.saving
+            if n == comparison.out_channels
+            else (cfg.kernel**2 * n) / (cfg.kernel**2 + n)
         ),
         threads=torch.get_num_threads(),
         elapsed_s=time.perf_counter() - start,
@@ -321,17 +337,30 @@ def explain(t: LayerTiming) -> list[str]:
             "memory traffic per MAC than the two smaller layers."
         )
     if sp.ci_low <= theory <= sp.ci_high or abs(sp.median / theory - 1) <= 0.10:
-        out = [f"The measured speed-up ({sp.median:.2f}×) matches the MAC ratio ({theory:.2f}×) within 10% or "
-               f"its 95% interval ({rates})."]
+        out = [
+            f"The measured speed-up ({sp.median:.2f}×) matches the MAC ratio ({theory:.2f}×) within 10% or "
+            f"its 95% interval ({rates})."
+        ]
         if down and up:
-            return out + down + up + ["These effects pull in opposite directions and roughly cancel here."]
+            return (
+                out
+                + down
+                + up
+                + ["These effects pull in opposite directions and roughly cancel here."]
+            )
         if not down and not up:
-            return out + ["Every layer ran at a similar rate: here a MAC costs about the same in each."]
-        if down and pw > 1.05 * std:
-            return out + down + [
-                f"The 1×1 conv ran faster per MAC than the standard conv ({pw:.3g} vs {std:.3g} G MACs/s), which "
-                "makes up for it here."
+            return out + [
+                "Every layer ran at a similar rate: here a MAC costs about the same in each."
             ]
+        if down and pw > 1.05 * std:
+            return (
+                out
+                + down
+                + [
+                    f"The 1×1 conv ran faster per MAC than the standard conv ({pw:.3g} vs {std:.3g} G MACs/s), which "
+                    "makes up for it here."
+                ]
+            )
         return out + down + up
     if sp.median < theory:
         out = [f"Measured {sp.median:.2f}× is below the MAC ratio {theory:.2f}× ({rates})."]
@@ -340,6 +369,8 @@ def explain(t: LayerTiming) -> list[str]:
         out = [f"Measured {sp.median:.2f}× is above the MAC ratio {theory:.2f}× ({rates})."]
         causes = up
     if not causes:
-        causes = ["None of the usual causes (a slow depthwise conv, a slow standard conv, call overhead) "
-                  "stands out in these rates."]
+        causes = [
+            "None of the usual causes (a slow depthwise conv, a slow standard conv, call overhead) "
+            "stands out in these rates."
+        ]
     return out + causes

@@ -65,7 +65,9 @@ def _measured_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
 
 
-def profile_layers(model: nn.Module, batch: torch.Tensor, *, runs: int = 5, warmup: int = 1) -> list[LayerProfile]:
+def profile_layers(
+    model: nn.Module, batch: torch.Tensor, *, runs: int = 5, warmup: int = 1
+) -> list[LayerProfile]:
     """Median per-layer latency (ms) and MACs of ``model`` on ``batch`` (eager, CPU/GPU as is)."""
     private = copy.deepcopy(model).eval()
     layers = _measured_layers(private)
@@ -82,18 +84,23 @@ def profile_layers(model: nn.Module, batch: torch.Tensor, *, runs: int = 5, warm
     def pre_hook(index):
         def hook(_module, _inputs):
             marks.append((index, now()))
+
         return hook
 
     def post_hook(index):
         def hook(module, _inputs, output):
             macs[index] = _layer_macs(module, output)
+
         return hook
 
     for i, (_, module) in enumerate(layers):
         module.register_forward_pre_hook(pre_hook(i))
         module.register_forward_hook(post_hook(i))
     samples: list[list[float]] = [[] for _ in layers]
-    with inference_slot(), torch.inference_mode():  # the process-wide slot, like every torch entry point
+    with (
+        inference_slot(),
+        torch.inference_mode(),
+    ):  # the process-wide slot, like every torch entry point
         for run in range(warmup + runs):
             marks.clear()
             private(batch)
@@ -104,7 +111,9 @@ def profile_layers(model: nn.Module, batch: torch.Tensor, *, runs: int = 5, warm
             for (index, t0), (_, t1) in zip(stamps, stamps[1:], strict=False):
                 samples[index].append((t1 - t0) * 1e3)
     return [
-        LayerProfile(names[i], layer_kind(layers[i][1]), macs[i], float(statistics.median(samples[i])))
+        LayerProfile(
+            names[i], layer_kind(layers[i][1]), macs[i], float(statistics.median(samples[i]))
+        )
         for i in range(len(layers))
     ]
 

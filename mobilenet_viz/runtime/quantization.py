@@ -80,7 +80,9 @@ class QuantizationUnavailable(RuntimeError):
 # --- weights identity and calibration data -------------------------------------------------------
 
 
-_HASHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> hash (models are read-only)
+_HASHES: weakref.WeakKeyDictionary = (
+    weakref.WeakKeyDictionary()
+)  # model -> hash (models are read-only)
 
 
 def weights_hash(model: nn.Module) -> str:
@@ -97,7 +99,9 @@ def _hash_state(model: nn.Module) -> str:
     for name, tensor in model.state_dict().items():
         t = tensor.detach().cpu().contiguous()
         digest.update(f"{name}|{tuple(t.shape)}|{t.dtype}".encode())
-        digest.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+        digest.update(
+            t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes()
+        )
     return digest.hexdigest()
 
 
@@ -113,7 +117,11 @@ def calibration_views(loaded: LoadedModel, image) -> list[torch.Tensor]:
 
 def calibration_set(loaded: LoadedModel) -> torch.Tensor:
     """[n, 3, 224, 224]: every bundled sample photo in every calibration view (deterministic)."""
-    views = [v for s in list_samples() for v in calibration_views(loaded, decode_image(s.read_bytes()).image)]
+    views = [
+        v
+        for s in list_samples()
+        for v in calibration_views(loaded, decode_image(s.read_bytes()).image)
+    ]
     if not views:
         raise QuantizationUnavailable("no sample photos in assets/samples to calibrate with")
     return torch.stack(views)
@@ -129,7 +137,7 @@ def torch_name(onnx_node_name: str) -> str:
     previous = ""
     for part in parts:
         if previous and part.startswith(previous + "."):
-            name += part[len(previous):]
+            name += part[len(previous) :]
         elif not name.endswith(part):
             name = f"{name}.{part}" if name else part
         previous = part
@@ -158,7 +166,9 @@ class Int8Model:
         if extra_outputs:
             model = onnx.load_from_string(data)
             for name in extra_outputs:
-                model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.UINT8, None))
+                model.graph.output.append(
+                    onnx.helper.make_tensor_value_info(name, onnx.TensorProto.UINT8, None)
+                )
             data = model.SerializeToString()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
@@ -172,7 +182,7 @@ class _Reader:
     """onnxruntime CalibrationDataReader over a tensor of images, one image per call."""
 
     def __init__(self, images: torch.Tensor):
-        self._items = iter([{"image": images[i:i + 1].numpy()} for i in range(len(images))])
+        self._items = iter([{"image": images[i : i + 1].numpy()} for i in range(len(images))])
 
     def get_next(self):
         return next(self._items, None)
@@ -191,7 +201,9 @@ def quantize(
     ``calibration``: [n, 3, 224, 224] images (default :func:`calibration_set`).
     """
     if not onnx_available():
-        raise QuantizationUnavailable("the int8 engine needs onnx and onnxruntime (pip install onnxruntime onnx)")
+        raise QuantizationUnavailable(
+            "the int8 engine needs onnx and onnxruntime (pip install onnxruntime onnx)"
+        )
     import onnx
     from onnxruntime.quantization import (
         CalibrationMethod,
@@ -205,25 +217,44 @@ def quantize(
     images = calibration_set(loaded) if calibration is None else calibration
     fp32 = export_onnx(loaded.model)
     quiet = logging.getLogger().level
-    logging.getLogger().setLevel(logging.ERROR)  # the quantizer logs advice at WARNING on the root logger
+    logging.getLogger().setLevel(
+        logging.ERROR
+    )  # the quantizer logs advice at WARNING on the root logger
     try:
         with tempfile.TemporaryDirectory(prefix="mnl-int8-") as tmp:
             src, pre, out = Path(tmp, "fp32.onnx"), Path(tmp, "pre.onnx"), Path(tmp, "int8.onnx")
             src.write_bytes(fp32)
             quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
             graph = onnx.load(str(pre)).graph
-            excluded = [n.name for n in graph.node if n.op_type in ("Conv", "Gemm")
-                        and any(f"{torch_name(n.name)}.".startswith(p) for p in keep_float)]
+            excluded = [
+                n.name
+                for n in graph.node
+                if n.op_type in ("Conv", "Gemm")
+                and any(f"{torch_name(n.name)}.".startswith(p) for p in keep_float)
+            ]
             quantize_static(
-                str(pre), str(out), _Reader(images), quant_format=QuantFormat.QDQ, per_channel=per_channel,
-                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=excluded,
+                str(pre),
+                str(out),
+                _Reader(images),
+                quant_format=QuantFormat.QDQ,
+                per_channel=per_channel,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                calibrate_method=CalibrationMethod.MinMax,
+                nodes_to_exclude=excluded,
             )
             int8 = out.read_bytes()
     finally:
         logging.getLogger().setLevel(quiet)
-    return Int8Model(int8, fp32, weights_hash(loaded.model), len(images), per_channel, tuple(keep_float),
-                     time.perf_counter() - start)
+    return Int8Model(
+        int8,
+        fp32,
+        weights_hash(loaded.model),
+        len(images),
+        per_channel,
+        tuple(keep_float),
+        time.perf_counter() - start,
+    )
 
 
 _CACHE: dict[str, Int8Model] = {}
@@ -244,7 +275,14 @@ def quantized(loaded: LoadedModel) -> Int8Model:
 
 # --- size: where the 4x comes from ---------------------------------------------------------------
 
-_DTYPE_BYTES = {1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 10: 2}  # onnx TensorProto: FLOAT, UINT8, INT8, INT32, INT64, FLOAT16
+_DTYPE_BYTES = {
+    1: 4,
+    2: 1,
+    3: 1,
+    6: 4,
+    7: 8,
+    10: 2,
+}  # onnx TensorProto: FLOAT, UINT8, INT8, INT32, INT64, FLOAT16
 
 
 @dataclass(frozen=True)
@@ -269,7 +307,9 @@ def size_breakdown(int8: Int8Model) -> dict[str, object]:
     def numel(t) -> int:
         return int(np.prod(t.dims)) if t.dims else 1
 
-    fp32_mem = sum(numel(t) * _DTYPE_BYTES.get(t.data_type, 4) for t in _initializers(int8.fp32_onnx))
+    fp32_mem = sum(
+        numel(t) * _DTYPE_BYTES.get(t.data_type, 4) for t in _initializers(int8.fp32_onnx)
+    )
     rows: dict[str, list[int]] = {}
     for t in _initializers(int8.int8_onnx):
         n = numel(t)
@@ -291,8 +331,11 @@ def size_breakdown(int8: Int8Model) -> dict[str, object]:
     parts = [SizeRow(k, c, b) for k, (c, b) in sorted(rows.items(), key=lambda kv: -kv[1][1])]
     int8_mem = sum(r.bytes for r in parts)
     return {
-        "fp32_file": len(int8.fp32_onnx), "int8_file": len(int8.int8_onnx),
-        "fp32_memory": fp32_mem, "int8_memory": int8_mem, "parts": parts,
+        "fp32_file": len(int8.fp32_onnx),
+        "int8_file": len(int8.int8_onnx),
+        "fp32_memory": fp32_mem,
+        "int8_memory": int8_mem,
+        "parts": parts,
     }
 
 
@@ -334,7 +377,9 @@ def _layer_quant(int8: Int8Model, layer: str) -> LayerQuant:
     for n in graph.node:
         for i in n.input:
             consumers.setdefault(i, []).append(n)
-    conv = next((n for n in graph.node if n.op_type == "Conv" and torch_name(n.name) == layer), None)
+    conv = next(
+        (n for n in graph.node if n.op_type == "Conv" and torch_name(n.name) == layer), None
+    )
     if conv is None:
         raise ValueError(f"no Conv named {layer} in the model")
     dq_x, dq_w = producer.get(conv.input[0]), producer.get(conv.input[1])
@@ -343,10 +388,17 @@ def _layer_quant(int8: Int8Model, layer: str) -> LayerQuant:
     dq_b = producer[conv.input[2]]
     q_y = next(n for n in consumers[conv.output[0]] if n.op_type == "QuantizeLinear")
     return LayerQuant(
-        layer=layer, node=conv.name, input_q=dq_x.input[0], output_q=q_y.output[0],
-        s_x=float(init[dq_x.input[1]]), z_x=int(init[dq_x.input[2]]),
-        s_w=np.asarray(init[dq_w.input[1]], dtype=np.float32).reshape(-1), q_w=init[dq_w.input[0]],
-        q_b=init[dq_b.input[0]].astype(np.int64), s_y=float(init[q_y.input[1]]), z_y=int(init[q_y.input[2]]),
+        layer=layer,
+        node=conv.name,
+        input_q=dq_x.input[0],
+        output_q=q_y.output[0],
+        s_x=float(init[dq_x.input[1]]),
+        z_x=int(init[dq_x.input[2]]),
+        s_w=np.asarray(init[dq_w.input[1]], dtype=np.float32).reshape(-1),
+        q_w=init[dq_w.input[0]],
+        q_b=init[dq_b.input[0]].astype(np.int64),
+        s_y=float(init[q_y.input[1]]),
+        z_y=int(init[q_y.input[2]]),
     )
 
 
@@ -390,8 +442,15 @@ def pointwise_layers(int8: Int8Model) -> list[str]:
     return out
 
 
-def walk_pixel(loaded: LoadedModel, int8: Int8Model, image: torch.Tensor, layer: str,
-               channel: int, y: int, x: int) -> PixelWalkthrough:
+def walk_pixel(
+    loaded: LoadedModel,
+    int8: Int8Model,
+    image: torch.Tensor,
+    layer: str,
+    channel: int,
+    y: int,
+    x: int,
+) -> PixelWalkthrough:
     """Recompute output (``channel``, ``y``, ``x``) of the 1x1 conv ``layer`` from the int8 model's
     own uint8 input, int8 weights and int32 bias, and read ORT's value and the fp32 value there.
     ``image``: one preprocessed [3, 224, 224] tensor. Runs the model once: hold the inference slot."""
@@ -403,7 +462,9 @@ def walk_pixel(loaded: LoadedModel, int8: Int8Model, image: torch.Tensor, layer:
     _, x_q, y_q = session.run(["logits", q.input_q, q.output_q], {"image": batch})
     n_out, height, width = y_q.shape[1:]
     if not (0 <= channel < n_out and 0 <= y < height and 0 <= x < width):
-        raise ValueError(f"{layer} has {n_out} channels of {height}x{width}; ({channel}, {y}, {x}) is outside")
+        raise ValueError(
+            f"{layer} has {n_out} channels of {height}x{width}; ({channel}, {y}, {x}) is outside"
+        )
     inputs = x_q[0, :, y, x].astype(np.int64)
     weights = q.q_w[channel, :, 0, 0].astype(np.int64)
     products = (inputs - q.z_x) * weights
@@ -418,10 +479,21 @@ def walk_pixel(loaded: LoadedModel, int8: Int8Model, image: torch.Tensor, layer:
     with torch.inference_mode():
         private(image.unsqueeze(0))
     return PixelWalkthrough(
-        quant=q, channel=channel, y=y, x=x, q_x=inputs.astype(np.uint8), q_w=weights.astype(np.int8),
-        products=products, acc=acc, multiplier=multiplier, multiplier_m0=float(m0),
-        multiplier_shift=int(-exponent), q_y=q_y, q_y_runtime=int(y_q[0, channel, y, x]),
-        y_int8=q.s_y * (q_y - q.z_y), y_fp32=float(captured["y"][0, channel, y, x]),
+        quant=q,
+        channel=channel,
+        y=y,
+        x=x,
+        q_x=inputs.astype(np.uint8),
+        q_w=weights.astype(np.int8),
+        products=products,
+        acc=acc,
+        multiplier=multiplier,
+        multiplier_m0=float(m0),
+        multiplier_shift=int(-exponent),
+        q_y=q_y,
+        q_y_runtime=int(y_q[0, channel, y, x]),
+        y_int8=q.s_y * (q_y - q.z_y),
+        y_fp32=float(captured["y"][0, channel, y, x]),
     )
 
 
@@ -438,7 +510,9 @@ def folded_weight(model: nn.Module, layer: str) -> torch.Tensor:
     bn = children[children.index(conv) + 1] if children.index(conv) + 1 < len(children) else None
     weight = conv.weight.detach().float()
     if isinstance(bn, nn.BatchNorm2d):
-        weight = weight * (bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)).view(-1, 1, 1, 1)
+        weight = weight * (bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)).view(
+            -1, 1, 1, 1
+        )
     return weight
 
 
@@ -489,8 +563,13 @@ def channel_ranges(model: nn.Module, layer: str) -> ChannelRanges:
     weight = folded_weight(model, layer)
     conv = dict(model.named_modules())[layer]
     kind = "depthwise" if conv.groups == conv.in_channels and conv.groups > 1 else "pointwise"
-    return ChannelRanges(layer, kind, weight.abs().amax(dim=(1, 2, 3)).numpy(),
-                         quantization_sqnr_db(weight, False), quantization_sqnr_db(weight, True))
+    return ChannelRanges(
+        layer,
+        kind,
+        weight.abs().amax(dim=(1, 2, 3)).numpy(),
+        quantization_sqnr_db(weight, False),
+        quantization_sqnr_db(weight, True),
+    )
 
 
 def _folded_copy(model: nn.Module) -> nn.Module:
@@ -506,8 +585,11 @@ def _folded_copy(model: nn.Module) -> nn.Module:
 
 
 def depthwise_convs(model: nn.Module) -> list[str]:
-    return [n for n, m in model.named_modules()
-            if isinstance(m, nn.Conv2d) and m.groups > 1 and m.groups == m.in_channels]
+    return [
+        n
+        for n, m in model.named_modules()
+        if isinstance(m, nn.Conv2d) and m.groups > 1 and m.groups == m.in_channels
+    ]
 
 
 @dataclass(frozen=True)
@@ -534,7 +616,9 @@ def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return (p * (p.clamp_min(1e-12).log() - q.clamp_min(1e-12).log())).sum(dim=-1)
 
 
-def depthwise_weight_trial(model: nn.Module, names: Sequence[str], images: torch.Tensor) -> WeightQuantTrial:
+def depthwise_weight_trial(
+    model: nn.Module, names: Sequence[str], images: torch.Tensor
+) -> WeightQuantTrial:
     """Quantize the weights of all 17 depthwise convs (BN folded) per tensor, then per channel,
     everything else float; classify ``images`` [n, 3, 224, 224] with each (the weight-only
     experiment of Krishnamoorthi 2018, arXiv:1806.08342v1, section 3.1). Hold the inference slot."""
@@ -552,10 +636,15 @@ def depthwise_weight_trial(model: nn.Module, names: Sequence[str], images: torch
         pt = torch.softmax(variants[False](images), dim=1)
         pc = torch.softmax(variants[True](images), dim=1)
     return WeightQuantTrial(
-        names=list(names), fp32_top1=ref.argmax(1).tolist(), fp32_prob=ref.max(1).values.tolist(),
-        per_tensor_top1=pt.argmax(1).tolist(), per_tensor_prob=pt.max(1).values.tolist(),
-        per_channel_top1=pc.argmax(1).tolist(), per_channel_prob=pc.max(1).values.tolist(),
-        per_tensor_kl=kl_divergence(ref, pt).tolist(), per_channel_kl=kl_divergence(ref, pc).tolist(),
+        names=list(names),
+        fp32_top1=ref.argmax(1).tolist(),
+        fp32_prob=ref.max(1).values.tolist(),
+        per_tensor_top1=pt.argmax(1).tolist(),
+        per_tensor_prob=pt.max(1).values.tolist(),
+        per_channel_top1=pc.argmax(1).tolist(),
+        per_channel_prob=pc.max(1).values.tolist(),
+        per_tensor_kl=kl_divergence(ref, pt).tolist(),
+        per_channel_kl=kl_divergence(ref, pc).tolist(),
     )
 
 
@@ -575,7 +664,11 @@ class Agreement:
 
 def agreement(fp32_logits: torch.Tensor, int8_logits: torch.Tensor) -> Agreement:
     p, q = torch.softmax(fp32_logits.float(), 1), torch.softmax(int8_logits.float(), 1)
-    return Agreement((p.argmax(1) == q.argmax(1)).tolist(), float((p - q).abs().mean()), kl_divergence(p, q).tolist())
+    return Agreement(
+        (p.argmax(1) == q.argmax(1)).tolist(),
+        float((p - q).abs().mean()),
+        kl_divergence(p, q).tolist(),
+    )
 
 
 # --- speed: fp32 eager / fp32 ONNX Runtime / int8 side by side ----------------------------------
@@ -596,15 +689,24 @@ class SpeedRow:
     threads: int
 
 
-def speed_comparison(engines, tensor: torch.Tensor, *, macs: int, runs: int = 20, batch_size: int = 8,
-                     rounds: int = 4) -> list[SpeedRow]:
+def speed_comparison(
+    engines,
+    tensor: torch.Tensor,
+    *,
+    macs: int,
+    runs: int = 20,
+    batch_size: int = 8,
+    rounds: int = 4,
+) -> list[SpeedRow]:
     """Batch-1 latency and batch-``batch_size`` throughput of :data:`SPEED_ENGINES` for one
     preprocessed image ``tensor`` [3, 224, 224], timed round-robin (``rounds`` turns each, so a
     load change hits all engines alike) under one inference slot, with torch's thread count."""
     from mobilenet_viz.runtime import inference as inf
 
     inf.check_settings(1, runs, 0)
-    built = {name: engines.get(name) for name in SPEED_ENGINES}  # builds (and quantizes) outside the slot
+    built = {
+        name: engines.get(name) for name in SPEED_ENGINES
+    }  # builds (and quantizes) outside the slot
     one = tensor.unsqueeze(0)
     many = tensor.unsqueeze(0).expand(batch_size, -1, -1, -1).contiguous()
     per_round = max(1, runs // rounds)
@@ -622,8 +724,19 @@ def speed_comparison(engines, tensor: torch.Tensor, *, macs: int, runs: int = 20
     for name, engine in built.items():
         b1 = float(np.median(single[name]))
         bn = float(np.median(batched[name]))
-        rows.append(SpeedRow(name, engine.title, b1, inf.percentile(single[name], 90), batch_size, bn,
-                             batch_size / (bn / 1e3), inf.achieved_gflops(macs, 1, b1 / 1e3), engine.threads))
+        rows.append(
+            SpeedRow(
+                name,
+                engine.title,
+                b1,
+                inf.percentile(single[name], 90),
+                batch_size,
+                bn,
+                batch_size / (bn / 1e3),
+                inf.achieved_gflops(macs, 1, b1 / 1e3),
+                engine.threads,
+            )
+        )
     return rows
 
 
@@ -636,8 +749,11 @@ def pointwise_shapes() -> dict[str, tuple[int, int, int, int]]:
     shapes: dict[str, tuple[int, int, int, int]] = {}
     for name, module in model.named_modules():
         if isinstance(module, nn.Conv2d) and module.kernel_size == (1, 1):
-            module.register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(
-                name, (m.in_channels, m.out_channels, o.shape[2], o.shape[3])))
+            module.register_forward_hook(
+                lambda m, i, o, name=name: shapes.__setitem__(
+                    name, (m.in_channels, m.out_channels, o.shape[2], o.shape[3])
+                )
+            )
     with torch.inference_mode():
         model(torch.zeros(1, 3, 224, 224))
     return shapes
@@ -645,8 +761,12 @@ def pointwise_shapes() -> dict[str, tuple[int, int, int, int]]:
 
 # MobileNetV2 on a phone, as published: Sandler et al. 2018, arXiv:1801.04381v4, Table 4 (one large
 # core of a Google Pixel 1, TF-Lite, float): 300M multiply-adds in 75 ms.
-PHONE_REFERENCE = {"ms": 75.0, "macs": 300_000_000, "source": "MobileNetV2 (arXiv:1801.04381v4) Table 4: "
-                   "one large core of a Google Pixel 1 phone, TF-Lite, float"}
+PHONE_REFERENCE = {
+    "ms": 75.0,
+    "macs": 300_000_000,
+    "source": "MobileNetV2 (arXiv:1801.04381v4) Table 4: "
+    "one large core of a Google Pixel 1 phone, TF-Lite, float",
+}
 
 
 def kept_float_macs(keep_float: Sequence[str] = KEEP_FLOAT) -> int:
@@ -658,12 +778,21 @@ def kept_float_macs(keep_float: Sequence[str] = KEEP_FLOAT) -> int:
     model = mobilenet_v2(weights=None).eval()
     total = [0]
     for name, module in model.named_modules():
-        if any(f"{name}.".startswith(p) for p in keep_float) and isinstance(module, (nn.Conv2d, nn.Linear)):
+        if any(f"{name}.".startswith(p) for p in keep_float) and isinstance(
+            module, (nn.Conv2d, nn.Linear)
+        ):
+
             def count(m, i, o):
                 if isinstance(m, nn.Conv2d):
-                    total[0] += o.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+                    total[0] += (
+                        o.numel()
+                        * (m.in_channels // m.groups)
+                        * m.kernel_size[0]
+                        * m.kernel_size[1]
+                    )
                 else:
                     total[0] += m.in_features * m.out_features
+
             module.register_forward_hook(count)
     with torch.inference_mode():
         model(torch.zeros(1, 3, 224, 224))

@@ -57,7 +57,9 @@ def one_thread() -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def _interleaved_medians(candidates: dict[str, Callable[[], object]], runs: int, warmup: int) -> dict[str, float]:
+def _interleaved_medians(
+    candidates: dict[str, Callable[[], object]], runs: int, warmup: int
+) -> dict[str, float]:
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
@@ -92,13 +94,22 @@ class ActivationTiming:
         return self.median_ms * 1e6 / self.elements
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "shape": list(self.shape), "elements": self.elements,
-                "median_ms": self.median_ms, "ns_per_element": self.ns_per_element, "runs": self.runs}
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "elements": self.elements,
+            "median_ms": self.median_ms,
+            "ns_per_element": self.ns_per_element,
+            "runs": self.runs,
+        }
 
 
 @torch.inference_mode()
 def time_activations(
-    shapes: Sequence[tuple[int, int, int]] = ACTIVATION_SHAPES, runs: int = 50, warmup: int = 3, seed: int = 0
+    shapes: Sequence[tuple[int, int, int]] = ACTIVATION_SHAPES,
+    runs: int = 50,
+    warmup: int = 3,
+    seed: int = 0,
 ) -> list[ActivationTiming]:
     """Median time of each activation (out of place, fp32, batch 1) on a N(0, 3^2) tensor of each shape.
 
@@ -108,7 +119,9 @@ def time_activations(
     shapes = [tuple(int(v) for v in s) for s in shapes]
     for shape in shapes:
         if len(shape) != 3 or min(shape) < 1 or shape[0] * shape[1] * shape[2] > MAX_ELEMENTS:
-            raise ValueError(f"shape {shape} must be (C, H, W) with at most {MAX_ELEMENTS:,} elements")
+            raise ValueError(
+                f"shape {shape} must be (C, H, W) with at most {MAX_ELEMENTS:,} elements"
+            )
     generator = torch.Generator().manual_seed(seed)
     tensors = [torch.randn(1, *shape, generator=generator) * 3 for shape in shapes]
     out = []
@@ -129,19 +142,39 @@ def build_last_stage(kind: str, config: LastStageConfig = DEFAULT_LAST_STAGE) ->
                torchvision's mobilenet_v3_large tail (``features[-1]``, ``avgpool``, classifier).
     """
     last_stage(kind, config)  # validates the config and the kind
-    m, e, b, f, k = (config.in_channels, config.expanded_channels, config.bottleneck_channels,
-                     config.feature_channels, config.num_classes)
+    m, e, b, f, k = (
+        config.in_channels,
+        config.expanded_channels,
+        config.bottleneck_channels,
+        config.feature_channels,
+        config.num_classes,
+    )
     dk = config.kernel
 
     def cba(cin: int, cout: int, act: bool, kernel: int = 1, groups: int = 1) -> list[nn.Module]:
-        layers = [nn.Conv2d(cin, cout, kernel, 1, (kernel - 1) // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+        layers = [
+            nn.Conv2d(cin, cout, kernel, 1, (kernel - 1) // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
         return layers + ([nn.Hardswish()] if act else [])
 
     if kind == "original":
-        layers = [*cba(m, e, True), *cba(e, e, True, dk, e), *cba(e, b, False), *cba(b, f, True),
-                  nn.AdaptiveAvgPool2d(1), nn.Conv2d(f, k, 1)]
+        layers = [
+            *cba(m, e, True),
+            *cba(e, e, True, dk, e),
+            *cba(e, b, False),
+            *cba(b, f, True),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Conv2d(f, k, 1),
+        ]
     else:
-        layers = [*cba(m, e, True), nn.AdaptiveAvgPool2d(1), nn.Conv2d(e, f, 1), nn.Hardswish(), nn.Conv2d(f, k, 1)]
+        layers = [
+            *cba(m, e, True),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Conv2d(e, f, 1),
+            nn.Hardswish(),
+            nn.Conv2d(f, k, 1),
+        ]
     return nn.Sequential(*layers).eval()
 
 
@@ -150,7 +183,9 @@ class LastStageTiming:
     original_ms: float
     efficient_ms: float
     runs: int
-    network_ms: float | None = None  # the whole MobileNetV3-Large (efficient stage) at 224x224, if timed
+    network_ms: float | None = (
+        None  # the whole MobileNetV3-Large (efficient stage) at 224x224, if timed
+    )
 
     @property
     def saved_share(self) -> float | None:
@@ -169,20 +204,34 @@ class LastStageTiming:
         return self.original_ms / self.efficient_ms
 
     def as_dict(self) -> dict:
-        return {"original_ms": self.original_ms, "efficient_ms": self.efficient_ms, "saved_ms": self.saved_ms,
-                "speedup": self.speedup, "runs": self.runs, "network_ms": self.network_ms,
-                "saved_share": self.saved_share}
+        return {
+            "original_ms": self.original_ms,
+            "efficient_ms": self.efficient_ms,
+            "saved_ms": self.saved_ms,
+            "speedup": self.speedup,
+            "runs": self.runs,
+            "network_ms": self.network_ms,
+            "saved_share": self.saved_share,
+        }
 
 
 @torch.inference_mode()
-def time_last_stages(config: LastStageConfig = DEFAULT_LAST_STAGE, runs: int = 30, warmup: int = 3,
-                     seed: int = 0, network: nn.Module | None = None) -> LastStageTiming:
+def time_last_stages(
+    config: LastStageConfig = DEFAULT_LAST_STAGE,
+    runs: int = 30,
+    warmup: int = 3,
+    seed: int = 0,
+    network: nn.Module | None = None,
+) -> LastStageTiming:
     """Median time of the original and efficient last stage on one (1, M, 7, 7) input, eager torch;
     with ``network`` (a MobileNetV3-Large, only run, never changed) also the whole network at 224x224."""
     _check_runs(runs)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        original, efficient = build_last_stage("original", config), build_last_stage("efficient", config)
+        original, efficient = (
+            build_last_stage("original", config),
+            build_last_stage("efficient", config),
+        )
         x = torch.randn(1, config.in_channels, config.input_size, config.input_size)
         image = torch.randn(1, 3, 224, 224)
     candidates = {"original": lambda: original(x), "efficient": lambda: efficient(x)}

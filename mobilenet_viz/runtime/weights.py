@@ -66,6 +66,8 @@ def preprocessing_default() -> str:
     state_dict file (``$MOBILENET_VIZ_WEIGHTS``, ``--weights``) is used with."""
     value = os.environ.get(ENV_PREPROCESSING, "")
     return value if value in PREPROCESSINGS else "IMAGENET1K_V1"
+
+
 NUM_CLASSES = 1000
 PROBE_TIMEOUT_S = 5.0
 
@@ -80,13 +82,22 @@ class Arch:
 
     key: str  # "v2", "v3-large"
     title: str  # "MobileNetV2"
-    builder: Callable[..., torch.nn.Module]  # torchvision constructor (weights=None, num_classes=...)
+    builder: Callable[
+        ..., torch.nn.Module
+    ]  # torchvision constructor (weights=None, num_classes=...)
     weights: type  # torchvision weights enum
     names: tuple[str, ...]  # weights searched in the hub cache, best first; names[0] is downloaded
     env: str  # environment variable naming a state_dict file
 
 
-V2 = Arch("v2", "MobileNetV2", mobilenet_v2, MobileNet_V2_Weights, ("IMAGENET1K_V2", "IMAGENET1K_V1"), ENV_WEIGHTS)
+V2 = Arch(
+    "v2",
+    "MobileNetV2",
+    mobilenet_v2,
+    MobileNet_V2_Weights,
+    ("IMAGENET1K_V2", "IMAGENET1K_V1"),
+    ENV_WEIGHTS,
+)
 V3_LARGE = Arch(
     "v3-large", "MobileNetV3-Large", mobilenet_v3_large, MobileNet_V3_Large_Weights,
     ("IMAGENET1K_V2", "IMAGENET1K_V1"), ENV_V3_WEIGHTS,
@@ -111,8 +122,12 @@ class LoadedModel:
     def describe(self) -> str:
         """One line for people: 'IMAGENET1K_V2 (torch hub cache)'."""
         where = {
-            "env": f"${ARCHS[self.arch].env}", "file": "file", "upload": "uploaded file",
-            "cache": "torch hub cache", "download": "downloaded", "untrained": UNTRAINED_LABEL,
+            "env": f"${ARCHS[self.arch].env}",
+            "file": "file",
+            "upload": "uploaded file",
+            "cache": "torch hub cache",
+            "download": "downloaded",
+            "untrained": UNTRAINED_LABEL,
         }[self.source]
         return f"{self.name} ({where})"
 
@@ -127,7 +142,9 @@ def offline_requested() -> bool:
 
 def _weights_enum(name: str, arch: Arch = V2):
     if name not in PREPROCESSINGS or name not in arch.names:
-        raise WeightsError(f"unknown preprocessing '{name}'; choose one of {', '.join(PREPROCESSINGS)}")
+        raise WeightsError(
+            f"unknown preprocessing '{name}'; choose one of {', '.join(PREPROCESSINGS)}"
+        )
     return arch.weights[name]
 
 
@@ -157,11 +174,25 @@ def search_locations(arch: Arch = V2) -> list[dict[str, object]]:
     """Every place the app looks for weights, in order, and whether something is there."""
     rows: list[dict[str, object]] = []
     env = os.environ.get(arch.env)
-    rows.append({"step": "env", "what": f"${arch.env}", "path": env, "exists": bool(env) and Path(env).is_file()})
+    rows.append(
+        {
+            "step": "env",
+            "what": f"${arch.env}",
+            "path": env,
+            "exists": bool(env) and Path(env).is_file(),
+        }
+    )
     for name in arch.names:
         path = cached_path(name, arch)
         rows.append({"step": "cache", "what": name, "path": str(path), "exists": path.is_file()})
-    rows.append({"step": "download", "what": arch.names[0], "path": download_url(arch.names[0], arch), "exists": None})
+    rows.append(
+        {
+            "step": "download",
+            "what": arch.names[0],
+            "path": download_url(arch.names[0], arch),
+            "exists": None,
+        }
+    )
     return rows
 
 
@@ -204,7 +235,7 @@ def _zip_entry_count(data: bytes) -> int | None:
         locator = data.rfind(b"PK\x06\x07", tail, end)
         if locator >= 0 and locator + 20 <= len(data):
             offset = struct.unpack_from("<Q", data, locator + 8)[0]
-            if offset + 56 <= len(data) and data[offset:offset + 4] == b"PK\x06\x06":
+            if offset + 56 <= len(data) and data[offset : offset + 4] == b"PK\x06\x06":
                 count = struct.unpack_from("<Q", data, offset + 32)[0]
     return count
 
@@ -253,7 +284,9 @@ def inspect_archive(data: bytes, *, label: str = "the file", arch: Arch = V2) ->
         )
 
 
-def read_state_dict(data: bytes, *, label: str = "the file", arch: Arch = V2) -> dict[str, torch.Tensor]:
+def read_state_dict(
+    data: bytes, *, label: str = "the file", arch: Arch = V2
+) -> dict[str, torch.Tensor]:
     """Bytes of a ``torch.save(model.state_dict())`` file -> the state_dict, validated.
 
     Uses ``torch.load(weights_only=True)``, so no pickled code ever runs. Raises
@@ -284,28 +317,41 @@ def read_state_dict(data: bytes, *, label: str = "the file", arch: Arch = V2) ->
             raise WeightsError(
                 f"{label} was refused: it is a raw Python pickle, not a state_dict saved with torch.save"
             ) from None
-        raise WeightsError(f"{label} is not a PyTorch weights file (corrupt or not a .pth)") from None
+        raise WeightsError(
+            f"{label} is not a PyTorch weights file (corrupt or not a .pth)"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - torch.load raises many types for broken bytes
         text = str(exc).lower()
         if isinstance(exc, EOFError) or "central directory" in text or "truncat" in text:
-            raise WeightsError(f"{label} is truncated or corrupt (it ends early); download it again") from None
-        raise WeightsError(f"{label} is not a PyTorch weights file (corrupt or not a .pth)") from None
+            raise WeightsError(
+                f"{label} is truncated or corrupt (it ends early); download it again"
+            ) from None
+        raise WeightsError(
+            f"{label} is not a PyTorch weights file (corrupt or not a .pth)"
+        ) from None
     return check_state_dict(obj, label=label, arch=arch)
 
 
-def check_state_dict(obj: object, *, label: str = "the file", arch: Arch = V2) -> dict[str, torch.Tensor]:
+def check_state_dict(
+    obj: object, *, label: str = "the file", arch: Arch = V2
+) -> dict[str, torch.Tensor]:
     """Validate that ``obj`` is a mapping of tensors with torchvision's keys and shapes for ``arch``."""
     if isinstance(obj, Mapping):
         for wrapper in ("state_dict", "model"):
-            if set(obj) == {wrapper} or (wrapper in obj and isinstance(obj[wrapper], Mapping)
-                                          and all(isinstance(v, torch.Tensor) for v in obj[wrapper].values())):
+            if set(obj) == {wrapper} or (
+                wrapper in obj
+                and isinstance(obj[wrapper], Mapping)
+                and all(isinstance(v, torch.Tensor) for v in obj[wrapper].values())
+            ):
                 obj = obj[wrapper]
                 break
     if not isinstance(obj, Mapping):
         raise WeightsError(
             f"{label} holds a {type(obj).__name__}, not a state_dict (a mapping of parameter names to tensors)"
         )
-    bad = [str(k) for k, v in obj.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    bad = [
+        str(k) for k, v in obj.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)
+    ]
     if bad:
         raise WeightsError(
             f"{label} is not a mapping of tensors: {len(bad)} entries are not tensors (e.g. '{bad[0]}')"
@@ -367,7 +413,9 @@ def _calibrate_batchnorm(model: torch.nn.Module, batch: torch.Tensor) -> None:
     model.eval()
 
 
-def _build(state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED, arch: Arch = V2) -> torch.nn.Module:
+def _build(
+    state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED, arch: Arch = V2
+) -> torch.nn.Module:
     if state is None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -375,7 +423,9 @@ def _build(state: Mapping[str, torch.Tensor] | None, seed: int = UNTRAINED_SEED,
             _calibrate_batchnorm(model, torch.randn(2, 3, 224, 224))
     else:
         model = _new_model(arch)
-        model.load_state_dict({k: v.to(torch.float32) if v.is_floating_point() else v for k, v in state.items()})
+        model.load_state_dict(
+            {k: v.to(torch.float32) if v.is_floating_point() else v for k, v in state.items()}
+        )
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
@@ -400,18 +450,29 @@ def _loaded(
 
 
 def load_file(
-    path: str | os.PathLike, *, preprocessing: str = "IMAGENET1K_V1", source: str = "file", arch: Arch = V2
+    path: str | os.PathLike,
+    *,
+    preprocessing: str = "IMAGENET1K_V1",
+    source: str = "file",
+    arch: Arch = V2,
 ) -> LoadedModel:
     """Load a state_dict file; raises :class:`WeightsError` (file missing or invalid)."""
     _weights_enum(preprocessing, arch)
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"weights file '{path}' does not exist")
-    return load_bytes(path.read_bytes(), name=path.name, preprocessing=preprocessing, source=source, arch=arch)
+    return load_bytes(
+        path.read_bytes(), name=path.name, preprocessing=preprocessing, source=source, arch=arch
+    )
 
 
 def load_bytes(
-    data: bytes, *, name: str, preprocessing: str = "IMAGENET1K_V1", source: str = "upload", arch: Arch = V2
+    data: bytes,
+    *,
+    name: str,
+    preprocessing: str = "IMAGENET1K_V1",
+    source: str = "upload",
+    arch: Arch = V2,
 ) -> LoadedModel:
     """Load state_dict bytes (a sidebar upload); raises :class:`WeightsError` naming ``name``."""
     _weights_enum(preprocessing, arch)
@@ -452,7 +513,9 @@ def download(name: str = DEFAULT_PRETRAINED, *, progress: bool = True, arch: Arc
 
 def _fix_hint(arch: Arch = V2) -> str:
     option = "" if arch is V2 else f" --model {arch.key}"
-    upload = ", or upload one in the sidebar" if arch is V2 else ""  # the V3 file (22 MB) is over the upload cap
+    upload = (
+        ", or upload one in the sidebar" if arch is V2 else ""
+    )  # the V3 file (22 MB) is over the upload cap
     return (
         f"To fix: on a connected machine run `python -m mobilenet_viz weights download{option}` and copy "
         f"{_file_name(arch.names[0], arch)} into {hub_checkpoint_dir()}, or set {arch.env} to a "
@@ -478,7 +541,9 @@ def for_students(loaded: LoadedModel) -> str | None:
 
 def untrained(message: str | None = None, arch: Arch = V2) -> LoadedModel:
     """The seeded (seed 0) untrained fallback: same architecture and cost, meaningless outputs."""
-    return _loaded(None, "untrained", f"untrained (seed {UNTRAINED_SEED})", "IMAGENET1K_V1", message, arch)
+    return _loaded(
+        None, "untrained", f"untrained (seed {UNTRAINED_SEED})", "IMAGENET1K_V1", message, arch
+    )
 
 
 def load_mobilenet_v2(
@@ -504,7 +569,9 @@ def load_mobilenet_v3(
     """MobileNetV3-Large (Howard et al., arXiv:1905.02244v5, Table 1; torchvision
     ``mobilenet_v3_large``) through the same chain: ``$MOBILENET_VIZ_V3_WEIGHTS``, the hub cache
     (``MobileNet_V3_Large_Weights`` IMAGENET1K_V2, then V1), a download, the untrained fallback."""
-    return load_pretrained(V3_LARGE, path, preprocessing=preprocessing, allow_download=allow_download)
+    return load_pretrained(
+        V3_LARGE, path, preprocessing=preprocessing, allow_download=allow_download
+    )
 
 
 def load_pretrained(
@@ -547,7 +614,10 @@ def load_pretrained(
         why = f"${ENV_OFFLINE} is set" if offline else "downloads are disabled"
         problems.append(f"no pretrained {arch.title} weights found and {why}")
     message = (
-        f"Pretrained {arch.title} weights unavailable: " + "; ".join(problems) + ". " + _fix_hint(arch)
+        f"Pretrained {arch.title} weights unavailable: "
+        + "; ".join(problems)
+        + ". "
+        + _fix_hint(arch)
         + f" Using a seeded untrained model — {UNTRAINED_LABEL}."
     )
     return untrained(message, arch)

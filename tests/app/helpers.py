@@ -27,7 +27,9 @@ def _as_after_the_first_run(init):
 PagesManager.__init__ = _as_after_the_first_run(PagesManager.__init__)
 
 
-def open_page(page: str, query: dict[str, str | list[str]] | None = None, timeout: float = 60) -> AppTest:
+def open_page(
+    page: str, query: dict[str, str | list[str]] | None = None, timeout: float = 60
+) -> AppTest:
     """Run app.py, navigate to `page` (e.g. "pages/separable.py") and return the AppTest.
 
     `query` pre-sets st.query_params, as if the page had been opened from a shared link.
@@ -63,7 +65,19 @@ def by_key(elements, key: str):
 def texts(at: AppTest) -> str:
     """Everything the page shows as text (markdown, captions, metrics, latex), one string."""
     parts = []
-    for kind in ("markdown", "caption", "latex", "title", "header", "subheader", "text", "info", "warning", "error", "success"):
+    for kind in (
+        "markdown",
+        "caption",
+        "latex",
+        "title",
+        "header",
+        "subheader",
+        "text",
+        "info",
+        "warning",
+        "error",
+        "success",
+    ):
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(f"{m.label}: {m.value}" for m in at.metric)
     return "\n".join(parts)

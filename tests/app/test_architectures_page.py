@@ -120,5 +120,13 @@ def test_published_setting_shows_params_and_the_v2_14_disagreement():
 def test_layer_table_shows_seven_columns_that_fit_1280_px_and_the_csv_keeps_all():
     at = open_page(PAGE)
     shown = list(at.dataframe[0].proto.column_order)
-    assert shown == ["layer", "operator", "output (C×H×W)", "MACs", "% of MACs", "params", "weights"]
+    assert shown == [
+        "layer",
+        "operator",
+        "output (C×H×W)",
+        "MACs",
+        "% of MACs",
+        "params",
+        "weights",
+    ]
     assert {"kernel", "stride", "expansion t"} <= set(at.dataframe[0].value.columns)

@@ -59,7 +59,9 @@ def test_teacher_asks_two_students_answer_teacher_sees_counts_then_reveals():
     assert "Your answer: **51,380,224**" in texts(right)
 
     wrong = open_page(PAGE, {"code": code.lower()})  # codes are case-insensitive
-    next(t for t in wrong.text_input if t.key.startswith("cls_number_")).input("102.76M")  # FLOPs, not MACs
+    next(t for t in wrong.text_input if t.key.startswith("cls_number_")).input(
+        "102.76M"
+    )  # FLOPs, not MACs
     submit(wrong, "Send my answer")
     # A second answer from the same session is refused: the first one counts (no form any more).
     assert not any(t.key.startswith("cls_number_") for t in wrong.text_input)
@@ -101,9 +103,15 @@ def test_wrong_pin_is_refused_and_attempts_are_bounded():
     for left in (4, 3, 2, 1, 0):
         at.text_input(key="cls_pin").input("not-the-pin")
         submit(at, "Unlock")
-        assert at.session_state["cls_teacher"] is not True if "cls_teacher" in at.session_state else True
+        assert (
+            at.session_state["cls_teacher"] is not True
+            if "cls_teacher" in at.session_state
+            else True
+        )
         assert f"Wrong PIN ({left} " in texts(at)
-    at.text_input(key="cls_pin").input(process_gate().pin)  # even the right PIN: this session is out of tries
+    at.text_input(key="cls_pin").input(
+        process_gate().pin
+    )  # even the right PIN: this session is out of tries
     submit(at, "Unlock")
     assert "5 wrong PINs in this session" in texts(at)
     assert not at.session_state["cls_teacher"] if "cls_teacher" in at.session_state else True

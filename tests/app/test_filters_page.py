@@ -64,7 +64,9 @@ def test_every_kernel_preset_drives_the_depthwise_kernel_and_stays_equivalent():
         assert_no_exception(at)
         latex = " ".join(str(e.value) for e in at.latex)
         expected = flt.preset_kernel(preset)
-        numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", latex.split("D =")[1])]
+        numbers = [
+            float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", latex.split("D =")[1])
+        ]
         np.testing.assert_allclose(numbers, expected.ravel(), rtol=1e-3, err_msg=preset)
         show(at, "Equivalence")
         assert float(metric(at, "max |separable − standard conv")) < 1e-5, preset
@@ -91,8 +93,17 @@ def test_random_and_sizes_change_the_counts():
 @pytest.mark.parametrize("pattern", flt.PATTERNS)
 def test_inspector_numbers_equal_a_direct_computation(pattern):
     size, row, col, out = 32, 9, 30, 3
-    at = open_page(PAGE, query={"source": "pattern", "pattern": pattern, "size": str(size),
-                                "kernel": "random", "seed": "7", "view": "One output pixel"})
+    at = open_page(
+        PAGE,
+        query={
+            "source": "pattern",
+            "pattern": pattern,
+            "size": str(size),
+            "kernel": "random",
+            "seed": "7",
+            "view": "One output pixel",
+        },
+    )
     by_key(at.slider, "flt_row").set_value(row)
     by_key(at.slider, "flt_col").set_value(col)
     by_key(at.slider, "flt_out").set_value(out)
@@ -104,7 +115,9 @@ def test_inspector_numbers_equal_a_direct_computation(pattern):
     x = torch.from_numpy(flt.prepare_input(flt.synthetic_pattern(pattern, size), size))[None]
     bank = flt.make_filter_bank("random", in_channels=3, out_channels=4, seed=7)
     standard = F.conv2d(x, torch.from_numpy(bank.standard), padding=1)[0, out - 1, row, col].item()
-    depthwise = F.conv2d(x, torch.from_numpy(bank.depthwise[:, None]), padding=1, groups=3)[0, :, row, col]
+    depthwise = F.conv2d(x, torch.from_numpy(bank.depthwise[:, None]), padding=1, groups=3)[
+        0, :, row, col
+    ]
     separable = float((torch.from_numpy(bank.pointwise[out - 1]) * depthwise).sum())
     assert float(metric(at, "Standard: Σ products")) == pytest.approx(standard, abs=2e-6)
     assert float(metric(at, "Separable: Σ P·Z")) == pytest.approx(separable, abs=2e-6)
@@ -153,13 +166,19 @@ def test_upload_good_bad_and_animated():
     assert "your upload “red.png” (PNG, 40×30)" in texts(at)
     assert len(at.get("plotly_chart")) == 3
 
-    photo = png_bytes(Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)),
-                      "JPEG")
-    at.file_uploader(key="flt_upload").set_value(("broken.jpg", photo[: len(photo) // 2], "image/jpeg"))
+    photo = png_bytes(
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)),
+        "JPEG",
+    )
+    at.file_uploader(key="flt_upload").set_value(
+        ("broken.jpg", photo[: len(photo) // 2], "image/jpeg")
+    )
     at.run()
     assert_no_exception(at)
     errors = [e.value for e in at.error]
-    assert errors == ["Cannot use “broken.jpg”: truncated JPEG: the file ends before the image data is complete."]
+    assert errors == [
+        "Cannot use “broken.jpg”: truncated JPEG: the file ends before the image data is complete."
+    ]
     assert at.title[0].value == "How the filters work"
 
     frames = [Image.new("RGB", (16, 16), c) for c in ((0, 0, 255), (0, 255, 0))]
@@ -217,7 +236,9 @@ def test_weights_in_the_torch_hub_cache_are_picked_up(monkeypatch, tmp_path, tes
     assert at.selectbox(key="flt_kernel").value == "mobilenet_v2"
     expected = torch.load(test_weights_path, weights_only=True)["features.0.0.weight"][:2].numpy()
     spec = json.loads(by_key(at.get("plotly_chart"), "flt_fig_std_kernels").proto.spec)
-    shown = [np.frombuffer(base64.b64decode(t["z"]["bdata"]), dtype=np.float32) for t in spec["data"]]
+    shown = [
+        np.frombuffer(base64.b64decode(t["z"]["bdata"]), dtype=np.float32) for t in spec["data"]
+    ]
     np.testing.assert_allclose(np.stack(shown).reshape(2, 3, 3, 3), expected, atol=1e-7)
 
 
@@ -243,13 +264,21 @@ def test_preset_standard_filters_say_they_are_p_times_d_and_can_be_unconstrained
     assert "no W = P·D constraint" in texts(at)
     assert at.query_params["free"] == "1"
     show(at, "Equivalence")
-    assert float(metric(at, "max |this page's standard − separable|")) > 1e-3  # the constraint now costs
+    assert (
+        float(metric(at, "max |this page's standard − separable|")) > 1e-3
+    )  # the constraint now costs
 
 
 def test_unconstrained_preset_bank_gives_slices_their_own_patterns():
-    bank = flt.make_filter_bank("sobel_x", in_channels=3, out_channels=6, seed=0, unconstrained=True)
+    bank = flt.make_filter_bank(
+        "sobel_x", in_channels=3, out_channels=6, seed=0, unconstrained=True
+    )
     assert not bank.exact
-    shapes = {tuple(np.sign(np.round(bank.standard[n, m], 6)).ravel()) for n in range(6) for m in range(3)}
+    shapes = {
+        tuple(np.sign(np.round(bank.standard[n, m], 6)).ravel()) for n in range(6) for m in range(3)
+    }
     assert len(shapes) > 2  # more than +/- one pattern
     exact = flt.make_filter_bank("sobel_x", in_channels=3, out_channels=6, seed=0)
-    np.testing.assert_allclose(exact.standard, flt.compose_standard(exact.depthwise, exact.pointwise))
+    np.testing.assert_allclose(
+        exact.standard, flt.compose_standard(exact.depthwise, exact.pointwise)
+    )

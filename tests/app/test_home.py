@@ -17,7 +17,11 @@ def test_home_renders_and_links_every_page():
     assert at.title[0].value == "MobileNet Lab"
     assert "depthwise separable convolution" in at.markdown[0].value
     linked = {link.proto.page for link in at.get("page_link")}
-    others = [p.removeprefix("pages/").removesuffix(".py") for p in registered_pages() if p != "pages/home.py"]
+    others = [
+        p.removeprefix("pages/").removesuffix(".py")
+        for p in registered_pages()
+        if p != "pages/home.py"
+    ]
     assert len(others) >= 5
     assert linked == set(others)
 

@@ -80,7 +80,10 @@ def test_hostile_values_fall_back_to_defaults(page, kind):
     at = open_page(page, query=sent)
     check_fallback(at, page, sent, defaults)
     if kind == "letters":
-        assert at.query_params == {**defaults, **({"present": "1"} if "present" in at.query_params else {})}
+        assert at.query_params == {
+            **defaults,
+            **({"present": "1"} if "present" in at.query_params else {}),
+        }
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -101,6 +104,7 @@ def test_unknown_and_repeated_keys(page):
 
 
 # --- random widget values --------------------------------------------------------------------
+
 
 def _identity_labels(widget) -> None:
     """Let AppTest take option labels as they are shown (options are formatted strings)."""
@@ -154,7 +158,18 @@ def random_value(widget, rng: random.Random):
     return None
 
 
-SWEEP_KINDS = ("slider", "number_input", "selectbox", "radio", "select_slider", "checkbox", "toggle", "multiselect", "text_input", "text_area")
+SWEEP_KINDS = (
+    "slider",
+    "number_input",
+    "selectbox",
+    "radio",
+    "select_slider",
+    "checkbox",
+    "toggle",
+    "multiselect",
+    "text_input",
+    "text_area",
+)
 
 
 def interactive_widgets(at) -> list:

@@ -39,7 +39,9 @@ def test_defaults_show_the_librarys_numbers(at):
     assert len(shown_columns) <= 6 and "live fp32 bytes (naive)" in shown_columns  # fits 1280 px
     assert metric(at, "MACs") == "25.7M" and metric(at, "Residual") == "yes"
     latex = " ".join(e.value for e in at.latex)
-    assert "25{,}740{,}288" in latex  # the paper's formula with the user's numbers, equal to the total
+    assert (
+        "25{,}740{,}288" in latex
+    )  # the paper's formula with the user's numbers, equal to the total
     assert "Residual applies" in texts(at)
 
 
@@ -61,11 +63,22 @@ def test_presets_load_every_block(at):
 
 @pytest.mark.parametrize(
     ("stride", "out_channels", "residual", "words"),
-    [(1, 24, True, "Residual applies"), (2, 24, False, "stride 2"), (1, 32, False, "channels change (24 -> 32)")],
+    [
+        (1, 24, True, "Residual applies"),
+        (2, 24, False, "stride 2"),
+        (1, 32, False, "channels change (24 -> 32)"),
+    ],
 )
 def test_residual_rule(stride, out_channels, residual, words):
-    at = open_page(PAGE, query={"input_size": "28", "in_channels": "24", "out_channels": str(out_channels),
-                                "stride": str(stride)})
+    at = open_page(
+        PAGE,
+        query={
+            "input_size": "28",
+            "in_channels": "24",
+            "out_channels": str(out_channels),
+            "stride": str(stride),
+        },
+    )
     assert metric(at, "Residual") == ("yes" if residual else "no")
     assert words in texts(at)
     ir_diagram = _traces(at.get("plotly_chart")[0])
@@ -89,11 +102,15 @@ def test_widgets_drive_numbers_and_url():
 
 
 def test_shared_link_and_garbage_falls_back_with_warning():
-    at = open_page(PAGE, query={"expansion": "4", "in_channels": "lots", "kernel": "4", "stride": "9"})
+    at = open_page(
+        PAGE, query={"expansion": "4", "in_channels": "lots", "kernel": "4", "stride": "9"}
+    )
     assert by_key(at.slider, "ir_expansion").value == 4
     assert by_key(at.number_input, "ir_in_channels").value == 24
     warning = " ".join(w.value for w in at.warning)
-    assert md("in_channels") in warning and "kernel" in warning and "stride" in warning  # link values are escaped
+    assert (
+        md("in_channels") in warning and "kernel" in warning and "stride" in warning
+    )  # link values are escaped
     assert list(stage_table(at)["MACs"])[-1] == inverted_residual(BlockConfig(56, 24, 4, 24)).macs
 
 
@@ -113,7 +130,10 @@ def test_spiral_for_each_n(at):
         assert metric(at, "Error of best linear read-out") == f"{demo.error_readout:.1%}"
     by_key(at.radio, "ir_spiral").set_value("free").run()
     by_key(at.number_input, "ir_spiral_n").set_value(50).run()
-    assert metric(at, "Error of best linear read-out") == f"{linear_bottleneck_demo(50, 0).error_readout:.1%}"
+    assert (
+        metric(at, "Error of best linear read-out")
+        == f"{linear_bottleneck_demo(50, 0).error_readout:.1%}"
+    )
     assert "Why the projection is linear" in texts(at)
 
 
@@ -121,10 +141,20 @@ def test_comparison_table(at):
     by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[2].label).run()
     show(at, "Inverted vs classic")
     comparison = at.dataframe[0].value  # one column per block, so all three fit at 1280 px
-    assert list(comparison.columns) == ["ResNet bottleneck", "Depthwise separable (MobileNetV1)",
-                                        "Inverted residual (MobileNetV2)"]
-    assert list(comparison.loc["shape"]) == ["wide -> narrow -> wide", "no expansion", "narrow -> wide -> narrow"]
-    assert comparison.loc["MACs"].iloc[2] == f"{inverted_residual(mobilenet_v2_presets()[2].config).macs:,}"
+    assert list(comparison.columns) == [
+        "ResNet bottleneck",
+        "Depthwise separable (MobileNetV1)",
+        "Inverted residual (MobileNetV2)",
+    ]
+    assert list(comparison.loc["shape"]) == [
+        "wide -> narrow -> wide",
+        "no expansion",
+        "narrow -> wide -> narrow",
+    ]
+    assert (
+        comparison.loc["MACs"].iloc[2]
+        == f"{inverted_residual(mobilenet_v2_presets()[2].config).macs:,}"
+    )
 
 
 def test_feature_maps_section_runs(at):
@@ -151,7 +181,9 @@ def test_every_view_in_presenter_mode():
 
 
 def test_one_pixel_stride_2_block_says_why_the_formula_is_exact_and_names_no_stride_1():
-    page = open_page(PAGE, query={"input_size": "1", "in_channels": "16", "out_channels": "16", "stride": "2"})
+    page = open_page(
+        PAGE, query={"input_size": "1", "in_channels": "16", "out_channels": "16", "stride": "2"}
+    )
     shown = texts(page)
     assert "at stride 2 this 1×1 input still gives a 1×1 output" in shown
     assert "at stride 1" not in shown
@@ -160,13 +192,22 @@ def test_one_pixel_stride_2_block_says_why_the_formula_is_exact_and_names_no_str
 def test_streaming_splits_default_to_a_small_constant_not_the_expansion_factor():
     page = open_page(PAGE, query={"expansion": "6"})
     cost = inverted_residual(BlockConfig(56, 24, 6, 24))
-    assert metric(page, "Streaming, 4 splits, fp16") == f"{cost.streaming_peak_bytes('fp16', splits=4) / 1e6:.3g} MB"
+    assert (
+        metric(page, "Streaming, 4 splits, fp16")
+        == f"{cost.streaming_peak_bytes('fp16', splits=4) / 1e6:.3g} MB"
+    )
     assert "not the expansion factor" in texts(page)
     by_key(page.slider, "ir_splits").set_value(2)
     page.run()
-    assert metric(page, "Streaming, 2 splits, fp16") == f"{cost.streaming_peak_bytes('fp16', splits=2) / 1e6:.3g} MB"
+    assert (
+        metric(page, "Streaming, 2 splits, fp16")
+        == f"{cost.streaming_peak_bytes('fp16', splits=2) / 1e6:.3g} MB"
+    )
     # the headline metric follows the same slider (it showed the default while the tab said 2)
-    assert metric(page, "Streaming peak") == f"{cost.streaming_peak_bytes('fp32', splits=2) / 1e6:.3g} MB"
+    assert (
+        metric(page, "Streaming peak")
+        == f"{cost.streaming_peak_bytes('fp32', splits=2) / 1e6:.3g} MB"
+    )
     assert page.query_params["splits"] == "2"
 
 

@@ -111,7 +111,11 @@ def test_last_stage_numbers_and_measurement(at, offline_v3):
     by_key(at.button, "v3_measure_last").click().run()
     assert_no_exception(at)
     labels = [m.label for m in at.metric]
-    assert labels.count("Original stage") == 2 and "Saved" in labels and "Share of the network" in labels
+    assert (
+        labels.count("Original stage") == 2
+        and "Saved" in labels
+        and "Share of the network" in labels
+    )
     assert metric(at, "Share of the network").endswith("%")
 
 
@@ -138,8 +142,14 @@ def test_se_scales_offline_are_labelled_untrained(offline_v3):
     from mobilenet_viz.inputs.samples import get_sample
     from mobilenet_viz.runtime.se_attention import se_scales
 
-    scales = [se_scales(loaded.model, 13, loaded.transforms(Image.open(get_sample(n).path).convert("RGB")).unsqueeze(0))
-              for n in ("cat.jpg", "coins.jpg")]
+    scales = [
+        se_scales(
+            loaded.model,
+            13,
+            loaded.transforms(Image.open(get_sample(n).path).convert("RGB")).unsqueeze(0),
+        )
+        for n in ("cat.jpg", "coins.jpg")
+    ]
     summary = compare(*scales)
     assert metric(at, "Mean |difference|") == f"{summary['mean_abs_difference']:.3f}"
     by_key(at.selectbox, "v3_photo_b").set_value("cat.jpg").run()

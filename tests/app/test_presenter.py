@@ -82,7 +82,10 @@ def test_mode_survives_page_navigation_and_restyles_charts():
     big = [json.loads(c.proto.spec)["layout"].get("font", {}).get("size") for c in charts]
 
     toggle(at).set_value(False).run()
-    normal = [json.loads(c.proto.spec)["layout"].get("font", {}).get("size") for c in at.get("plotly_chart")]
+    normal = [
+        json.loads(c.proto.spec)["layout"].get("font", {}).get("size")
+        for c in at.get("plotly_chart")
+    ]
     assert all(b and b >= 19 for b in big), big
     assert all(n is None or n < 19 for n in normal), normal
 
@@ -92,9 +95,13 @@ def test_share_links_carry_the_page_configuration():
     links = [c.value for c in at.sidebar.get("code")]
     assert len(links) == 2, links
     student, projector = links
-    at.toggle(key="join_qr_show").set_value(True).run()  # the QR code box, on request outside presenter mode
+    at.toggle(key="join_qr_show").set_value(
+        True
+    ).run()  # the QR code box, on request outside presenter mode
     qr_link = at.sidebar.get("code")[2].value
-    assert qr_link.startswith("http") and qr_link.endswith(student)  # the student link, with an address
+    assert qr_link.startswith("http") and qr_link.endswith(
+        student
+    )  # the student link, with an address
     assert student.startswith("/separable?") and "kernel=5" in student and "present" not in student
     assert "kernel=5" in projector and projector.endswith("present=1")
 
@@ -129,7 +136,11 @@ def test_long_chart_titles_wrap_in_presenter_mode():
     # (anchored to the top edge, the first line of a wrapped title was cut off at 1920x1080)
     short = presenter.style_figure(go.Figure(layout={"title": {"text": "Short title"}}))
     for f in (fig, short):
-        assert (f.layout.title.yref, f.layout.title.yanchor, f.layout.title.automargin) == ("paper", "bottom", True)
+        assert (f.layout.title.yref, f.layout.title.yanchor, f.layout.title.automargin) == (
+            "paper",
+            "bottom",
+            True,
+        )
     assert fig.layout.title.pad.b > short.layout.title.pad.b
     assert fig.layout.margin.t > short.layout.margin.t
 

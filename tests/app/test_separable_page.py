@@ -73,7 +73,9 @@ def test_first_layer_preset_shows_small_saving_for_three_channels():
 
 
 def test_shared_link_restores_configuration():
-    at = open_page(PAGE, query={"input_size": "28", "in_channels": "256", "out_channels": "256", "kernel": "5"})
+    at = open_page(
+        PAGE, query={"input_size": "28", "in_channels": "256", "out_channels": "256", "kernel": "5"}
+    )
     assert not at.warning
     c = compare(ConvConfig(28, 256, 256, 5))
     assert metrics(at)["Standard conv MACs"] == fmt_count(c.standard.macs)
@@ -108,7 +110,10 @@ def test_impossible_layer_gets_one_clear_error_and_page_survives():
 
 
 def test_groups_slider_moves_from_standard_to_depthwise():
-    at = open_page(PAGE, query={"in_channels": "32", "out_channels": "32", "input_size": "56", "view": "Groups"})
+    at = open_page(
+        PAGE,
+        query={"in_channels": "32", "out_channels": "32", "input_size": "56", "view": "Groups"},
+    )
     slider = at.select_slider(key="sep_groups")
     assert slider.options == ["1", "2", "4", "8", "16", "32"]
     slider.set_value(32)
@@ -118,7 +123,15 @@ def test_groups_slider_moves_from_standard_to_depthwise():
 
 
 def test_theory_vs_practice_measures_real_layers():
-    at = open_page(PAGE, query={"input_size": "28", "in_channels": "64", "out_channels": "64", "view": "Theory vs practice"})
+    at = open_page(
+        PAGE,
+        query={
+            "input_size": "28",
+            "in_channels": "64",
+            "out_channels": "64",
+            "view": "Theory vs practice",
+        },
+    )
     by_key(at.slider, "sep_budget").set_value(1)
     at.button(key="sep_measure").click()
     at.run()
@@ -130,8 +143,15 @@ def test_theory_vs_practice_measures_real_layers():
     table = at.dataframe[0].value
     assert list(table["layer"])[:3] == ["standard conv", "depthwise conv", "pointwise (1×1) conv"]
     assert "rounds in" in texts(at)
-    assert any(w in texts(at) for w in ("Too noisy to conclude", "matches the MAC ratio", "below the MAC ratio",
-                                        "above the MAC ratio"))
+    assert any(
+        w in texts(at)
+        for w in (
+            "Too noisy to conclude",
+            "matches the MAC ratio",
+            "below the MAC ratio",
+            "above the MAC ratio",
+        )
+    )
     # the result stays while the settings stay; another layer clears it
     at.run()
     assert "Measured speed-up" in metrics(at)
@@ -141,12 +161,23 @@ def test_theory_vs_practice_measures_real_layers():
 
 
 def test_pytorch_code_matches_configuration():
-    at = open_page(PAGE, query={"in_channels": "64", "out_channels": "128", "kernel": "5", "stride": "2", "view": "PyTorch code"})
+    at = open_page(
+        PAGE,
+        query={
+            "in_channels": "64",
+            "out_channels": "128",
+            "kernel": "5",
+            "stride": "2",
+            "view": "PyTorch code",
+        },
+    )
     code = at.code[0].value
     c = compare(ConvConfig(14, 64, 128, 5, stride=2))
     assert code == formulas.pytorch_code(c, 1).rstrip()
     assert "nn.Conv2d(64, 64, kernel_size=5, stride=2, padding=2, groups=64, bias=False)" in code
-    assert at.code[0].proto.wrap_lines  # long lines wrap instead of running off the right edge at 1280 px
+    assert at.code[
+        0
+    ].proto.wrap_lines  # long lines wrap instead of running off the right edge at 1280 px
 
 
 def test_only_the_open_tab_is_built_and_charts_render():
@@ -198,7 +229,9 @@ def test_impossible_after_rho_names_both_sizes():
 
 
 def test_multipliers_tab_shows_eq_7_with_the_numbers_and_the_sweep_with_published_accuracy():
-    at = open_page(PAGE, query={"alpha": "0.75", "rho": "0.714", "view": "Width α and resolution ρ"})
+    at = open_page(
+        PAGE, query={"alpha": "0.75", "rho": "0.714", "view": "Width α and resolution ρ"}
+    )
     latex = "\n".join(e.value for e in at.latex)
     assert r"\alpha M \cdot \alpha N \cdot \rho D_F \cdot \rho D_F" in latex
     assert "15{,}091{,}200" in latex
@@ -209,13 +242,27 @@ def test_multipliers_tab_shows_eq_7_with_the_numbers_and_the_sweep_with_publishe
 
 def test_measuring_a_15_gb_layer_times_a_capped_one_and_says_what_was_scaled():
     """Issue 16: ?in_channels=4096&out_channels=4096&kernel=15 then Measure asked for a 15 GB layer."""
-    at = open_page(PAGE, query={"input_size": "28", "in_channels": "4096", "out_channels": "4096", "kernel": "15",
-                                "view": "Theory vs practice"})
+    at = open_page(
+        PAGE,
+        query={
+            "input_size": "28",
+            "in_channels": "4096",
+            "out_channels": "4096",
+            "kernel": "15",
+            "view": "Theory vs practice",
+        },
+    )
     by_key(at.slider, "sep_budget").set_value(1)
     at.button(key="sep_measure").click()
     at.run()
     assert_no_exception(at)
     info = " ".join(str(i.value) for i in at.info)
-    assert "too large to time on a shared server (15.1 GB of fp32 for the standard conv): timed with M = 17 instead of 4096" in info
+    assert (
+        "too large to time on a shared server (15.1 GB of fp32 for the standard conv): timed with M = 17 instead of 4096"
+        in info
+    )
     assert "timed at D_F =" in info  # and the activation / work cap on D_F
-    assert metrics(at)["Theoretical (MAC ratio)"] == f"{compare(ConvConfig(28, 4096, 4096, 15)).saving:.2f}×"
+    assert (
+        metrics(at)["Theoretical (MAC ratio)"]
+        == f"{compare(ConvConfig(28, 4096, 4096, 15)).saving:.2f}×"
+    )

@@ -26,7 +26,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def chromium_path() -> str | None:
-    candidates = [os.environ.get("MOBILENET_VIZ_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+    candidates = [
+        os.environ.get("MOBILENET_VIZ_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ]
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 
@@ -38,12 +42,24 @@ def free_port() -> int:
 
 def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     log = open(ARTIFACTS / f"server-{port}.log", "wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     deadline = time.time() + 90
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -80,7 +96,9 @@ def app_url(browser):
     # The test weights (real ImageNet MobileNetV2, test configuration only) make Classify's
     # predictions and screenshots meaningful; without them the page runs its untrained fallback.
     weights = os.environ.get("MOBILENET_VIZ_TEST_WEIGHTS")
-    proc = start_server(port, {"MOBILENET_VIZ_WEIGHTS": weights} if weights and Path(weights).is_file() else None)
+    proc = start_server(
+        port, {"MOBILENET_VIZ_WEIGHTS": weights} if weights and Path(weights).is_file() else None
+    )
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     try:
@@ -143,7 +161,9 @@ def wait_for_charts(page, timeout: float = 120_000) -> None:
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
-    crashes = page.get_by_text(crash.MESSAGE)  # app.py's router caught a page's exception (ui.crash)
+    crashes = page.get_by_text(
+        crash.MESSAGE
+    )  # app.py's router caught a page's exception (ui.crash)
     assert crashes.count() == 0, crashes.first.inner_text() + " (traceback in the server log)"
 
 

@@ -30,7 +30,9 @@ def class_server(browser, tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     data = tmp_path_factory.mktemp("class-data")
-    proc = start_server(port, {"MOBILENET_VIZ_DATA_DIR": str(data), "MOBILENET_VIZ_TEACHER_PIN": ""})
+    proc = start_server(
+        port, {"MOBILENET_VIZ_DATA_DIR": str(data), "MOBILENET_VIZ_TEACHER_PIN": ""}
+    )
     yield f"http://127.0.0.1:{port}", ARTIFACTS / f"server-{port}.log"
     proc.terminate()
     try:
@@ -80,14 +82,20 @@ def test_teacher_and_two_students(browser, class_server):
     link = decode(main_qr)
     assert link == f"{url}/class_questions?code={code}"
     # Served on 127.0.0.1 only, so the page says why the link is not a LAN address.
-    assert teacher.locator('[data-testid="stMain"]').get_by_text("--server.address 0.0.0.0").is_visible()
+    assert (
+        teacher.locator('[data-testid="stMain"]')
+        .get_by_text("--server.address 0.0.0.0")
+        .is_visible()
+    )
 
     teacher.get_by_role("button", name="Ask this question").click()
     teacher.get_by_text("pointwise (1×1) conv").first.wait_for(timeout=60_000)
 
     phones = []
     for name, answer in (("Ana", "51,380,224"), ("Ben", "102760448")):
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        ).new_page()
         phone.goto(link)  # what the camera app opens
         wait_for_app(phone)
         assert phone.get_by_role("textbox", name="Class code").input_value() == code
@@ -113,7 +121,7 @@ def test_teacher_and_two_students(browser, class_server):
     phones[0].get_by_text("✓ correct").wait_for(timeout=60_000)
     phones[1].get_by_text("✗ not this time").wait_for(timeout=60_000)
     # The worked answer's formulas: KaTeX's code loads lazily, after the text above has drawn.
-    phones[1].locator('.katex').first.wait_for(timeout=60_000)
+    phones[1].locator(".katex").first.wait_for(timeout=60_000)
     overflow = phones[1].evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow}px of sideways scrolling with the worked answer on a phone"
     screenshot(phones[1], "class/student_revealed_390x844")
@@ -127,7 +135,9 @@ def test_sidebar_qr_is_the_share_box_student_link(browser, class_server):
     wait_for_app(page)
     wait_for_query(page, "kernel=5")
     sidebar = page.locator('[data-testid="stSidebar"]')
-    if not sidebar.is_visible() or sidebar.bounding_box()["x"] < 0:  # presenter mode folds the sidebar away
+    if (
+        not sidebar.is_visible() or sidebar.bounding_box()["x"] < 0
+    ):  # presenter mode folds the sidebar away
         page.locator('[data-testid="stExpandSidebarButton"]').click()
     page.get_by_text("Share this view").click()
     student = sidebar.locator('[data-testid="stCode"]').first.inner_text().strip()

@@ -24,7 +24,11 @@ def test_upload_a_photo_and_see_top5_and_timing(page, app_url):
     page.wait_for_selector("h3:has-text('cat.jpg: ')", state="detached", timeout=120_000)
     wait_for_app(page, timeout=120_000)
     page.locator('.st-key-cls_uploads input[type="file"]').set_input_files(
-        {"name": "my_coffee.jpg", "mimeType": "image/jpeg", "buffer": get_sample("coffee.jpg").read_bytes()}
+        {
+            "name": "my_coffee.jpg",
+            "mimeType": "image/jpeg",
+            "buffer": get_sample("coffee.jpg").read_bytes(),
+        }
     )
     page.wait_for_selector("h3:has-text('my_coffee.jpg: ')", timeout=180_000)
     wait_for_app(page, timeout=180_000)
@@ -37,7 +41,9 @@ def test_upload_a_photo_and_see_top5_and_timing(page, app_url):
     screenshot(page, "classify-upload")
 
 
-def test_a_photo_over_the_upload_cap_is_refused_with_the_limit_and_the_next_upload_works(page, app_url):
+def test_a_photo_over_the_upload_cap_is_refused_with_the_limit_and_the_next_upload_works(
+    page, app_url
+):
     page.goto(f"{app_url}/classify?runs=1&cam=0")
     wait_for_app(page, timeout=180_000)
     page.wait_for_selector("h3:has-text('cat.jpg: ')", timeout=240_000)
@@ -49,9 +55,15 @@ def test_a_photo_over_the_upload_cap_is_refused_with_the_limit_and_the_next_uplo
     assert_no_exception(page)
     assert page.locator("h3:has-text('too_big.jpg')").count() == 0  # never reached the server
     uploader.set_input_files(
-        {"name": "after.jpg", "mimeType": "image/jpeg", "buffer": get_sample("coffee.jpg").read_bytes()}
+        {
+            "name": "after.jpg",
+            "mimeType": "image/jpeg",
+            "buffer": get_sample("coffee.jpg").read_bytes(),
+        }
     )
     page.wait_for_selector("h3:has-text('after.jpg: ')", timeout=180_000)
     wait_for_app(page, timeout=180_000)
     assert_no_exception(page)
-    assert page.locator("h3:has-text('cat.jpg: ')").count() == 1  # the rest of the session is intact
+    assert (
+        page.locator("h3:has-text('cat.jpg: ')").count() == 1
+    )  # the rest of the session is intact

@@ -115,7 +115,9 @@ def open_separable(browser, url: str, width: int, height: int):
 
 
 def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser, app_url):
-    context, page = open_separable(browser, f"{app_url}/separable?kernel=5&out_channels=64", 1280, 800)
+    context, page = open_separable(
+        browser, f"{app_url}/separable?kernel=5&out_channels=64", 1280, 800
+    )
     assert root_font_px(page) == 16
 
     # the teacher switches presenter mode on in the sidebar: bigger text, link says so
@@ -134,7 +136,10 @@ def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser,
     page.get_by_test_id("stSidebarContent").get_by_text("Share this view").click()
     links = page.get_by_test_id("stSidebarContent").locator('[data-testid="stCode"] code')
     links.nth(1).wait_for(timeout=30_000)
-    student_link, projector_link = links.nth(0).inner_text().strip(), links.nth(1).inner_text().strip()
+    student_link, projector_link = (
+        links.nth(0).inner_text().strip(),
+        links.nth(1).inner_text().strip(),
+    )
     assert "present=1" in projector_link and "present" not in student_link
     context.close()
 

@@ -29,10 +29,19 @@ def test_first_request_deep_link_uses_the_router(browser):
         assert "Standard vs depthwise separable" in nav  # the router's titles, not file names
         assert "app" not in nav.split("\n")
         sidebar = page.locator('[data-testid="stSidebar"]')
-        assert sidebar.get_by_text("Presenter mode", exact=True).count() >= 1  # the shared sidebar ran
-        assert page.locator('[data-testid="stSlider"]').first.inner_text().strip().startswith("Kernel size D_K")
+        assert (
+            sidebar.get_by_text("Presenter mode", exact=True).count() >= 1
+        )  # the shared sidebar ran
+        assert (
+            page.locator('[data-testid="stSlider"]')
+            .first.inner_text()
+            .strip()
+            .startswith("Kernel size D_K")
+        )
         assert "kernel=5" in page.url  # the query string survived the hand-over
-        thumb = page.locator('[data-testid="stSlider"]').first.locator('[data-testid="stSliderThumbValue"]')
+        thumb = page.locator('[data-testid="stSlider"]').first.locator(
+            '[data-testid="stSliderThumbValue"]'
+        )
         assert thumb.inner_text().strip() == "5"  # ... and the page read it
         context.close()
     finally:

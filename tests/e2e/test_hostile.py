@@ -16,7 +16,10 @@ pytestmark = pytest.mark.e2e
 
 def _outside_requests(page) -> list[str]:
     seen: list[str] = []
-    page.on("request", lambda r: seen.append(r.url) if r.url.startswith(("http://host", "http://x")) else None)
+    page.on(
+        "request",
+        lambda r: seen.append(r.url) if r.url.startswith(("http://host", "http://x")) else None,
+    )
     return seen
 
 
@@ -28,7 +31,10 @@ def test_markdown_in_a_link_is_shown_as_text(page, app_url):
     warning = page.locator('[data-testid="stAlertContentWarning"]').first
     warning.wait_for(timeout=60_000)
     assert "![t](http://host/x.png)" in warning.inner_text()  # every character shown as typed
-    assert page.locator('img[src*="host"]').count() == 0 and page.locator('a[href*="host"]').count() == 0
+    assert (
+        page.locator('img[src*="host"]').count() == 0
+        and page.locator('a[href*="host"]').count() == 0
+    )
     assert not fetched, fetched
     screenshot(page, "hostile/link-markdown")
 
@@ -38,10 +44,16 @@ def test_markdown_in_an_upload_name_is_shown_as_text(page, app_url):
     wait_for_app(page, timeout=180_000)
     page.wait_for_selector("h3:has-text('cat.jpg: ')", timeout=240_000)
     name = "[Log in again](http://x).jpg"
-    page.locator('.st-key-cls_uploads input[type="file"]').set_input_files([
-        {"name": name, "mimeType": "image/jpeg", "buffer": get_sample("coffee.jpg").read_bytes()},
-        {"name": "**bold** `code` $x$.png", "mimeType": "image/png", "buffer": b"not a png"},
-    ])
+    page.locator('.st-key-cls_uploads input[type="file"]').set_input_files(
+        [
+            {
+                "name": name,
+                "mimeType": "image/jpeg",
+                "buffer": get_sample("coffee.jpg").read_bytes(),
+            },
+            {"name": "**bold** `code` $x$.png", "mimeType": "image/png", "buffer": b"not a png"},
+        ]
+    )
     page.wait_for_selector("h3:has-text('[Log in again](http://x).jpg: ')", timeout=180_000)
     wait_for_app(page, timeout=180_000)
     assert_no_exception(page)

@@ -10,14 +10,18 @@ pytestmark = pytest.mark.e2e
 
 
 def test_inverted_residual_page(page, app_url):
-    page.goto(f"{app_url}/inverted_residual?input_size=56&in_channels=24&expansion=6&out_channels=24")
+    page.goto(
+        f"{app_url}/inverted_residual?input_size=56&in_channels=24&expansion=6&out_channels=24"
+    )
     wait_for_app(page)
     assert_no_exception(page)
     page.get_by_text("Residual applies").wait_for(timeout=60_000)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.wait_for(timeout=120_000)  # plotly's frontend code loads lazily
     chart.scroll_into_view_if_needed()
-    page.locator(".js-plotly-plot .scatterlayer").first.wait_for(timeout=120_000)  # the diagram was drawn
+    page.locator(".js-plotly-plot .scatterlayer").first.wait_for(
+        timeout=120_000
+    )  # the diagram was drawn
     assert "56×56×144" in page.locator(".js-plotly-plot").first.inner_text()
     screenshot(page, "inverted_residual-default")
 

@@ -13,7 +13,9 @@ def test_choosing_upload_on_the_sliding_window_tab_keeps_that_tab(page, app_url)
     page.goto(f"{app_url}/filters?size=32&view=Sliding+window")
     wait_for_app(page)
     page.wait_for_selector("text=Press Play", timeout=60_000)
-    page.get_by_text("Upload", exact=True).first.click()  # no file yet: the page stops before its tabs
+    page.get_by_text(
+        "Upload", exact=True
+    ).first.click()  # no file yet: the page stops before its tabs
     wait_for_app(page)
     page.wait_for_selector("text=Upload a JPEG, PNG, WebP, BMP or GIF", timeout=60_000)
     page.get_by_text("Sample photo", exact=True).first.click()

@@ -60,7 +60,9 @@ def test_mobilenet_v3_page_in_the_browser(page, app_url):
     open_tab(page, "Last stage")
     assert metric(page, "MACs saved") == "34.3M"
     page.get_by_role("button", name="Measure both stages on this machine").click()
-    page.wait_for_selector('[data-testid="stMetric"]:has-text("Share of the network")', timeout=240_000)
+    page.wait_for_selector(
+        '[data-testid="stMetric"]:has-text("Share of the network")', timeout=240_000
+    )
     wait_for_app(page)
     assert_no_exception(page)
 
@@ -71,24 +73,35 @@ def test_mobilenet_v3_page_in_the_browser(page, app_url):
 
     # SE scales of two photos (pretrained V3 weights, or the labelled untrained fallback)
     open_tab(page, "SE on a photo")
-    page.wait_for_selector('[data-testid="stMetric"]:has-text("Mean |difference|")', timeout=240_000)
+    page.wait_for_selector(
+        '[data-testid="stMetric"]:has-text("Mean |difference|")', timeout=240_000
+    )
     wait_for_charts(page)
     assert metric(page, "Channels") == "672"
-    assert page.get_by_text("Untrained MobileNetV3-Large", exact=False).count() + page.get_by_text(
-        "Pretrained weights:", exact=False).count() > 0
+    assert (
+        page.get_by_text("Untrained MobileNetV3-Large", exact=False).count()
+        + page.get_by_text("Pretrained weights:", exact=False).count()
+        > 0
+    )
     screenshot(page, "screens/mobilenet_v3-se-1280x800")
 
 
 def test_mobilenet_v3_on_a_phone(browser, app_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     try:
         page.goto(f"{app_url}/mobilenet_v3")
         wait_for_app(page, timeout=240_000)
         wait_for_charts(page)
         assert_no_exception(page)
-        overflow = page.evaluate("() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+        overflow = page.evaluate(
+            "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+        )
         assert overflow <= 1
         screenshot(page, "screens/mobilenet_v3-390x844")
     finally:

@@ -51,25 +51,40 @@ def test_size_layer_channels_and_speed_in_the_browser(page, app_url):
     screenshot(page, "on_a_phone-size")
 
     show_tab(page, "One layer in integers")
-    computed = page.locator('[data-testid="stMetric"]:has-text("q_y computed here") [data-testid="stMetricValue"]')
-    runtime = page.locator('[data-testid="stMetric"]:has-text("q_y from ONNX Runtime") [data-testid="stMetricValue"]')
+    computed = page.locator(
+        '[data-testid="stMetric"]:has-text("q_y computed here") [data-testid="stMetricValue"]'
+    )
+    runtime = page.locator(
+        '[data-testid="stMetric"]:has-text("q_y from ONNX Runtime") [data-testid="stMetricValue"]'
+    )
     assert abs(int(computed.inner_text()) - int(runtime.inner_text())) <= 1
     screenshot(page, "on_a_phone-layer")
 
     show_tab(page, "Per-tensor vs per-channel")
     panel = page.locator('[role="tabpanel"]:visible')
-    assert panel.locator('[data-testid="stPlotlyChart"]').count() == 3  # dw ranges, pw ranges, predictions
-    assert panel.get_by_text(re.compile(r"with one scale per tensor the top-1 class stays the same on")).count() == 1
+    assert (
+        panel.locator('[data-testid="stPlotlyChart"]').count() == 3
+    )  # dw ranges, pw ranges, predictions
+    assert (
+        panel.get_by_text(
+            re.compile(r"with one scale per tensor the top-1 class stays the same on")
+        ).count()
+        == 1
+    )
     panel.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
     screenshot(page, "on_a_phone-channels")
 
     show_tab(page, "Speed")
     page.get_by_role("button", name="Time fp32 and int8").click()
-    page.get_by_text(re.compile(r"int8 takes \d+\.\d\d× the time of fp32 ONNX Runtime")).wait_for(timeout=180_000)
+    page.get_by_text(re.compile(r"int8 takes \d+\.\d\d× the time of fp32 ONNX Runtime")).wait_for(
+        timeout=180_000
+    )
     wait_for_app(page, timeout=120_000)
     wait_for_charts(page)
     assert_no_exception(page)
-    page.locator('[role="tabpanel"]:visible [data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+    page.locator(
+        '[role="tabpanel"]:visible [data-testid="stPlotlyChart"]'
+    ).first.scroll_into_view_if_needed()
     screenshot(page, "on_a_phone-speed")
 
 

@@ -8,7 +8,17 @@ from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["", "separable", "filters", "inverted_residual", "architectures", "mobilenet_v3", "classify", "on_a_phone", "class_questions"]
+PAGES = [
+    "",
+    "separable",
+    "filters",
+    "inverted_residual",
+    "architectures",
+    "mobilenet_v3",
+    "classify",
+    "on_a_phone",
+    "class_questions",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -41,11 +41,21 @@ class PaperMobileNetV1(nn.Module):
         for kind, stride, cin, cout in TABLE_1:
             kernel = 1 if kind == "pw" else 3
             groups = width(cin) if kind == "dw" else 1
-            layers.append(nn.Sequential(
-                nn.Conv2d(width(cin), width(cout), kernel, stride, kernel // 2, groups=groups, bias=False),
-                nn.BatchNorm2d(width(cout)),
-                nn.ReLU(inplace=True),
-            ))
+            layers.append(
+                nn.Sequential(
+                    nn.Conv2d(
+                        width(cin),
+                        width(cout),
+                        kernel,
+                        stride,
+                        kernel // 2,
+                        groups=groups,
+                        bias=False,
+                    ),
+                    nn.BatchNorm2d(width(cout)),
+                    nn.ReLU(inplace=True),
+                )
+            )
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(width(1024), num_classes)

@@ -21,7 +21,9 @@ TORCHVISION = {
 
 
 def torch_model(model: str, alpha: float, num_classes: int = 1000) -> torch.nn.Module:
-    if model == "v1":  # written out from the paper's Table 1 in the test, not from the library's table
+    if (
+        model == "v1"
+    ):  # written out from the paper's Table 1 in the test, not from the library's table
         return PaperMobileNetV1(alpha, num_classes).eval()
     return TORCHVISION[model](width_mult=alpha, num_classes=num_classes).eval()
 
@@ -175,7 +177,9 @@ def test_published_torchvision_numbers_equal_torchvision_metadata():
         assert meta["_metrics"]["ImageNet-1K"]["acc@1"] == top1
         assert meta["_ops"] == gflops
         assert meta["num_params"] == num_params == build(model).params
-        assert any(p.top1 == top1 and name in p.source for p in published.POINTS if p.model == model)
+        assert any(
+            p.top1 == top1 and name in p.source for p in published.POINTS if p.model == model
+        )
 
 
 def test_v1_table2_breakdown():

@@ -30,7 +30,10 @@ from mobilenet_viz.analytic.blocks import (
 def measure(module: nn.Module, shape: tuple[int, int, int], convs: list[nn.Module]):
     """(conv output shapes in order, MACs by FlopCounterMode / 2, params by numel, output shape)."""
     shapes = []
-    handles = [m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:]))) for m in convs]
+    handles = [
+        m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:])))
+        for m in convs
+    ]
     module.eval()
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
         out = module(torch.randn(1, *shape))
@@ -58,7 +61,9 @@ configs = st.builds(
 @given(configs)
 def test_inverted_residual_matches_torchvision(config):
     cost = inverted_residual(config)
-    block = InvertedResidual(config.in_channels, config.out_channels, config.stride, config.expansion)
+    block = InvertedResidual(
+        config.in_channels, config.out_channels, config.stride, config.expansion
+    )
     shapes, macs, params, out = measure(block, cost.input_shape, convs_of(block))
     assert [s.output_shape for s in cost.stages] == shapes
     assert cost.macs == macs
@@ -73,8 +78,13 @@ def test_inverted_residual_matches_torchvision(config):
 def test_width_multiplier_rounds_like_torchvision(config, alpha):
     config = replace(config, alpha=alpha)
     k, _, k2 = block_channels(config)
-    net = mobilenet_v2(width_mult=alpha, inverted_residual_setting=[[1, config.in_channels, 1, 1],
-                                                                   [config.expansion, config.out_channels, 1, config.stride]])
+    net = mobilenet_v2(
+        width_mult=alpha,
+        inverted_residual_setting=[
+            [1, config.in_channels, 1, 1],
+            [config.expansion, config.out_channels, 1, config.stride],
+        ],
+    )
     block = net.features[2]
     cost = inverted_residual(replace(config, input_size=8))
     assert (k, k2) == (block.conv[0][0].in_channels, block.out_channels)
@@ -123,7 +133,13 @@ def test_seventeen_presets_total_body_macs(_v2_shapes):
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.integers(1, 30), st.integers(1, 40), st.integers(2, 10), st.integers(1, 40), st.sampled_from([1, 3, 5]))
+@given(
+    st.integers(1, 30),
+    st.integers(1, 40),
+    st.integers(2, 10),
+    st.integers(1, 40),
+    st.sampled_from([1, 3, 5]),
+)
 def test_paper_formula_at_stride_one(h, d1, t, d2, kernel):
     cost = inverted_residual(BlockConfig(h, d1, t, d2, 1, kernel))
     assert cost.macs == h * h * d1 * t * (d1 + kernel**2 + d2) == cost.paper_formula_macs
@@ -145,7 +161,11 @@ def test_paper_example_block_56():
 
 @pytest.mark.parametrize(
     ("stride", "k", "k2", "words"),
-    [(2, 24, 24, ["stride 2"]), (1, 16, 24, ["channels change (16 -> 24)"]), (2, 16, 24, ["stride 2", "channels change"])],
+    [
+        (2, 24, 24, ["stride 2"]),
+        (1, 16, 24, ["channels change (16 -> 24)"]),
+        (2, 16, 24, ["stride 2", "channels change"]),
+    ],
 )
 def test_residual_reasons(stride, k, k2, words):
     cost = inverted_residual(BlockConfig(28, k, 6, k2, stride))
@@ -169,7 +189,10 @@ def test_memory_fp16_is_half_and_streaming_is_smaller():
     assert cost.streaming_peak_elements() == x + y + 36 * 2 * 56 * 56
     # one hidden channel: the default never exceeds n
     tiny = inverted_residual(BlockConfig(8, 1, 1, 1))
-    assert tiny.hidden_channels == 1 and tiny.streaming_peak_elements() == tiny.streaming_peak_elements(1)
+    assert (
+        tiny.hidden_channels == 1
+        and tiny.streaming_peak_elements() == tiny.streaming_peak_elements(1)
+    )
     assert cost.streaming_peak_elements(144) == x + y + 2 * 56 * 56
     with pytest.raises(ValueError):
         cost.streaming_peak_elements(0)
@@ -182,13 +205,18 @@ def test_stage_output_bytes():
     assert expand.output_bytes("fp16") == 384 * 14 * 14 * 2
 
 
-@pytest.mark.parametrize("config", [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(14, 16, 6, 32)])
+@pytest.mark.parametrize(
+    "config",
+    [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(14, 16, 6, 32)],
+)
 def test_resnet_bottleneck_matches_torchvision(config):
     cost = resnet_bottleneck(config)
     k, k2 = config.in_channels, config.out_channels
     downsample = None
     if config.stride != 1 or k != k2:
-        downsample = nn.Sequential(nn.Conv2d(k, k2, 1, config.stride, bias=False), nn.BatchNorm2d(k2))
+        downsample = nn.Sequential(
+            nn.Conv2d(k, k2, 1, config.stride, bias=False), nn.BatchNorm2d(k2)
+        )
     block = Bottleneck(k, k2 // 4, config.stride, downsample)
     _, macs, params, out = measure(block, cost.input_shape, [])
     assert (cost.macs, cost.params, cost.output_shape) == (macs, params, out)
@@ -199,8 +227,12 @@ def test_separable_block_matches_torch(config):
     cost = separable_block(config)
     k, k2 = config.in_channels, config.out_channels
     block = nn.Sequential(
-        nn.Conv2d(k, k, 3, config.stride, 1, groups=k, bias=False), nn.BatchNorm2d(k), nn.ReLU(),
-        nn.Conv2d(k, k2, 1, bias=False), nn.BatchNorm2d(k2), nn.ReLU(),
+        nn.Conv2d(k, k, 3, config.stride, 1, groups=k, bias=False),
+        nn.BatchNorm2d(k),
+        nn.ReLU(),
+        nn.Conv2d(k, k2, 1, bias=False),
+        nn.BatchNorm2d(k2),
+        nn.ReLU(),
     )
     _, macs, params, out = measure(block, cost.input_shape, [])
     assert (cost.macs, cost.params, cost.output_shape) == (macs, params, out)
@@ -211,13 +243,18 @@ def test_comparison_shows_inversion():
     resnet, v1, v2 = compare_blocks(BlockConfig(56, 24, 6, 24))
     assert resnet.hidden_channels < resnet.in_channels  # wide -> narrow -> wide
     assert v2.hidden_channels > v2.in_channels  # narrow -> wide -> narrow
-    assert v1.in_channels == v2.in_channels and v1.out_channels == v2.out_channels == resnet.out_channels
+    assert (
+        v1.in_channels == v2.in_channels
+        and v1.out_channels == v2.out_channels == resnet.out_channels
+    )
 
 
 def test_sweep_grows_with_t():
     points = expansion_sweep(BlockConfig(56, 24, 6, 24))
     assert [p.expansion for p in points] == list(range(1, 11))
-    assert all(a.macs < b.macs and a.params < b.params for a, b in zip(points, points[1:], strict=False))
+    assert all(
+        a.macs < b.macs and a.params < b.params for a, b in zip(points, points[1:], strict=False)
+    )
     assert points[5].macs == inverted_residual(BlockConfig(56, 24, 6, 24)).macs
 
 
@@ -230,15 +267,23 @@ def test_stage_rows_total():
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"stride": 3}, "stride"), ({"kernel": 4}, "odd"), ({"in_channels": 0}, "in channels"),
-     ({"expansion": 0}, "expansion"), ({"input_size": 0}, "input size")],
+    [
+        ({"stride": 3}, "stride"),
+        ({"kernel": 4}, "odd"),
+        ({"in_channels": 0}, "in channels"),
+        ({"expansion": 0}, "expansion"),
+        ({"input_size": 0}, "input size"),
+    ],
 )
 def test_impossible_configs_raise_value_error(changes, message):
     with pytest.raises(ValueError, match=message):
         inverted_residual(replace(BlockConfig(56, 24, 6, 24), **changes))
 
 
-@pytest.mark.parametrize("config", [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(112, 32, 1, 16)])
+@pytest.mark.parametrize(
+    "config",
+    [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(112, 32, 1, 16)],
+)
 def test_figures_are_valid_and_draw_the_rules(config):
     import plotly.graph_objects as go
 
@@ -250,13 +295,17 @@ def test_figures_are_valid_and_draw_the_rules(config):
         go.Figure(fig.to_dict())  # plotly's own validation of every property
         names = [t.name for t in fig.data]
         assert ("shortcut" in names) == cost.residual
-        hatched = {t.text.split(":")[0] for t in fig.data if t.fillpattern and t.fillpattern.shape == "/"}
+        hatched = {
+            t.text.split(":")[0] for t in fig.data if t.fillpattern and t.fillpattern.shape == "/"
+        }
         assert hatched == {name for name, _, act in cost.tensors() if act == "linear"}
         labels = " ".join(a.text for a in fig.layout.annotations)
         for _, shape, _ in cost.tensors():
             assert f"{shape[1]}×{shape[2]}×{shape[0]}" in labels
     ir = inverted_residual(config)
     assert {n for n, _, a in ir.tensors() if a == "linear"} == {"input", "project"}
-    for fig in (figures.expansion_sweep_chart(expansion_sweep(config), config.expansion),
-                figures.spiral_figure(linear_bottleneck_demo(5))):
+    for fig in (
+        figures.expansion_sweep_chart(expansion_sweep(config), config.expansion),
+        figures.spiral_figure(linear_bottleneck_demo(5)),
+    ):
         go.Figure(fig.to_dict())

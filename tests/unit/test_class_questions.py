@@ -29,8 +29,13 @@ def torch_macs(module: torch.nn.Module, shape: tuple[int, ...]) -> int:
 
 
 @settings(max_examples=15, deadline=None)
-@given(d_f=st.integers(3, 20), m=st.integers(1, 24), n=st.integers(1, 24), k=st.sampled_from([1, 3, 5]),
-       s=st.sampled_from([1, 2]))
+@given(
+    d_f=st.integers(3, 20),
+    m=st.integers(1, 24),
+    n=st.integers(1, 24),
+    k=st.sampled_from([1, 3, 5]),
+    s=st.sampled_from([1, 2]),
+)
 def test_layer_answers_are_the_library_numbers_and_torch_agrees(d_f, m, n, k, s):
     config = ConvConfig(d_f, m, n, k, s)
     c = compare(config)
@@ -54,7 +59,9 @@ def test_block_answers_match_the_library_and_torchvision(preset):
 
     cost = blocks.inverted_residual(preset.config)
     c = preset.config
-    assert class_questions.block_question("expanded_channels", c).value == c.expansion * c.in_channels
+    assert (
+        class_questions.block_question("expanded_channels", c).value == c.expansion * c.in_channels
+    )
     assert class_questions.block_question("block_macs", c).value == cost.macs
     residual = class_questions.block_question("residual", c)
     assert (residual.correct == class_questions.RESIDUAL_CHOICES[0]) == cost.residual
@@ -90,11 +97,23 @@ def test_v1_pointwise_share_is_table_2s():
     assert grade(q, "95")[1] and grade(q, "94.86%")[1] and not grade(q, "90")[1]
 
 
-@pytest.mark.parametrize(("raw", "value"), [
-    ("51380224", 51380224), ("51,380,224", 51380224), ("51 380 224", 51380224), ("51.4M", 51.4e6),
-    ("51.4 million", 51.4e6), ("5.138e7", 5.138e7), ("0.9G", 0.9e9), ("8.8×", 8.8), ("8.8x", 8.8),
-    ("12k", 12000), (" 144 ", 144), ("94.9%", 94.9),
-])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("51380224", 51380224),
+        ("51,380,224", 51380224),
+        ("51 380 224", 51380224),
+        ("51.4M", 51.4e6),
+        ("51.4 million", 51.4e6),
+        ("5.138e7", 5.138e7),
+        ("0.9G", 0.9e9),
+        ("8.8×", 8.8),
+        ("8.8x", 8.8),
+        ("12k", 12000),
+        (" 144 ", 144),
+        ("94.9%", 94.9),
+    ],
+)
 def test_numbers_students_type(raw, value):
     assert parse_number(raw) == pytest.approx(value)
 

@@ -27,7 +27,10 @@ def test_migrations_from_empty_reach_the_latest_version_with_wal(tmp_path):
     path = tmp_path / "c.sqlite3"
     ClassStore(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == class_store.SCHEMA_VERSION
+        assert (
+            conn.execute("SELECT version FROM schema_version").fetchone()[0]
+            == class_store.SCHEMA_VERSION
+        )
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = {r[1] for r in conn.execute("PRAGMA table_info(answers)")}
     assert {"classes", "questions", "answers", "schema_version"} <= tables(path)
@@ -42,7 +45,9 @@ def test_migration_from_v1_keeps_the_answers(tmp_path):
     conn = class_store.connect(path)
     assert class_store.migrate(conn, target=1) == 1
     conn.execute("INSERT INTO classes VALUES ('ABCDE', 1e9)")
-    conn.execute("INSERT INTO questions (id, class_code, body, started_at) VALUES (1, 'ABCDE', '{}', 1e9)")
+    conn.execute(
+        "INSERT INTO questions (id, class_code, body, started_at) VALUES (1, 'ABCDE', '{}', 1e9)"
+    )
     conn.execute("INSERT INTO answers VALUES (1, 'student-1', '42.0', 1, 1e9)")
     conn.close()
     store = ClassStore(path)  # v1 -> v2
@@ -69,7 +74,10 @@ def test_one_answer_per_student_the_first_counts(store):
         store.answer(code, q, "s1", "145.0", False)
     assert [(a.answer, a.correct) for a in store.answers(code, q)] == [("144.0", True)]
     with sqlite3.connect(store.path) as conn, pytest.raises(sqlite3.IntegrityError):
-        conn.execute("INSERT INTO answers (question_id, student_id, answer, correct, answered_at) VALUES (?, 's1', 'x', 0, 0)", (q,))
+        conn.execute(
+            "INSERT INTO answers (question_id, student_id, answer, correct, answered_at) VALUES (?, 's1', 'x', 0, 0)",
+            (q,),
+        )
 
 
 def test_classes_do_not_see_each_others_answers(store):
@@ -142,7 +150,9 @@ def test_codes_are_read_leniently():
 def _answer_in_process(path: str, code: str, question: int, student: int, barrier) -> None:
     store = ClassStore(path)
     barrier.wait()
-    store.answer(code, question, f"process-{student}", f"{student}.0", student % 2 == 0, name=f"P{student}")
+    store.answer(
+        code, question, f"process-{student}", f"{student}.0", student % 2 == 0, name=f"P{student}"
+    )
 
 
 def test_thirty_students_answer_in_the_same_second_threads_and_processes(store):
@@ -169,8 +179,10 @@ def test_thirty_students_answer_in_the_same_second_threads_and_processes(store):
     q2 = store.start_question(code, {"n": 2})
     ctx = multiprocessing.get_context("spawn")
     process_barrier = ctx.Barrier(30)
-    processes = [ctx.Process(target=_answer_in_process, args=(str(store.path), code, q2, i, process_barrier))
-                 for i in range(30)]
+    processes = [
+        ctx.Process(target=_answer_in_process, args=(str(store.path), code, q2, i, process_barrier))
+        for i in range(30)
+    ]
     for p in processes:
         p.start()
     for p in processes:

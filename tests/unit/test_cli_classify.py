@@ -29,18 +29,45 @@ def run_cli(capsys, *argv):
 def test_real_photos_classified_through_the_cli(test_weights_path, test_photos_dir):
     photos = [str(test_photos_dir / n) for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")]
     proc = subprocess.run(
-        [sys.executable, "-m", "mobilenet_viz", "classify", *photos, "--weights", str(test_weights_path),
-         "--preprocessing", "IMAGENET1K_V1", "--runs", "2", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mobilenet_viz",
+            "classify",
+            *photos,
+            "--weights",
+            str(test_weights_path),
+            "--preprocessing",
+            "IMAGENET1K_V1",
+            "--runs",
+            "2",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "MOBILENET_VIZ_OFFLINE": "1"},
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["weights"] == {"source": "file", "name": test_weights_path.name, "pretrained": True}
+    assert result["weights"] == {
+        "source": "file",
+        "name": test_weights_path.name,
+        "pretrained": True,
+    }
     assert result["engine"] in ("onnx", "optimized")
-    assert set(result["timing_ms"]) == {"decode", "preprocess", "inference_median", "inference_p90", "postprocess"}
+    assert set(result["timing_ms"]) == {
+        "decode",
+        "preprocess",
+        "inference_median",
+        "inference_p90",
+        "postprocess",
+    }
     tops = [r["top"] for r in result["results"]]
-    assert [r["image"] for r in result["results"]] == photos and all(r["error"] is None for r in result["results"])
+    assert [r["image"] for r in result["results"]] == photos and all(
+        r["error"] is None for r in result["results"]
+    )
     assert tops[0][0]["index"] in CAT_CLASSES
     assert (tops[1][0]["label"], tops[2][0]["label"]) == ("dragonfly", "chickadee")
     assert all(len(t) == 5 and set(t[0]) == {"index", "label", "prob"} for t in tops)
@@ -51,8 +78,18 @@ def test_bad_images_get_errors_and_the_rest_still_run(offline, capsys, tmp_path)
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
     status, out, err = run_cli(
-        capsys, "classify", str(get_sample("coffee.jpg").path), str(text), str(tmp_path / "missing.jpg"),
-        "--engine", "eager", "--runs", "1", "--top", "3", "--json",
+        capsys,
+        "classify",
+        str(get_sample("coffee.jpg").path),
+        str(text),
+        str(tmp_path / "missing.jpg"),
+        "--engine",
+        "eager",
+        "--runs",
+        "1",
+        "--top",
+        "3",
+        "--json",
     )
     assert status == 1
     result = json.loads(out)
@@ -64,7 +101,9 @@ def test_bad_images_get_errors_and_the_rest_still_run(offline, capsys, tmp_path)
 
 
 def test_human_output_lists_classes_and_timing(offline, capsys):
-    status, out, _ = run_cli(capsys, "classify", str(get_sample("cat.jpg").path), "--engine", "eager", "--runs", "1")
+    status, out, _ = run_cli(
+        capsys, "classify", str(get_sample("cat.jpg").path), "--engine", "eager", "--runs", "1"
+    )
     assert status == 0
     assert "UNTRAINED" in out and "inference median" in out and out.count("%") == 5
 
@@ -72,7 +111,9 @@ def test_human_output_lists_classes_and_timing(offline, capsys):
 def test_unusable_weights_file_exits_2_with_one_line(capsys, tmp_path):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"garbage" * 10)
-    status, out, err = run_cli(capsys, "classify", str(get_sample("cat.jpg").path), "--weights", str(bad))
+    status, out, err = run_cli(
+        capsys, "classify", str(get_sample("cat.jpg").path), "--weights", str(bad)
+    )
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and "not a PyTorch weights file" in err
     with pytest.raises(SystemExit) as exc:
@@ -86,7 +127,9 @@ def test_weights_check_where_and_offline_download(offline, capsys, tmp_path):
     torch.save(mobilenet_v2().state_dict(), good)
     status, out, _ = run_cli(capsys, "weights", "check", str(good), "--json")
     result = json.loads(out)
-    assert status == 0 and result["ok"] and result["tensors"] == 314 and result["params"] == 3_504_872
+    assert (
+        status == 0 and result["ok"] and result["tensors"] == 314 and result["params"] == 3_504_872
+    )
     ts = tmp_path / "scripted.pt"
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), ts)
     status, out, _ = run_cli(capsys, "weights", "check", str(ts), "--json")
@@ -101,8 +144,21 @@ def test_weights_check_where_and_offline_download(offline, capsys, tmp_path):
     assert status == 2 and out == "" and "could not download http://127.0.0.1:" in err
 
 
-@pytest.mark.parametrize(("value", "expected"), [("off", False), ("0", False), ("", False), ("no", False), ("1", True), ("ON", True), ("true", True)])
-def test_weights_where_and_the_loader_read_offline_the_same_way(offline, capsys, monkeypatch, value, expected):
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("off", False),
+        ("0", False),
+        ("", False),
+        ("no", False),
+        ("1", True),
+        ("ON", True),
+        ("true", True),
+    ],
+)
+def test_weights_where_and_the_loader_read_offline_the_same_way(
+    offline, capsys, monkeypatch, value, expected
+):
     """`weights where` said offline for MOBILENET_VIZ_OFFLINE=off while the loader still downloaded."""
     monkeypatch.setenv(w.ENV_OFFLINE, value)
     _, out, _ = run_cli(capsys, "weights", "where", "--json")
@@ -118,7 +174,11 @@ def test_parser_constants_match_the_library_and_building_it_skips_torch():
 
     assert cmd.ENGINES == inference.ENGINES and cmd.MAX_RUNS == inference.MAX_RUNS
     assert cmd.PREPROCESSINGS == w.PREPROCESSINGS
-    code = ("import sys; from mobilenet_viz.cli import build_parser, _available_commands; "
-            "build_parser(_available_commands()); print('torch' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; from mobilenet_viz.cli import build_parser, _available_commands; "
+        "build_parser(_available_commands()); print('torch' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.stdout.strip() == "False", proc.stderr

@@ -116,7 +116,9 @@ def _torch_cost(module: nn.Module, input_size: int, in_channels: int) -> tuple[i
     padding=st.none() | st.integers(0, 3),
     alpha=st.sampled_from([1.0, 0.75, 0.5, 0.25]),
 )
-def test_engine_equals_torch_on_random_layers(input_size, in_channels, out_channels, kernel, stride, padding, alpha):
+def test_engine_equals_torch_on_random_layers(
+    input_size, in_channels, out_channels, kernel, stride, padding, alpha
+):
     """MACs = FlopCounterMode total / 2 and params = sum(numel) on real nn.Conv2d modules."""
     config = ConvConfig(input_size, in_channels, out_channels, kernel, stride, padding, alpha)
     pad = kernel // 2 if padding is None else padding
@@ -133,7 +135,10 @@ def test_engine_equals_torch_on_random_layers(input_size, in_channels, out_chann
     assert _torch_cost(standard, input_size, m) == (c.standard.macs, c.standard.params)
     assert _torch_cost(depthwise, input_size, m) == (c.depthwise.macs, c.depthwise.params)
     assert _torch_cost(pointwise, c.output_size, m) == (c.pointwise.macs, c.pointwise.params)
-    assert _torch_cost(nn.Sequential(depthwise, pointwise), input_size, m) == (c.separable.macs, c.separable.params)
+    assert _torch_cost(nn.Sequential(depthwise, pointwise), input_size, m) == (
+        c.separable.macs,
+        c.separable.params,
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -163,9 +168,12 @@ def test_one_alpha_rule_for_the_library_and_the_cli(monkeypatch):
         with pytest.raises(argparse.ArgumentTypeError, match=r"must be in \(0, 4\]"):
             commands.alpha(str(bad))
     monkeypatch.setattr(costs, "ALPHA_RANGE", (0.0, 2.0))  # change the one rule: everyone follows
-    for call in (lambda: costs.scale_channels(32, 3.0), lambda: architectures.build("v2", 3.0),
-                 lambda: inverted_residual(BlockConfig(8, 16, 6, 16, alpha=3.0)),
-                 lambda: v3_block.v3_block(v3_block.v3_presets(alpha=3.0)[0].config)):
+    for call in (
+        lambda: costs.scale_channels(32, 3.0),
+        lambda: architectures.build("v2", 3.0),
+        lambda: inverted_residual(BlockConfig(8, 16, 6, 16, alpha=3.0)),
+        lambda: v3_block.v3_block(v3_block.v3_presets(alpha=3.0)[0].config),
+    ):
         with pytest.raises(ValueError, match=r"alpha must be in \(0, 2\]"):
             call()
     with pytest.raises(argparse.ArgumentTypeError, match=r"must be in \(0, 2\]"):

@@ -23,7 +23,7 @@ def naive_conv(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     for o in range(n):
         for i in range(x.shape[1]):
             for j in range(x.shape[2]):
-                out[o, i, j] = (padded[:, i:i + k, j:j + k] * w[o]).sum()
+                out[o, i, j] = (padded[:, i : i + k, j : j + k] * w[o]).sum()
     return out
 
 
@@ -59,7 +59,11 @@ def test_standard_conv_equals_a_direct_loop(source):
     bank = flt.make_filter_bank(source, in_channels=3, out_channels=4, kernel=5, seed=2)
     res = flt.run_filters(x, bank)
     np.testing.assert_allclose(res.standard, naive_conv(x, bank.standard), atol=1e-5)
-    np.testing.assert_allclose(res.separable, naive_conv(x, flt.compose_standard(bank.depthwise, bank.pointwise)), atol=1e-5)
+    np.testing.assert_allclose(
+        res.separable,
+        naive_conv(x, flt.compose_standard(bank.depthwise, bank.pointwise)),
+        atol=1e-5,
+    )
 
 
 def test_each_depthwise_map_comes_from_one_channel_only():
@@ -74,7 +78,9 @@ def test_each_depthwise_map_comes_from_one_channel_only():
     assert np.abs(before.depthwise[1] - after.depthwise[1]).max() > 0.01
     # the depthwise maps are torch's grouped conv, channel by channel
     r = bank.kernel // 2
-    torch_dw = F.conv2d(torch.from_numpy(x2)[None], torch.from_numpy(bank.depthwise)[:, None], padding=r, groups=3)[0]
+    torch_dw = F.conv2d(
+        torch.from_numpy(x2)[None], torch.from_numpy(bank.depthwise)[:, None], padding=r, groups=3
+    )[0]
     np.testing.assert_allclose(after.depthwise, torch_dw.numpy(), atol=1e-5)
     # every standard output changes, by exactly the G change filtered by its G slice (linearity):
     # Y'[n] - Y[n] = (X'[1] - X[1]) * W[n, 1], computed by torch's conv2d
@@ -103,7 +109,8 @@ def test_separable_equals_its_composed_standard_conv(m, n, k, size, seed, source
     # the torch grouped conv really is per-channel
     for c in range(m):
         single = torch.nn.functional.conv2d(
-            torch.from_numpy(x[c][None, None]), torch.from_numpy(bank.depthwise[c][None, None]),
+            torch.from_numpy(x[c][None, None]),
+            torch.from_numpy(bank.depthwise[c][None, None]),
             padding=bank.kernel // 2,
         )[0, 0].numpy()
         np.testing.assert_allclose(res.depthwise[c], single, atol=1e-5)
@@ -209,14 +216,28 @@ def test_figures_show_the_true_sizes_and_animate_every_position():
 
     fig = figs.tensors_3d_figure(input_size=96, in_channels=3, out_channels=8, kernel=5)
     text = " ".join(t for trace in fig.data if trace.type == "scatter3d" for t in trace.text)
-    for label in ("input 96×96×3", "8 filters<br>5×5×3", "3 depthwise<br>5×5×1", "8 pointwise<br>1×1×3",
-                  "output 96×96×8", f"= {5 * 5 * 3 * 8} weights", f"= {5 * 5 * 3 + 3 * 8} weights"):
+    for label in (
+        "input 96×96×3",
+        "8 filters<br>5×5×3",
+        "3 depthwise<br>5×5×1",
+        "8 pointwise<br>1×1×3",
+        "output 96×96×8",
+        f"= {5 * 5 * 3 * 8} weights",
+        f"= {5 * 5 * 3 + 3 * 8} weights",
+    ):
         assert label in text
     out = np.arange(100, dtype=np.float32).reshape(10, 10)
     slide = figs.sliding_figure(np.zeros((1, 10, 10), np.float32), out, kernel=3, frames=48)
     assert len(slide.frames) == 48
     assert [f.name for f in slide.frames] == [str(n) for n in flt.sliding_positions(10, 10, 48)]
-    assert flt.sliding_positions(2, 3, 48) == [1, 2, 3, 4, 5, 6]  # fewer pixels than frames: each one
+    assert flt.sliding_positions(2, 3, 48) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]  # fewer pixels than frames: each one
     assert flt.sliding_positions(10, 10, 4) == [25, 50, 75, 100]
     last = slide.frames[-1].layout.shapes[0]  # the window ends centred on the last pixel (9, 9)
     assert (last.x0, last.x1, last.y0, last.y1) == (7.5, 10.5, 7.5, 10.5)

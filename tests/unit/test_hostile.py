@@ -46,7 +46,7 @@ def _jpeg_segments(data: bytes) -> list[tuple[int, int, int]]:
         if marker == 0xD9:
             out.append((marker, i, i + 2))
             break
-        end = i + 2 + struct.unpack(">H", data[i + 2:i + 4])[0]
+        end = i + 2 + struct.unpack(">H", data[i + 2 : i + 4])[0]
         if marker == 0xDA:
             end = re.compile(rb"\xff[^\x00\xd0-\xd7]").search(data, end).start()
         out.append((marker, i, end))
@@ -54,7 +54,9 @@ def _jpeg_segments(data: bytes) -> list[tuple[int, int, int]]:
     return out
 
 
-def jpeg_scan_bomb(target_bytes: int = 600_000, side: int = 2048, repeats: int | None = None) -> tuple[bytes, int]:
+def jpeg_scan_bomb(
+    target_bytes: int = 600_000, side: int = 2048, repeats: int | None = None
+) -> tuple[bytes, int]:
     """A valid progressive JPEG whose last (16-byte) AC scan is repeated until the file is
     ``target_bytes`` (or ``repeats`` times): libjpeg runs every scan over the whole image.
     Returns (bytes, scans)."""
@@ -78,9 +80,12 @@ def png16_bomb(width: int = 8000, height: int = 5000) -> bytes:
 def gif_frames_bomb(frames: int = 400_000) -> bytes:
     """A GIF with ``frames`` 1x1 frames (~10 MB): counting its frames walks the whole file."""
     head = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
-    frame = (b"\x21\xf9\x04\x00\x01\x00\x00\x00"  # graphic control extension, 10 ms
-             b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0)  # image descriptor 1x1
-             + b"\x02\x02\x44\x01\x00")  # LZW min code size 2, one pixel, end of data
+    frame = (
+        b"\x21\xf9\x04\x00\x01\x00\x00\x00"  # graphic control extension, 10 ms
+        b"\x2c"
+        + struct.pack("<HHHHB", 0, 0, 1, 1, 0)  # image descriptor 1x1
+        + b"\x02\x02\x44\x01\x00"
+    )  # LZW min code size 2, one pixel, end of data
     return head + frame * frames + b"\x3b"
 
 
@@ -96,8 +101,15 @@ class _Tensor:
         self.storage, self.shape = storage, shape
 
     def __reduce_ex__(self, protocol):
-        stride = tuple(int(np.prod(self.shape[i + 1:])) for i in range(len(self.shape)))
-        return torch._utils._rebuild_tensor_v2, (self.storage, 0, self.shape, stride, False, OrderedDict())
+        stride = tuple(int(np.prod(self.shape[i + 1 :])) for i in range(len(self.shape)))
+        return torch._utils._rebuild_tensor_v2, (
+            self.storage,
+            0,
+            self.shape,
+            stride,
+            False,
+            OrderedDict(),
+        )
 
 
 class _Pickler(pickle.Pickler):
@@ -138,38 +150,47 @@ def weights_many_entries(entries: int = 20_000) -> bytes:
 
 # --- the harness --------------------------------------------------------------------------------
 
+
 def attack_code(setup: str, attack: str) -> str:
     """A program that runs ``setup`` (imports, warm-up), resets the peak-RSS counter, evaluates
     ``attack`` and prints {"error", "result", "seconds", "above_mb"} as JSON."""
-    return "\n".join([
-        "import json, sys, time, traceback",
-        "def _kb(field):",
-        "    for line in open('/proc/self/status'):",
-        "        if line.startswith(field + ':'):",
-        "            return int(line.split()[1])",
-        setup,
-        "import gc; gc.collect()",
-        "try:",
-        "    open('/proc/self/clear_refs', 'w').write('5')  # reset the peak RSS (VmHWM) to now",
-        "except OSError:",
-        "    pass",
-        "base = _kb('VmRSS')",
-        "start = time.perf_counter()",
-        "error = result = None",
-        "try:",
-        f"    result = {attack}",
-        "except Exception as exc:",
-        "    error = f'{type(exc).__name__}: {exc}'",
-        "seconds = time.perf_counter() - start",
-        "print(json.dumps({'error': error, 'result': result, 'seconds': seconds,",
-        "                  'above_mb': (_kb('VmHWM') - base) / 1024}))",
-    ])
+    return "\n".join(
+        [
+            "import json, sys, time, traceback",
+            "def _kb(field):",
+            "    for line in open('/proc/self/status'):",
+            "        if line.startswith(field + ':'):",
+            "            return int(line.split()[1])",
+            setup,
+            "import gc; gc.collect()",
+            "try:",
+            "    open('/proc/self/clear_refs', 'w').write('5')  # reset the peak RSS (VmHWM) to now",
+            "except OSError:",
+            "    pass",
+            "base = _kb('VmRSS')",
+            "start = time.perf_counter()",
+            "error = result = None",
+            "try:",
+            f"    result = {attack}",
+            "except Exception as exc:",
+            "    error = f'{type(exc).__name__}: {exc}'",
+            "seconds = time.perf_counter() - start",
+            "print(json.dumps({'error': error, 'result': result, 'seconds': seconds,",
+            "                  'above_mb': (_kb('VmHWM') - base) / 1024}))",
+        ]
+    )
 
 
 def measure(setup: str, attack: str, *args: str, env: dict[str, str] | None = None) -> dict:
     """:func:`attack_code` in a fresh process; returns its JSON."""
-    proc = subprocess.run([sys.executable, "-c", attack_code(setup, attack), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-c", attack_code(setup, attack), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -196,7 +217,10 @@ def test_progressive_jpeg_scan_bomb_is_refused_before_decoding(tmp_path):
     (tmp_path / "scans.jpg").write_bytes(data)
     out = measure(IMAGES_SETUP, "decode_image(data, max_side=1024)", str(tmp_path / "scans.jpg"))
     assert out["error"] and out["error"].startswith("ImageDecodeError")
-    assert f"JPEG has {scans} scans; the limit is 100" in out["error"] and "baseline JPEG" in out["error"]
+    assert (
+        f"JPEG has {scans} scans; the limit is 100" in out["error"]
+        and "baseline JPEG" in out["error"]
+    )
     bounded(out)
     assert out["seconds"] < 1.0  # refused from the markers: no scan is decoded
 
@@ -215,7 +239,9 @@ def test_many_scans_of_a_large_photo_are_refused_by_the_scan_megapixel_budget():
 
     data, scans = jpeg_scan_bomb(side=4096, repeats=66)  # 16.8 MP, 70 scans
     assert 16.8 * scans > MAX_SCAN_MEGAPIXELS and scans <= 100
-    with pytest.raises(ImageDecodeError, match=r"scans of 4096x4096 pixels; at this size the limit is 59 scans"):
+    with pytest.raises(
+        ImageDecodeError, match=r"scans of 4096x4096 pixels; at this size the limit is 59 scans"
+    ):
         decode_image(data)
 
 
@@ -223,8 +249,11 @@ def test_a_16_bit_40_megapixel_png_decodes_within_the_bounds(tmp_path):
     data = png16_bomb()
     assert len(data) < 100_000
     (tmp_path / "deep.png").write_bytes(data)
-    out = measure(IMAGES_SETUP, "list(decode_image(data, max_side=1024).image.size)",
-                  str(tmp_path / "deep.png"))
+    out = measure(
+        IMAGES_SETUP,
+        "list(decode_image(data, max_side=1024).image.size)",
+        str(tmp_path / "deep.png"),
+    )
     assert out["error"] is None and out["result"] == [1024, 640]  # shrunk to the kept side
     bounded(out)
 
@@ -263,7 +292,9 @@ def test_23_sixteen_bit_png_uploads_in_one_run_stay_within_the_pixel_budget(tmp_
     classified = [e for e in errors if e is None]
     skipped = [e for e in errors if e]
     assert len(classified) == 3 and len(skipped) == 20  # 3 x 40 MP = the 120 MP budget
-    assert all("this run's budget of 120 megapixels; classify it in a smaller batch" in e for e in skipped)
+    assert all(
+        "this run's budget of 120 megapixels; classify it in a smaller batch" in e for e in skipped
+    )
     bounded(out)
 
 
@@ -284,8 +315,12 @@ def test_a_weights_zip_bomb_is_refused_before_anything_is_inflated(tmp_path):
     data = weights_zip_bomb()
     assert len(data) < 2_000_000
     (tmp_path / "bomb.pth").write_bytes(data)
-    out = measure(WEIGHTS_SETUP, "read_state_dict(data, label=\"'bomb.pth'\")", str(tmp_path / "bomb.pth"))
-    assert out["error"].startswith("WeightsError: 'bomb.pth' was refused before unpacking: it would unpack to 1,074 MB")
+    out = measure(
+        WEIGHTS_SETUP, "read_state_dict(data, label=\"'bomb.pth'\")", str(tmp_path / "bomb.pth")
+    )
+    assert out["error"].startswith(
+        "WeightsError: 'bomb.pth' was refused before unpacking: it would unpack to 1,074 MB"
+    )
     assert "MobileNetV2 state_dict is 14 MB" in out["error"]
     bounded(out)
     assert out["above_mb"] < 50
@@ -293,9 +328,13 @@ def test_a_weights_zip_bomb_is_refused_before_anything_is_inflated(tmp_path):
 
 def test_a_weights_archive_with_20000_entries_is_refused_from_its_end_record(tmp_path):
     (tmp_path / "many.pth").write_bytes(weights_many_entries())
-    out = measure(WEIGHTS_SETUP, "read_state_dict(data, label=\"'many.pth'\")", str(tmp_path / "many.pth"))
-    assert out["error"] == ("WeightsError: 'many.pth' was refused before unpacking: its archive lists 20,000 "
-                            "entries; a MobileNetV2 state_dict has a few hundred (at most 4,096 accepted)")
+    out = measure(
+        WEIGHTS_SETUP, "read_state_dict(data, label=\"'many.pth'\")", str(tmp_path / "many.pth")
+    )
+    assert out["error"] == (
+        "WeightsError: 'many.pth' was refused before unpacking: its archive lists 20,000 "
+        "entries; a MobileNetV2 state_dict has a few hundred (at most 4,096 accepted)"
+    )
     bounded(out)
 
 
@@ -309,7 +348,9 @@ def test_nan_or_infinite_weights_are_refused_naming_the_file_and_tensor(value):
     state["classifier.1.weight"][3, :5] = value
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    with pytest.raises(WeightsError, match=r"^'nan.pth': 'classifier.1.weight' holds 5 NaN or infinite values"):
+    with pytest.raises(
+        WeightsError, match=r"^'nan.pth': 'classifier.1.weight' holds 5 NaN or infinite values"
+    ):
         read_state_dict(buffer.getvalue(), label="'nan.pth'")
 
 
@@ -322,7 +363,13 @@ def test_real_weights_pass_the_archive_inspection():
     torch.save(mobilenet_v2().state_dict(), buffer)
     inspect_archive(buffer.getvalue())  # no exception
     buffer64 = io.BytesIO()
-    torch.save({k: v.double() if v.is_floating_point() else v for k, v in mobilenet_v2().state_dict().items()}, buffer64)
+    torch.save(
+        {
+            k: v.double() if v.is_floating_point() else v
+            for k, v in mobilenet_v2().state_dict().items()
+        },
+        buffer64,
+    )
     inspect_archive(buffer64.getvalue())  # float64 weights fit the margin too
     expected, per_entry, total = archive_limits()
     assert 14_000_000 < expected < 14_300_000 and total < 40_000_000
@@ -355,17 +402,23 @@ def test_separable_measure_on_a_4096_channel_15x15_layer_is_capped_and_says_so()
 
 def test_onnxruntime_writes_no_telemetry_under_home(tmp_path):
     pytest.importorskip("onnxruntime")
-    env = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")
+    }
     env["HOME"] = str(tmp_path)
-    code = ("import mobilenet_viz, onnxruntime, onnx\n"
-            "from onnx import helper, TensorProto\n"
-            "g = helper.make_graph([helper.make_node('Relu', ['x'], ['y'])], 'g',"
-            " [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1])],"
-            " [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])])\n"
-            "m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)])\n"
-            "onnxruntime.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider'])\n")
+    code = (
+        "import mobilenet_viz, onnxruntime, onnx\n"
+        "from onnx import helper, TensorProto\n"
+        "g = helper.make_graph([helper.make_node('Relu', ['x'], ['y'])], 'g',"
+        " [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1])],"
+        " [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])])\n"
+        "m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)])\n"
+        "onnxruntime.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider'])\n"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=120)
-    assert not (tmp_path / ".cache" / "Microsoft").exists(), sorted(str(p) for p in tmp_path.rglob("*"))
+    assert not (tmp_path / ".cache" / "Microsoft").exists(), sorted(
+        str(p) for p in tmp_path.rglob("*")
+    )
 
 
 def test_two_sessions_building_the_onnx_engine_at_once_both_succeed():

@@ -35,15 +35,22 @@ def noise_rgb(width: int = 64, height: int = 48, seed: int = 0) -> Image.Image:
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload))
+    )
 
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose IHDR claims width x height (8-bit RGB) with a tiny IDAT: a decompression bomb shape."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + png_chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + png_chunk(b"IEND", b"")
     )
 
 
@@ -98,7 +105,9 @@ def test_png_bomb_rejected_from_header_before_decoding(monkeypatch):
 
 
 def test_just_over_the_limit_is_rejected_and_message_has_decimals():
-    with pytest.raises(ImageDecodeError, match=r"image is 8000x5001 = 40\.01 megapixels; the limit is 40"):
+    with pytest.raises(
+        ImageDecodeError, match=r"image is 8000x5001 = 40\.01 megapixels; the limit is 40"
+    ):
         decode_image(png_header_only(8000, 5001))
     assert 8000 * 5001 > MAX_PIXELS
 
@@ -109,7 +118,7 @@ def test_gif_bomb_rejected():
     bomb = bytearray(data)
     bomb[6:10] = struct.pack("<HH", 65535, 65535)
     descriptor = bomb.index(b"\x2c")
-    bomb[descriptor + 5:descriptor + 9] = struct.pack("<HH", 65535, 65535)
+    bomb[descriptor + 5 : descriptor + 9] = struct.pack("<HH", 65535, 65535)
     with pytest.raises(ImageDecodeError, match="65535x65535 = 4294.8 megapixels"):
         decode_image(bytes(bomb))
 
@@ -232,7 +241,9 @@ def test_animated_gif_uses_first_frame_and_says_so():
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
     decoded = decode_image(buf.getvalue())
     assert pixel(decoded, 4, 4) == (255, 0, 0)
-    assert "animated GIF: using its first frame" in decoded.notes  # n_frames would walk the whole file
+    assert (
+        "animated GIF: using its first frame" in decoded.notes
+    )  # n_frames would walk the whole file
 
 
 def test_animated_webp_uses_first_frame():

@@ -41,7 +41,9 @@ def assert_engines_agree(loaded, engines, batch):
     for name in inf.FLOAT_ENGINES:  # int8 approximates them: tests/unit/test_quantization.py
         probs[name] = torch.softmax(engines.get(name).run(batch), dim=1)
     for name in ("optimized", "onnx"):
-        assert torch.equal(torch.topk(probs[name], 5).indices, torch.topk(probs["eager"], 5).indices), name
+        assert torch.equal(
+            torch.topk(probs[name], 5).indices, torch.topk(probs["eager"], 5).indices
+        ), name
         assert float((probs[name] - probs["eager"]).abs().max()) < 1e-3, name
 
 
@@ -54,7 +56,9 @@ def test_engines_agree_on_untrained_model(untrained_engines):
 @pytest.mark.weights
 def test_engines_agree_and_recognise_real_photos(real_engines, test_photos_dir):
     loaded, engines = real_engines
-    items = [(n, (test_photos_dir / n).read_bytes()) for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")]
+    items = [
+        (n, (test_photos_dir / n).read_bytes()) for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")
+    ]
     report = inf.classify(loaded, engines, items, engine="onnx", runs=2, warmup=1)
     top1 = [r.top[0] for r in report.results]
     assert top1[0].index in CAT_CLASSES
@@ -83,18 +87,31 @@ def test_classify_reports_errors_per_image_and_timing_per_step(untrained_engines
     assert [p.index for p in good[0].top] == list(np.argsort(-probs)[:3])
 
 
-def test_a_rerun_times_only_the_new_photos_and_forgets_the_ones_no_longer_shown(untrained_engines, monkeypatch):
+def test_a_rerun_times_only_the_new_photos_and_forgets_the_ones_no_longer_shown(
+    untrained_engines, monkeypatch
+):
     loaded, engines = untrained_engines
     timed = []
     real_time_runs = inf.time_runs
-    monkeypatch.setattr(inf, "time_runs", lambda *a, **k: timed.append(1) or real_time_runs(*a, **k))
+    monkeypatch.setattr(
+        inf, "time_runs", lambda *a, **k: timed.append(1) or real_time_runs(*a, **k)
+    )
     cat, coffee = get_sample("cat.jpg").read_bytes(), get_sample("coffee.jpg").read_bytes()
     reuse: dict = {}
-    first = inf.classify(loaded, engines, [("cat.jpg", cat)], engine="eager", runs=2, warmup=0, reuse=reuse)
+    first = inf.classify(
+        loaded, engines, [("cat.jpg", cat)], engine="eager", runs=2, warmup=0, reuse=reuse
+    )
     assert len(timed) == 1 and not first.results[0].reused and len(reuse) == 1
 
-    second = inf.classify(loaded, engines, [("cat.jpg", cat), ("my coffee.jpg", coffee)], engine="eager",
-                          runs=2, warmup=0, reuse=reuse)
+    second = inf.classify(
+        loaded,
+        engines,
+        [("cat.jpg", cat), ("my coffee.jpg", coffee)],
+        engine="eager",
+        runs=2,
+        warmup=0,
+        reuse=reuse,
+    )
     assert len(timed) == 2  # only the coffee was run
     old, new = second.results
     assert old.reused and old.inference_runs_ms == first.results[0].inference_runs_ms
@@ -104,7 +121,9 @@ def test_a_rerun_times_only_the_new_photos_and_forgets_the_ones_no_longer_shown(
     every = old.inference_runs_ms + new.inference_runs_ms
     assert second.timing_ms["inference_median"] == pytest.approx(float(np.median(every)))
 
-    inf.classify(loaded, engines, [("coffee.jpg", coffee)], engine="eager", runs=3, warmup=0, reuse=reuse)
+    inf.classify(
+        loaded, engines, [("coffee.jpg", coffee)], engine="eager", runs=3, warmup=0, reuse=reuse
+    )
     assert len(timed) == 3 and len(reuse) == 1  # other settings: timed again; the cat is forgotten
 
 
@@ -113,7 +132,15 @@ def test_photos_kept_for_reuse_are_shrunk_but_report_their_real_size(untrained_e
     buffer = io.BytesIO()
     Image.new("RGB", (3000, 1500), (200, 100, 50)).save(buffer, format="JPEG")
     reuse: dict = {}
-    report = inf.classify(loaded, engines, [("big.jpg", buffer.getvalue())], engine="eager", runs=1, warmup=0, reuse=reuse)
+    report = inf.classify(
+        loaded,
+        engines,
+        [("big.jpg", buffer.getvalue())],
+        engine="eager",
+        runs=1,
+        warmup=0,
+        reuse=reuse,
+    )
     assert report.results[0].size == (3000, 1500)
     (kept,) = reuse.values()
     assert max(kept.image.size) == inf.KEPT_IMAGE_SIDE and kept.size == (3000, 1500)
@@ -179,11 +206,17 @@ def test_profile_counts_match_torch_and_the_paper(untrained_engines):
     profile = profiling.profile_layers(loaded.model, x, runs=2)
     assert sum(p.macs for p in profile) == macs
     shares = {s.kind: s for s in profiling.group_by_kind(profile)}
-    assert (shares["depthwise"].layers, shares["pointwise"].layers, shares["other"].layers) == (17, 34, 2)
+    assert (shares["depthwise"].layers, shares["pointwise"].layers, shares["other"].layers) == (
+        17,
+        34,
+        2,
+    )
     assert shares["depthwise"].mac_share < 0.1 < shares["pointwise"].mac_share
     assert sum(s.time_share for s in shares.values()) == pytest.approx(1)
     assert all(p.ms > 0 for p in profile)
-    assert not loaded.model._forward_hooks and not loaded.model._forward_pre_hooks  # shared model untouched
+    assert (
+        not loaded.model._forward_hooks and not loaded.model._forward_pre_hooks
+    )  # shared model untouched
 
 
 def test_batch_throughput_is_batch_over_median(untrained_engines):
@@ -197,28 +230,61 @@ def test_batch_throughput_is_batch_over_median(untrained_engines):
 
 def test_compare_engines_reports_agreement_and_ratios(untrained_engines):
     loaded, engines = untrained_engines
-    rows = {r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=2, warmup=1)}
+    rows = {
+        r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=2, warmup=1)
+    }
     assert set(rows) == set(inf.ENGINES)
-    for r in rows.values():  # each ratio is this engine's median over ONNX's / eager's over this one's
+    for (
+        r
+    ) in rows.values():  # each ratio is this engine's median over ONNX's / eager's over this one's
         assert r.ratio_to_onnx == pytest.approx(r.median_ms / rows["onnx"].median_ms)
         assert r.speedup_vs_eager == pytest.approx(rows["eager"].median_ms / r.median_ms)
         assert r.p90_ms >= r.median_ms > 0
-    assert all(r.top5_matches_eager and r.max_prob_diff_vs_eager < 1e-3 for r in rows.values() if r.engine != "int8")
+    assert all(
+        r.top5_matches_eager and r.max_prob_diff_vs_eager < 1e-3
+        for r in rows.values()
+        if r.engine != "int8"
+    )
     assert rows["int8"].error is None and rows["int8"].median_ms > 0
 
 
 def test_compare_engines_ratios_from_known_medians(untrained_engines, monkeypatch):
     """With each engine's run times fixed, the ratios are the hand-worked ones."""
     loaded, engines = untrained_engines
-    times = {"eager": [8.0, 8.0, 9.0], "optimized": [4.0, 4.0, 5.0], "onnx": [2.0, 2.0, 3.0], "int8": [1.0, 1.0, 2.0]}
+    times = {
+        "eager": [8.0, 8.0, 9.0],
+        "optimized": [4.0, 4.0, 5.0],
+        "onnx": [2.0, 2.0, 3.0],
+        "int8": [1.0, 1.0, 2.0],
+    }
     order = iter(inf.ENGINES)
     real = inf.time_runs
-    monkeypatch.setattr(inf, "time_runs", lambda engine, batch, runs, warmup: (
-        times[next(order)], real(engine, batch, 1, 0)[1]))
-    rows = {r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=3, warmup=0)}
-    assert {n: r.median_ms for n, r in rows.items()} == {"eager": 8.0, "optimized": 4.0, "onnx": 2.0, "int8": 1.0}
-    assert {n: r.ratio_to_onnx for n, r in rows.items()} == {"eager": 4.0, "optimized": 2.0, "onnx": 1.0, "int8": 0.5}
-    assert {n: r.speedup_vs_eager for n, r in rows.items()} == {"eager": 1.0, "optimized": 2.0, "onnx": 4.0, "int8": 8.0}
+    monkeypatch.setattr(
+        inf,
+        "time_runs",
+        lambda engine, batch, runs, warmup: (times[next(order)], real(engine, batch, 1, 0)[1]),
+    )
+    rows = {
+        r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=3, warmup=0)
+    }
+    assert {n: r.median_ms for n, r in rows.items()} == {
+        "eager": 8.0,
+        "optimized": 4.0,
+        "onnx": 2.0,
+        "int8": 1.0,
+    }
+    assert {n: r.ratio_to_onnx for n, r in rows.items()} == {
+        "eager": 4.0,
+        "optimized": 2.0,
+        "onnx": 1.0,
+        "int8": 0.5,
+    }
+    assert {n: r.speedup_vs_eager for n, r in rows.items()} == {
+        "eager": 1.0,
+        "optimized": 2.0,
+        "onnx": 4.0,
+        "int8": 8.0,
+    }
 
 
 @pytest.mark.parametrize("slots", [1, 2])
@@ -248,7 +314,10 @@ def test_semaphore_queues_concurrent_inferences(monkeypatch, slots):
 
 def test_results_table_csv_has_one_row_per_image(untrained_engines):
     loaded, engines = untrained_engines
-    items = [("cat.jpg", get_sample("cat.jpg").read_bytes()), ("bad.png", b"\x89PNG\r\n\x1a\n broken")]
+    items = [
+        ("cat.jpg", get_sample("cat.jpg").read_bytes()),
+        ("bad.png", b"\x89PNG\r\n\x1a\n broken"),
+    ]
     report = inf.classify(loaded, engines, items, engine="eager", runs=1, warmup=0)
     csv_text = inf.rows_to_csv(inf.report_rows(report))
     lines = csv_text.strip().splitlines()

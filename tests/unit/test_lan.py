@@ -22,11 +22,14 @@ def decode(png: bytes) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))]
 
 
-@pytest.mark.parametrize("link", [
-    "http://192.168.1.20:8501/class_questions?code=K7QPM",
-    "http://10.0.0.5:8501/separable?kernel=5&in_channels=512&out_channels=512&input_size=14&stride=1",
-    "https://lab.school.example/mobilenet/inverted_residual?block=3&expansion=6",
-])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://192.168.1.20:8501/class_questions?code=K7QPM",
+        "http://10.0.0.5:8501/separable?kernel=5&in_channels=512&out_channels=512&input_size=14&stride=1",
+        "https://lab.school.example/mobilenet/inverted_residual?block=3&expansion=6",
+    ],
+)
 def test_qr_png_decodes_to_the_link(link):
     assert decode(lan.qr_png(link)) == [link]
 
@@ -36,7 +39,9 @@ def test_qr_matrix_is_a_square_qr_code():
     size = len(matrix)
     assert size >= 21 and (size - 17) % 4 == 0  # QR versions: 21, 25, 29, ... modules
     assert all(len(row) == size for row in matrix)
-    assert all(matrix[r][c] for r, c in ((0, 0), (0, 6), (6, 0), (6, 6)))  # the finder pattern's corners
+    assert all(
+        matrix[r][c] for r, c in ((0, 0), (0, 6), (6, 0), (6, 6))
+    )  # the finder pattern's corners
 
 
 def test_links_too_long_for_a_phone_are_refused():
@@ -45,8 +50,18 @@ def test_links_too_long_for_a_phone_are_refused():
 
 
 def test_rank_prefers_private_ipv4_and_drops_unusable():
-    addresses = ["127.0.0.1", "169.254.3.4", "203.0.113.7", "192.168.1.20", "10.1.2.3", "garbage", "::1",
-                 "224.0.0.1", "0.0.0.0", "192.168.1.20"]
+    addresses = [
+        "127.0.0.1",
+        "169.254.3.4",
+        "203.0.113.7",
+        "192.168.1.20",
+        "10.1.2.3",
+        "garbage",
+        "::1",
+        "224.0.0.1",
+        "0.0.0.0",
+        "192.168.1.20",
+    ]
     assert lan.rank_addresses(addresses) == ["192.168.1.20", "10.1.2.3", "203.0.113.7"]
 
 
@@ -55,7 +70,9 @@ def test_choose_base_order():
     local = "http://localhost:8501/class_questions?code=K7QPM"
     override = lan.choose_base(local, public_url="https://lab.example:9000", interfaces=lan_ips)
     assert (override.source, override.netloc) == ("override", "lab.example:9000")
-    configured = lan.choose_base(local, browser_server_address="teacher.local", browser_server_port=80, interfaces=lan_ips)
+    configured = lan.choose_base(
+        local, browser_server_address="teacher.local", browser_server_port=80, interfaces=lan_ips
+    )
     assert (configured.source, configured.netloc) == ("browser.serverAddress", "teacher.local:80")
     by_browser = lan.choose_base("http://10.0.0.9:8600/x", interfaces=lan_ips)
     assert (by_browser.source, by_browser.netloc) == ("browser", "10.0.0.9:8600")
@@ -72,9 +89,14 @@ def test_choose_base_order():
 
 def test_rebase_keeps_path_and_settings():
     base = lan.Base("http", "192.168.1.20", 8501, "lan")
-    assert lan.rebase("http://localhost:8501/separable?kernel=5&stride=2", base) == \
-        "http://192.168.1.20:8501/separable?kernel=5&stride=2"
-    assert lan.rebase("/class_questions?code=K7QPM", base) == "http://192.168.1.20:8501/class_questions?code=K7QPM"
+    assert (
+        lan.rebase("http://localhost:8501/separable?kernel=5&stride=2", base)
+        == "http://192.168.1.20:8501/separable?kernel=5&stride=2"
+    )
+    assert (
+        lan.rebase("/class_questions?code=K7QPM", base)
+        == "http://192.168.1.20:8501/class_questions?code=K7QPM"
+    )
 
 
 @pytest.mark.parametrize("bad", ["lab.example", "ftp://x", "http://", "http://x:notaport"])
@@ -85,6 +107,7 @@ def test_bad_public_url_is_one_line(bad):
 
 def test_interface_addresses_send_no_traffic(monkeypatch):
     """Enumerating addresses never connects, sends or resolves a name."""
+
     def forbidden(*args, **kwargs):
         raise AssertionError("network traffic attempted")
 
@@ -128,12 +151,22 @@ def test_the_server_prints_the_pin_once_per_process():
 
     from tests.conftest import ROOT
 
-    code = "from ui import startup\nstartup.start()\nstartup.start()\nassert startup.done.wait(300)\n"
+    code = (
+        "from ui import startup\nstartup.start()\nstartup.start()\nassert startup.done.wait(300)\n"
+    )
     env = {**os.environ, "MOBILENET_VIZ_TEACHER_PIN": "Lab2026"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("teacher PIN for the Class questions page: Lab2026") == 1
     assert "Lab2026" not in result.stdout
-    bad = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "MOBILENET_VIZ_TEACHER_PIN": "12"})
+    bad = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MOBILENET_VIZ_TEACHER_PIN": "12"},
+    )
     assert bad.returncode == 0 and "teacher controls stay locked" in bad.stderr

@@ -19,14 +19,18 @@ def test_spread_median_quartiles_and_a_median_interval_that_narrows():
     a, b = Spread.of(few), Spread.of(many)
     for s in (a, b):
         assert s.ci_low <= s.median <= s.ci_high and s.low <= s.median <= s.high
-    assert b.ci_relative < a.ci_relative / 4  # ~1/sqrt(n): the median gets known, single rounds still scatter
+    assert (
+        b.ci_relative < a.ci_relative / 4
+    )  # ~1/sqrt(n): the median gets known, single rounds still scatter
     assert b.relative > 0.5
     assert Spread.of([2.0]).median == 2.0
     with pytest.raises(ValueError):
         Spread.of([])
 
 
-def timing(standard: float, depthwise: float, pointwise: float, *, ci=0.02, kernel=3, overhead=0.001) -> LayerTiming:
+def timing(
+    standard: float, depthwise: float, pointwise: float, *, ci=0.02, kernel=3, overhead=0.001
+) -> LayerTiming:
     """A LayerTiming for Table 3's layer (MACs from the library) with chosen median times (ms)."""
     c = compare(ConvConfig(14, 512, 512, kernel))
     separable = depthwise + pointwise
@@ -36,11 +40,24 @@ def timing(standard: float, depthwise: float, pointwise: float, *, ci=0.02, kern
         return Spread(m, m * (1 - ci), m * (1 + ci), m * (1 - ci / 2), m * (1 + ci / 2), 50)
 
     return LayerTiming(
-        rounds=50, input_size=14, output_size=14, scaled=False, kernel=kernel,
-        standard=spread(standard), depthwise=spread(depthwise), pointwise=spread(pointwise),
-        separable=spread(separable), speedup=spread(ratio), overhead=spread(overhead),
-        standard_macs=c.standard.macs, depthwise_macs=c.depthwise.macs, pointwise_macs=c.pointwise.macs,
-        theoretical_speedup=c.saving, threads=1, elapsed_s=1.0, converged=True,
+        rounds=50,
+        input_size=14,
+        output_size=14,
+        scaled=False,
+        kernel=kernel,
+        standard=spread(standard),
+        depthwise=spread(depthwise),
+        pointwise=spread(pointwise),
+        separable=spread(separable),
+        speedup=spread(ratio),
+        overhead=spread(overhead),
+        standard_macs=c.standard.macs,
+        depthwise_macs=c.depthwise.macs,
+        pointwise_macs=c.pointwise.macs,
+        theoretical_speedup=c.saving,
+        threads=1,
+        elapsed_s=1.0,
+        converged=True,
     )
 
 
@@ -84,7 +101,10 @@ def test_time_layers_measures_real_layers_with_the_librarys_macs():
     t = time_layers(c, budget_s=0.5, min_rounds=3)
     assert t.rounds >= 3 and t.elapsed_s < 5
     assert (t.standard_macs, t.depthwise_macs, t.pointwise_macs) == (
-        c.standard.macs, c.depthwise.macs, c.pointwise.macs)
+        c.standard.macs,
+        c.depthwise.macs,
+        c.pointwise.macs,
+    )
     for s in (t.standard, t.depthwise, t.pointwise, t.separable, t.overhead):
         assert s.samples == t.rounds and s.median > 0
     assert t.theoretical_speedup == c.saving

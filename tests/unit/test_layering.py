@@ -11,7 +11,11 @@ from tests.conftest import ROOT
 
 
 def test_library_never_imports_streamlit():
-    modules = [m.name for m in pkgutil.walk_packages(mobilenet_viz.__path__, "mobilenet_viz.") if m.name != "mobilenet_viz.__main__"]
+    modules = [
+        m.name
+        for m in pkgutil.walk_packages(mobilenet_viz.__path__, "mobilenet_viz.")
+        if m.name != "mobilenet_viz.__main__"
+    ]
     assert len(modules) >= 10
     code = (
         "import importlib, sys\n"
@@ -20,7 +24,9 @@ def test_library_never_imports_streamlit():
         "bad = sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"streamlit imported by the library: {result.stdout}"
 
@@ -42,6 +48,8 @@ def test_analytic_half_imports_neither_torch_nor_streamlit_nor_the_runtime():
         "bad = sorted(m for m in sys.modules if any(m == r or m.startswith(r + '.') for r in roots))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"the analytic half imported: {result.stdout[:300]}"

@@ -25,7 +25,9 @@ def test_layer_latex_substitutes_the_scaled_numbers_and_compares_with_alpha_squa
 
 def test_the_layer_cost_equals_torch_for_the_scaled_layer():
     c = compare(ConvConfig(14, 512, 512, 3, alpha=0.75, rho=0.714))
-    pair = nn.Sequential(nn.Conv2d(384, 384, 3, 1, 1, groups=384, bias=False), nn.Conv2d(384, 384, 1, bias=False))
+    pair = nn.Sequential(
+        nn.Conv2d(384, 384, 3, 1, 1, groups=384, bias=False), nn.Conv2d(384, 384, 1, bias=False)
+    )
     with FlopCounterMode(display=False) as counter:
         pair(torch.zeros(1, 384, 10, 10))
     assert counter.get_total_flops() // 2 == c.separable.macs
@@ -45,8 +47,18 @@ def sweep():
 
 def test_network_sweep_has_the_papers_accuracy_at_each_published_setting(sweep):
     alpha_points, rho_points = sweep
-    assert [(p.alpha, p.top1) for p in alpha_points] == [(0.25, 50.6), (0.5, 63.7), (0.75, 68.4), (1.0, 70.6)]
-    assert [(p.resolution, p.top1) for p in rho_points] == [(128, 64.4), (160, 67.2), (192, 69.1), (224, 70.6)]
+    assert [(p.alpha, p.top1) for p in alpha_points] == [
+        (0.25, 50.6),
+        (0.5, 63.7),
+        (0.75, 68.4),
+        (1.0, 70.6),
+    ]
+    assert [(p.resolution, p.top1) for p in rho_points] == [
+        (128, 64.4),
+        (160, 67.2),
+        (192, 69.1),
+        (224, 70.6),
+    ]
     for p in alpha_points + rho_points:
         assert p.macs == architectures.build("v1", p.alpha, p.resolution, 1000).macs
 

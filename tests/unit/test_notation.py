@@ -16,7 +16,9 @@ def test_glossary_covers_the_letters_the_pages_use():
 
 def test_spiral_n_is_placed_against_k_and_tk():
     assert "no wider than this block's bottleneck k = 24" in spiral_link(3, 24, 6)
-    assert "between this block's bottleneck k = 24 and its expanded width t·k = 144" in spiral_link(30, 24, 6)
+    assert "between this block's bottleneck k = 24 and its expanded width t·k = 144" in spiral_link(
+        30, 24, 6
+    )
     assert "at least this block's expanded width t·k = 144" in spiral_link(144, 24, 6)
 
 

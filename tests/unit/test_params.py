@@ -84,7 +84,14 @@ def test_repeated_keys_fall_back_to_the_default():
 
 
 def test_every_problem_is_listed_once():
-    query = {"kernel": ["x"], "alpha": ["nan"], "model": ["?"], "relu": ["2"], "a": ["1"], "b": ["2"]}
+    query = {
+        "kernel": ["x"],
+        "alpha": ["nan"],
+        "model": ["?"],
+        "relu": ["2"],
+        "a": ["1"],
+        "b": ["2"],
+    }
     values, problems = parse_query(query, SPECS)
     assert values == {}
     assert len(problems) == 6
@@ -94,7 +101,10 @@ def test_every_problem_is_listed_once():
 @given(
     st_h.dictionaries(
         st_h.sampled_from([*SPECS, "present", "junk"]),
-        st_h.lists(st_h.text(max_size=30) | st_h.sampled_from(["1e999", "-0", "nan", "0x10", "٣"]), max_size=3),
+        st_h.lists(
+            st_h.text(max_size=30) | st_h.sampled_from(["1e999", "-0", "nan", "0x10", "٣"]),
+            max_size=3,
+        ),
         max_size=6,
     )
 )
@@ -113,6 +123,7 @@ def test_parse_query_never_raises_and_only_returns_valid_values(query):
 
 # --- PageParams in a running Streamlit script ---------------------------------------------------
 
+
 def tiny_page():
     import streamlit as st
 
@@ -120,14 +131,20 @@ def tiny_page():
 
     params = PageParams(
         "tp",
-        {"kernel": IntParam(3, 1, 11), "alpha": FloatParam(1.0, 0.25, 1.0), "model": ChoiceParam("v2", ("v1", "v2"))},
+        {
+            "kernel": IntParam(3, 1, 11),
+            "alpha": FloatParam(1.0, 0.25, 1.0),
+            "model": ChoiceParam("v2", ("v1", "v2")),
+        },
     )
     params.restore()
     st.slider("Kernel", 1, 11, key=params.key("kernel"))
     st.number_input("alpha", 0.25, 1.0, step=0.25, key=params.key("alpha"))
     st.selectbox("Model", ("v1", "v2"), key=params.key("model"))
     params.share()
-    st.write(f"kernel={params.value('kernel')} alpha={params.value('alpha')} model={params.value('model')}")
+    st.write(
+        f"kernel={params.value('kernel')} alpha={params.value('alpha')} model={params.value('model')}"
+    )
 
 
 def run_tiny(query: dict) -> AppTest:

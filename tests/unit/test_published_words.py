@@ -31,8 +31,16 @@ def test_readme_cites_both_v3_small_versions_with_their_numbers():
     assert "66M vs 56.5M" not in README
     assert "revised (ICCV 2019) paper gives 56M mult-adds and 2.5M params" in README
     assert "66M/2.9M is the first arXiv version" in README and "67.5% there" in README
-    revised = [p for p in published.POINTS if p.model == "v3-small" and "revised" in p.source and p.alpha == 1.0]
-    first = [p for p in published.POINTS if p.model == "v3-small" and "first arXiv" in p.source and p.alpha == 1.0]
+    revised = [
+        p
+        for p in published.POINTS
+        if p.model == "v3-small" and "revised" in p.source and p.alpha == 1.0
+    ]
+    first = [
+        p
+        for p in published.POINTS
+        if p.model == "v3-small" and "first arXiv" in p.source and p.alpha == 1.0
+    ]
     assert [(p.macs_m, p.params_m) for p in revised] == [(56, 2.5)]
     assert [(p.macs_m, p.params_m) for p in first] == [(66, 2.9)]
 

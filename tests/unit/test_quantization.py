@@ -41,13 +41,19 @@ def _onnx():
 def photos(loaded, folder=None) -> tuple[list[str], torch.Tensor]:
     paths = [s.path for s in list_samples()] + (sorted(folder.glob("*.jpg")) if folder else [])
     names = [f"{p.parent.name}/{p.name}" for p in paths]
-    return names, torch.stack([loaded.transforms(decode_image(p.read_bytes()).image) for p in paths])
+    return names, torch.stack(
+        [loaded.transforms(decode_image(p.read_bytes()).image) for p in paths]
+    )
 
 
 def run_int8(int8: qz.Int8Model, batch: torch.Tensor) -> torch.Tensor:
     session = int8.session(1)
-    return torch.cat([torch.from_numpy(session.run(["logits"], {"image": batch[i:i + 1].numpy()})[0])
-                      for i in range(len(batch))])
+    return torch.cat(
+        [
+            torch.from_numpy(session.run(["logits"], {"image": batch[i : i + 1].numpy()})[0])
+            for i in range(len(batch))
+        ]
+    )
 
 
 def test_quantized_model_builds_with_int8_weights_and_is_cached(untrained_int8):
@@ -56,11 +62,19 @@ def test_quantized_model_builds_with_int8_weights_and_is_cached(untrained_int8):
     graph = onnx.load_from_string(int8.int8_onnx).graph
     ops = {n.op_type for n in graph.node}
     assert {"QuantizeLinear", "DequantizeLinear", "Conv", "Gemm"} <= ops
-    int8_weights = [t for t in graph.initializer if t.data_type == onnx.TensorProto.INT8 and t.name.endswith("_quantized")]
-    assert len(int8_weights) == 52 - 2 + 1  # 52 convs minus features.1's two (kept float) + the classifier
+    int8_weights = [
+        t
+        for t in graph.initializer
+        if t.data_type == onnx.TensorProto.INT8 and t.name.endswith("_quantized")
+    ]
+    assert (
+        len(int8_weights) == 52 - 2 + 1
+    )  # 52 convs minus features.1's two (kept float) + the classifier
     assert int8.calibration_images == 4 * len(list_samples())
     assert qz.quantized(loaded) is int8  # once per weights hash
-    assert qz.weights_hash(untrained().model) == int8.weights_hash  # the seeded model is the same model
+    assert (
+        qz.weights_hash(untrained().model) == int8.weights_hash
+    )  # the seeded model is the same model
     logits = run_int8(int8, torch.zeros(1, 3, 224, 224))
     assert logits.shape == (1, 1000) and torch.isfinite(logits).all()
 
@@ -68,10 +82,16 @@ def test_quantized_model_builds_with_int8_weights_and_is_cached(untrained_int8):
 def test_int8_is_about_a_quarter_of_the_bytes(untrained_int8):
     loaded, int8 = untrained_int8
     sizes = qz.size_breakdown(int8)
-    layers = [(n, m) for n, m in loaded.model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    layers = [
+        (n, m) for n, m in loaded.model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     weights = next(p for p in sizes["parts"] if p.what == "int8 weights")
     # every conv/FC weight except features.1's two convs (32*9 + 16*32, kept float) is stored in one byte
-    assert weights.count == weights.bytes == sum(m.weight.numel() for n, m in layers if not n.startswith("features.1."))
+    assert (
+        weights.count
+        == weights.bytes
+        == sum(m.weight.numel() for n, m in layers if not n.startswith("features.1."))
+    )
     # fp32: every weight plus one bias per output channel (BatchNorm folded by the exporter), 4 bytes each
     fp32_values = sum(m.weight.numel() + m.weight.shape[0] for _, m in layers)
     assert sizes["fp32_memory"] == pytest.approx(4 * fp32_values, rel=1e-3)
@@ -84,14 +104,24 @@ def test_one_pixel_in_integers_equals_onnx_runtime(untrained_int8):
     loaded, int8 = untrained_int8
     image = photos(loaded)[1][0]
     shapes = qz.pointwise_shapes()
-    for layer, channel in (("features.2.conv.0.0", 3), ("features.5.conv.2", 7), ("features.18.0", 1000)):
+    for layer, channel in (
+        ("features.2.conv.0.0", 3),
+        ("features.5.conv.2", 7),
+        ("features.18.0", 1000),
+    ):
         m, n, h, w = shapes[layer]
         walk = qz.walk_pixel(loaded, int8, image, layer, channel, h // 2, w // 3)
         assert len(walk.q_x) == m and walk.q_w.dtype == np.int8
-        assert walk.acc == int(((walk.q_x.astype(int) - walk.quant.z_x) * walk.q_w.astype(int)).sum()) + walk.bias
-        assert walk.multiplier == pytest.approx(walk.multiplier_m0 * 2.0 ** -walk.multiplier_shift)
+        assert (
+            walk.acc
+            == int(((walk.q_x.astype(int) - walk.quant.z_x) * walk.q_w.astype(int)).sum())
+            + walk.bias
+        )
+        assert walk.multiplier == pytest.approx(walk.multiplier_m0 * 2.0**-walk.multiplier_shift)
         assert 0.5 <= walk.multiplier_m0 < 1
-        assert abs(walk.q_y - walk.q_y_runtime) <= 1, layer  # MLAS rounds in float the same way, +-1 at worst
+        assert abs(walk.q_y - walk.q_y_runtime) <= 1, (
+            layer
+        )  # MLAS rounds in float the same way, +-1 at worst
         assert abs(walk.y_int8 - walk.y_fp32) < 8 * walk.quant.s_y + 0.05 * abs(walk.y_fp32), layer
     with pytest.raises(ValueError, match="kept in float"):
         qz.walk_pixel(loaded, int8, image, "features.1.conv.1", 0, 0, 0)
@@ -115,7 +145,10 @@ def test_block_layers_name_a_depthwise_and_a_pointwise_conv():
     modules = dict(mobilenet_v2(weights=None).named_modules())
     for block in range(1, 18):
         dw, pw = qz.block_layers(block)
-        assert modules[dw].groups == modules[dw].in_channels > 1 and modules[dw].kernel_size == (3, 3)
+        assert modules[dw].groups == modules[dw].in_channels > 1 and modules[dw].kernel_size == (
+            3,
+            3,
+        )
         assert modules[pw].groups == 1 and modules[pw].kernel_size == (1, 1)
     with pytest.raises(ValueError):
         qz.block_layers(18)
@@ -148,14 +181,25 @@ def test_cli_classify_engine_int8(offline, capsys, untrained_int8):
 
     from mobilenet_viz.cli import main
 
-    status = main(["classify", str(list_samples()[0].path), "--engine", "int8", "--runs", "2", "--json"])
+    status = main(
+        ["classify", str(list_samples()[0].path), "--engine", "int8", "--runs", "2", "--json"]
+    )
     out, err = capsys.readouterr()
     assert status == 0, err
     result = json.loads(out)
     assert result["engine"] == "int8" and result["weights"]["pretrained"] is False
-    assert set(result["timing_ms"]) == {"decode", "preprocess", "inference_median", "inference_p90", "postprocess"}
+    assert set(result["timing_ms"]) == {
+        "decode",
+        "preprocess",
+        "inference_median",
+        "inference_p90",
+        "postprocess",
+    }
     assert len(result["results"][0]["top"]) == 5 and result["results"][0]["error"] is None
-    assert "int8 model is quantized from the untrained weights: its predictions are meaningless too" in err
+    assert (
+        "int8 model is quantized from the untrained weights: its predictions are meaningless too"
+        in err
+    )
 
 
 # --- with the real weights ----------------------------------------------------------------------
@@ -184,7 +228,9 @@ def test_per_channel_beats_per_tensor_on_real_depthwise_layers(real_int8):
         assert dw.sqnr_per_channel_db > dw.sqnr_per_tensor_db + 6, block  # > 1 bit better
         assert pw.sqnr_per_channel_db >= pw.sqnr_per_tensor_db
         # depthwise channel ranges vary more than the pointwise layer's of the same block
-        assert dw.max_abs.max() / np.median(dw.max_abs) > pw.max_abs.max() / np.median(pw.max_abs), block
+        assert dw.max_abs.max() / np.median(dw.max_abs) > pw.max_abs.max() / np.median(
+            pw.max_abs
+        ), block
     # the first depthwise layer has a channel that one per-tensor scale rounds to all zeros
     assert qz.channel_ranges(loaded.model, "features.1.conv.0.0").zero_channels_per_tensor >= 1
 
@@ -196,7 +242,9 @@ def test_per_tensor_depthwise_weights_break_predictions_per_channel_keeps_them(r
     trial = qz.depthwise_weight_trial(loaded.model, names, batch)
     assert trial.agreement("per_tensor") <= len(names) // 2  # measured 1 of 8
     assert trial.agreement("per_channel") >= len(names) - 1  # measured 7 of 8
-    assert np.mean(trial.per_tensor_kl) > 20 * np.mean(trial.per_channel_kl)  # measured 3.9 vs 0.014 nats
+    assert np.mean(trial.per_tensor_kl) > 20 * np.mean(
+        trial.per_channel_kl
+    )  # measured 3.9 vs 0.014 nats
 
 
 def test_kept_float_macs_are_features_1s_two_convs():

@@ -31,17 +31,23 @@ def _run(env_threads: str | None) -> list[str]:
     env = {k: v for k, v in os.environ.items() if k != "MOBILENET_VIZ_THREADS"}
     if env_threads is not None:
         env["MOBILENET_VIZ_THREADS"] = env_threads
-    result = subprocess.run([sys.executable, "-c", CODE], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", CODE], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
 
 def test_preload_imports_the_libraries_and_freezes_them_but_new_cycles_are_still_collected():
     frozen, found, torch_loaded, inference_loaded, threads = _run(None)
-    assert int(frozen) > 100_000  # torch, torchvision, plotly, pandas...: hundreds of thousands of objects
+    assert (
+        int(frozen) > 100_000
+    )  # torch, torchvision, plotly, pandas...: hundreds of thousands of objects
     assert int(found) >= 2  # the two nodes of the cycle (and their __dict__s)
     assert torch_loaded == "True" and inference_loaded == "True"
-    assert threads == "1"  # a shared server: one thread per inference (see inference.serving_threads)
+    assert (
+        threads == "1"
+    )  # a shared server: one thread per inference (see inference.serving_threads)
 
 
 def test_the_server_thread_count_comes_from_the_environment_and_garbage_falls_back_to_one():

@@ -49,7 +49,12 @@ def measure(module: nn.Module, shape: tuple[int, ...]):
         out = module(torch.randn(1, *shape))
     for h in handles:
         h.remove()
-    return counter.get_total_flops() // 2, sum(p.numel() for p in module.parameters()), tuple(out.shape[1:]), se_shapes
+    return (
+        counter.get_total_flops() // 2,
+        sum(p.numel() for p in module.parameters()),
+        tuple(out.shape[1:]),
+        se_shapes,
+    )
 
 
 configs = st.builds(
@@ -79,7 +84,9 @@ def test_v3_block_matches_torchvision_inverted_residual(config):
     assert (cost.squeeze_channels is not None) == config.use_se
     if config.use_se:
         se = next(m for m in module.modules() if isinstance(m, SqueezeExcitation))
-        assert se.fc1.out_channels == cost.squeeze_channels == squeeze_channels(cost.expanded_channels)
+        assert (
+            se.fc1.out_channels == cost.squeeze_channels == squeeze_channels(cost.expanded_channels)
+        )
         assert se_shapes == [(cost.expanded_channels, 1, 1)]
         assert cost.se_params == sum(p.numel() for p in se.parameters())
         with FlopCounterMode(display=False) as counter, torch.inference_mode():
@@ -93,8 +100,12 @@ def test_v3_block_matches_torchvision_inverted_residual(config):
 def test_presets_equal_the_real_networks_blocks(model):
     net = (mobilenet_v3_large if model == "v3-large" else mobilenet_v3_small)().eval()
     shapes = []
-    handles = [net.features[i].register_forward_hook(lambda _m, inp, _o: shapes.append(tuple(inp[0].shape[1:])))
-               for i in range(1, len(net.features) - 1)]
+    handles = [
+        net.features[i].register_forward_hook(
+            lambda _m, inp, _o: shapes.append(tuple(inp[0].shape[1:]))
+        )
+        for i in range(1, len(net.features) - 1)
+    ]
     with torch.inference_mode():
         net(torch.randn(1, 3, 224, 224))
     for h in handles:
@@ -136,7 +147,9 @@ def test_last_stage_matches_torch(kind):
     config = LastStageConfig()
     stage = last_stage(kind, config)
     module = build_last_stage(kind, config)
-    macs, params, out_shape, _ = measure(module, (config.in_channels, config.input_size, config.input_size))
+    macs, params, out_shape, _ = measure(
+        module, (config.in_channels, config.input_size, config.input_size)
+    )
     assert (stage.macs, stage.params) == (macs, params)
     assert out_shape == (config.num_classes, 1, 1) == stage.layers[-1].output_shape
 
@@ -152,7 +165,10 @@ def test_efficient_stage_is_torchvisions_tail():
 
 def test_last_stage_saving_against_the_paper():
     saving = last_stage_saving()
-    assert saving["original"]["macs"] == 160 * 960 * 49 + 9 * 960 * 49 + 960 * 320 * 49 + 320 * 1280 * 49 + 1280 * 1000
+    assert (
+        saving["original"]["macs"]
+        == 160 * 960 * 49 + 9 * 960 * 49 + 960 * 320 * 49 + 320 * 1280 * 49 + 1280 * 1000
+    )
     assert saving["efficient"]["macs"] == 160 * 960 * 49 + 960 * 1280 + 1280 * 1000
     # the paper's "30 millions MAdds" within 15% (34.3M counted here for Figure 5's layers)
     assert abs(saving["macs_saved"] - PAPER_SAVED_MACS) / PAPER_SAVED_MACS < 0.15
@@ -182,9 +198,13 @@ def test_activation_formulas_equal_torch():
         "swish": nn.functional.silu, "h-swish": nn.functional.hardswish,
     }  # fmt: skip
     for name, fn in pairs.items():
-        assert torch.allclose(torch.from_numpy(activations.FUNCTIONS[name](n)), fn(x), atol=1e-12), name
+        assert torch.allclose(
+            torch.from_numpy(activations.FUNCTIONS[name](n)), fn(x), atol=1e-12
+        ), name
     worst, where = activations.max_differences()["h-swish vs swish"]
-    assert worst == pytest.approx(3 * torch.sigmoid(torch.tensor(-3.0, dtype=torch.float64)).item(), abs=1e-6)
+    assert worst == pytest.approx(
+        3 * torch.sigmoid(torch.tensor(-3.0, dtype=torch.float64)).item(), abs=1e-6
+    )
     assert where == pytest.approx(-3.0, abs=1e-3)
 
 
@@ -193,7 +213,9 @@ def test_analytic_modules_do_not_import_torch():
     import sys
 
     code = "import sys, mobilenet_viz.analytic.v3_block, mobilenet_viz.analytic.activations; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"
 
 
@@ -202,7 +224,9 @@ def test_search_reward_factor():
 
     assert reward_factor(1.0, V3_SMALL_W) == 1.0  # on target: reward = accuracy
     assert reward_factor(2.0, MNAS_W) == pytest.approx(2**-0.07)
-    assert reward_factor(2.0, V3_SMALL_W) < reward_factor(2.0, MNAS_W) < 1 < reward_factor(0.5, MNAS_W)
+    assert (
+        reward_factor(2.0, V3_SMALL_W) < reward_factor(2.0, MNAS_W) < 1 < reward_factor(0.5, MNAS_W)
+    )
     curves = reward_curves()
     assert curves["ratio"][0] == pytest.approx(0.25) and curves["ratio"][-1] == pytest.approx(4.0)
     assert set(curves) == {"ratio", "w = -0.07", "w = -0.15"}

@@ -37,7 +37,12 @@ def offline_v3(offline, monkeypatch):
 def test_env_file_loads_v3_with_its_weights(offline_v3, monkeypatch, v3_file, v3_state):
     monkeypatch.setenv(w.ENV_V3_WEIGHTS, str(v3_file))
     loaded = w.load_mobilenet_v3()
-    assert (loaded.source, loaded.name, loaded.pretrained, loaded.arch) == ("env", "my_v3.pth", True, "v3-large")
+    assert (loaded.source, loaded.name, loaded.pretrained, loaded.arch) == (
+        "env",
+        "my_v3.pth",
+        True,
+        "v3-large",
+    )
     assert all(torch.equal(v, v3_state[k]) for k, v in loaded.model.state_dict().items())
     assert not loaded.model.training and loaded.categories[285] == "Egyptian cat"
     assert loaded.describe() == f"my_v3.pth (${w.ENV_V3_WEIGHTS})"
@@ -49,9 +54,16 @@ def test_hub_cache_is_torchvisions_v3_file(offline_v3, v3_file):
     cached.parent.mkdir(parents=True)
     cached.write_bytes(v3_file.read_bytes())
     loaded = w.load_mobilenet_v3()
-    assert (loaded.source, loaded.name, loaded.preprocessing) == ("cache", "IMAGENET1K_V1", "IMAGENET1K_V1")
+    assert (loaded.source, loaded.name, loaded.preprocessing) == (
+        "cache",
+        "IMAGENET1K_V1",
+        "IMAGENET1K_V1",
+    )
     rows = w.search_locations(w.V3_LARGE)
-    assert rows[0]["what"] == f"${w.ENV_V3_WEIGHTS}" and [r["exists"] for r in rows[1:3]] == [False, True]
+    assert rows[0]["what"] == f"${w.ENV_V3_WEIGHTS}" and [r["exists"] for r in rows[1:3]] == [
+        False,
+        True,
+    ]
 
 
 def test_offline_gives_the_labelled_untrained_v3(offline_v3):
@@ -95,7 +107,10 @@ def test_se_scales_of_two_photos(v3_file):
     assert ((a >= 0) & (a <= 1)).all()  # hard-sigmoid range
     assert not np.allclose(a, b)  # the attention depends on the image
     summary = compare(a, b)
-    assert summary["channels"] == 672 and 0 < summary["mean_abs_difference"] <= summary["max_abs_difference"] <= 1
+    assert (
+        summary["channels"] == 672
+        and 0 < summary["mean_abs_difference"] <= summary["max_abs_difference"] <= 1
+    )
     with pytest.raises(ValueError, match="no squeeze-and-excite"):
         se_scales(loaded.model, 1, batch)
 
@@ -107,7 +122,9 @@ def test_se_scales_equal_a_forward_hook(v3_file):
     model.eval()
     seen = []
     se = model.features[11].block[2]
-    handle = se.scale_activation.register_forward_hook(lambda _m, _i, out: seen.append(out[0, :, 0, 0].clone()))
+    handle = se.scale_activation.register_forward_hook(
+        lambda _m, _i, out: seen.append(out[0, :, 0, 0].clone())
+    )
     x = torch.randn(1, 3, 224, 224)
     with torch.inference_mode():
         model(x)

@@ -68,7 +68,9 @@ def test_offline_download_failure_gives_labelled_untrained_fallback(offline):
     assert loaded.source == "untrained" and not loaded.pretrained
     assert w.UNTRAINED_LABEL in loaded.message
     assert "could not download http://127.0.0.1:" in loaded.message  # what failed
-    assert "weights download" in loaded.message and str(w.hub_checkpoint_dir()) in loaded.message  # the fix
+    assert (
+        "weights download" in loaded.message and str(w.hub_checkpoint_dir()) in loaded.message
+    )  # the fix
     assert not w.cached_path().exists()
     # Seeded: the same untrained model every time, without disturbing the global RNG.
     torch.manual_seed(7)
@@ -150,10 +152,16 @@ def _saved(obj) -> bytes:
 def test_wrong_architecture_messages_say_what_was_expected(seeded_state):
     ten_classes = dict(seeded_state)
     ten_classes["classifier.1.weight"] = torch.zeros(10, 1280)
-    with pytest.raises(w.WeightsError, match=r"'classifier.1.weight' has shape \[10, 1280\], expected \[1000, 1280\].*1000-class"):
+    with pytest.raises(
+        w.WeightsError,
+        match=r"'classifier.1.weight' has shape \[10, 1280\], expected \[1000, 1280\].*1000-class",
+    ):
         w.read_state_dict(_saved(ten_classes))
     resnet_like = {"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.weight": torch.zeros(1000, 512)}
-    with pytest.raises(w.WeightsError, match=r"314 tensors expected; 314 missing .*2 unexpected \(e.g. 'conv1.weight'\)"):
+    with pytest.raises(
+        w.WeightsError,
+        match=r"314 tensors expected; 314 missing .*2 unexpected \(e.g. 'conv1.weight'\)",
+    ):
         w.read_state_dict(_saved(resnet_like))
     with pytest.raises(w.WeightsError, match="holds a list, not a state_dict"):
         w.read_state_dict(_saved([torch.zeros(1)]))
