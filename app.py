@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from ui import crash, join_qr, startup
+from ui import crash, join_qr, stage, startup
 from ui.layout import sidebar
 from ui.params import EndPageRun
 from ui.presenter import share_links
@@ -29,6 +29,7 @@ PAGES = [
 
 page = st.navigation(PAGES)
 sidebar()
+stage.inject_css()  # formulas that scroll in their box, the phone and projector layouts
 try:
     page.run()
 except EndPageRun:  # the page ended early on purpose (PageParams.stop) and has said why

@@ -31,13 +31,17 @@ def fmt_count(value: float) -> str:
     return f"{value:g}"
 
 
-def show_plotly(fig, *, key: str | None = None) -> None:
+def show_plotly(fig, *, key: str | None = None, height: int | None = None) -> None:
     """Every page draws its plotly figures through here, so the shared look (presenter mode's
-    larger text, the download-as-PNG button in the toolbar) is applied in one place."""
+    larger text, the download-as-PNG button in the toolbar, hidden on a phone by ``ui.stage``'s
+    CSS) is applied in one place. ``height`` (px) overrides the figure's own, after presenter
+    styling (``ui.stage.plot`` uses it to fit the projector's screen)."""
     if presenter.is_on():
         fig = presenter.style_figure(fig)  # a copy, with margins for the larger text
     else:
         fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    if height is not None:
+        fig.update_layout(height=height)
     st.plotly_chart(
         fig,
         key=key,

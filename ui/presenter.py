@@ -217,6 +217,8 @@ def _make_room(fig) -> None:
         # pad lifts the title by its extra lines (plotly's line spacing is 1.3 em).
         size = fig.layout.title.font.size or round(TITLE_FONT * FONT_SCALE)
         pad = 10 + round(1.3 * size * (lines - 1))
+        if titles_above:  # lift the title over the subplot titles (they sat on one line)
+            pad += round(1.6 * size)
         fig.update_layout(
             title={
                 "yref": "paper",

@@ -163,18 +163,33 @@ def cost_split(comparison: ConvComparison) -> go.Figure:
                     "yaxis": f"y{axis}",
                 }
             )
+    # Panel names above the panels, not as y-axis titles: a title between the panels overlapped
+    # the left panel's bars at presenter sizes, and a phone cut both off.
+    panels = [
+        {
+            "text": f"<b>{text}</b>",
+            "xref": "paper",
+            "yref": "paper",
+            "x": x,
+            "y": 1,
+            "yanchor": "bottom",
+            "showarrow": False,
+        }
+        for text, x in (("MACs", 0.21), ("weights (params)", 0.79))
+    ]
     return go.Figure(
         {
             "data": data,
             "layout": {
-                "title": {"text": "Where the cost goes: MACs (left) and parameters (right)"},
+                "title": {"text": "Where the cost goes"},
+                "annotations": panels,
                 "barmode": "stack",
                 "height": 420,
                 "legend": {"orientation": "h", "y": -0.15},
-                "xaxis": {"domain": [0, 0.45]},
-                "xaxis2": {"domain": [0.55, 1], "anchor": "y2"},
-                "yaxis": {"title": {"text": "MACs (multiply-accumulates)"}},
-                "yaxis2": {"title": {"text": "parameters (weights)"}, "anchor": "x2"},
+                "xaxis": {"domain": [0, 0.42]},
+                "xaxis2": {"domain": [0.58, 1], "anchor": "y2"},
+                "yaxis": {"tickformat": "~s"},
+                "yaxis2": {"anchor": "x2", "tickformat": "~s"},
             },
         }
     )

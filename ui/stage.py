@@ -1,0 +1,115 @@
+"""The stage: a page's key control(s) and key visual, laid out for the screen that shows them.
+
+Three screens are first-class (issue 13):
+
+- laptop (1280x800): the Settings box above the visual, as a page reads top to bottom;
+- phone (360-430 px wide): the visual first, then the Settings box, so a student sees the result
+  before two screens of controls (CSS ``@media (max-width: 640px)``: the browser knows its width,
+  the server does not);
+- projector (presenter mode): the Settings box and the visual side by side, sized so both fit
+  within 1280x720 and 1920x1080 without scrolling: the teacher moves a control and the class sees
+  its effect on the same screen.
+
+Usage, right after the page's title::
+
+    controls, visual = stage.frame(intro="What this page shows ...")
+    with controls:
+        ...the key control(s); the rest in ``presenter.more_controls(...)``...
+    with visual:
+        ...the chart or result card students came for; plotly through ``stage.plot(fig, key)``...
+    ...the rest of the page (a view selector that renders only the chosen view)...
+
+The two boxes are keyed containers, so they are stable hooks for CSS and the browser tests:
+``.st-key-mnl-controls`` and ``.st-key-mnl-visual`` (Streamlit puts ``st-key-<key>`` on the
+container's element). :data:`CSS` (formulas that scroll inside their box, no plotly toolbar on a
+phone, the phone's visual-first order) and :data:`PRESENTER_CSS` (larger formulas and tab labels)
+are injected once per run by :func:`inject_css`, which the shared sidebar calls for every page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import presenter
+from ui.layout import fmt_count, show_plotly
+
+STAGE_KEY = "mnl-stage"
+CONTROLS_KEY = "mnl-controls"
+VISUAL_KEY = "mnl-visual"
+PHONE_MAX_WIDTH = 640  # px; Streamlit stacks st.columns below this width too
+# Presenter mode: the Settings box takes 2 parts of the width, the visual 3.
+PRESENTER_SPLIT = (2, 3)
+# Height of the stage's chart in presenter mode (px): with the page title above it, it fits a
+# 1280x720 projector (19 px root font) and leaves a 1920x1080 one room for a caption.
+PRESENTER_CHART_HEIGHT = 400
+
+CSS_MARKER = "mnl-stage-css"
+CSS = f"""
+<style id="{CSS_MARKER}">
+/* A long formula scrolls inside its own box instead of widening the page. */
+.katex-display {{ overflow-x: auto; overflow-y: hidden; padding: 0.2em 0; }}
+[data-testid="stMarkdownContainer"] .katex {{ white-space: nowrap; }}
+@media (max-width: {PHONE_MAX_WIDTH}px) {{
+    /* The visual before the Settings box: the result first, the controls below it. */
+    .st-key-{STAGE_KEY} > div:has(> .st-key-{VISUAL_KEY}),
+    .st-key-{STAGE_KEY} > .st-key-{VISUAL_KEY} {{ order: -1; }}
+    /* plotly's toolbar covered chart titles on a touch screen; pinch-zoom and tap still work. */
+    .js-plotly-plot .modebar-container {{ display: none !important; }}
+    /* Less padding at the sides: the content gets the phone's width. */
+    [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important;
+        padding-right: 0.75rem !important; }}
+}}
+</style>
+"""
+PRESENTER_CSS = f"""
+<style id="{CSS_MARKER}-presenter">
+/* Formulas readable from the back of the room. */
+.katex-display > .katex, [data-testid="stMarkdownContainer"] .katex {{ font-size: 1.3em; }}
+button[role="tab"] p, button[role="tab"] {{ font-size: 1.2rem !important; font-weight: 600 !important; }}
+</style>
+"""
+
+
+def inject_css() -> None:
+    """The stage's global CSS, once per run (called by ``ui.layout.sidebar`` for every page)."""
+    st.html(CSS + (PRESENTER_CSS if presenter.is_on() else ""))
+
+
+def frame(intro: str | None = None):
+    """Return ``(controls, visual)``: two containers for the page's key control(s) and key visual.
+
+    ``intro`` is the page's one-paragraph caption: above the stage on a laptop and a phone, below
+    it in presenter mode (the projector's first screen is for the stage; the teacher talks).
+    """
+    if intro and not presenter.is_on():
+        st.caption(intro)
+    if presenter.is_on():
+        left, right = st.columns(PRESENTER_SPLIT, gap="large")
+        controls = left.container(key=CONTROLS_KEY, border=True)
+        visual = right.container(key=VISUAL_KEY)
+    else:
+        box = st.container(key=STAGE_KEY)
+        controls = box.container(key=CONTROLS_KEY, border=True)
+        visual = box.container(key=VISUAL_KEY)
+    controls.markdown(":material/tune: **Settings**")
+    if intro and presenter.is_on():
+        st.caption(intro)
+    return controls, visual
+
+
+def plot(fig, *, key: str) -> None:
+    """Draw the stage's plotly figure: in presenter mode at :data:`PRESENTER_CHART_HEIGHT`, so
+    the visual fits the projector's screen beside the Settings box; elsewhere at its own height."""
+    show_plotly(fig, key=key, height=PRESENTER_CHART_HEIGHT if presenter.is_on() else None)
+
+
+def metric_row(metrics, *, delta_color: str = "off") -> None:
+    """A row of ``mobilenet_viz.explain.Metric`` s that wraps on a narrow screen instead of
+    stacking one per line (as ``st.columns`` does on a phone); ``int`` values are counts, shown
+    in engineering units (462.4M)."""
+    with st.container(horizontal=True, gap="medium"):
+        for m in metrics:
+            value = fmt_count(m.value) if isinstance(m.value, int) else m.value
+            st.metric(
+                m.label, value, delta=m.delta, delta_color=delta_color, help=m.help, width="content"
+            )
