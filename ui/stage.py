@@ -104,12 +104,18 @@ def plot(fig, *, key: str) -> None:
 
 
 def metric_row(metrics, *, delta_color: str = "off") -> None:
-    """A row of ``mobilenet_viz.explain.Metric`` s that wraps on a narrow screen instead of
-    stacking one per line (as ``st.columns`` does on a phone); ``int`` values are counts, shown
-    in engineering units (462.4M)."""
+    """A row of metrics (objects with ``label`` and ``value``, optionally ``help`` and ``delta``,
+    such as ``mobilenet_viz.explain.Metric``) that wraps on a narrow screen instead of stacking one
+    per line (as ``st.columns`` does on a phone); ``int`` values are counts, shown in engineering
+    units (462.4M)."""
     with st.container(horizontal=True, gap="medium"):
         for m in metrics:
             value = fmt_count(m.value) if isinstance(m.value, int) else m.value
             st.metric(
-                m.label, value, delta=m.delta, delta_color=delta_color, help=m.help, width="content"
+                m.label,
+                value,
+                delta=getattr(m, "delta", None),
+                delta_color=delta_color,
+                help=getattr(m, "help", None),
+                width="content",
             )
