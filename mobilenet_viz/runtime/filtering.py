@@ -19,12 +19,16 @@ once (depthwise) plus M for each output channel (pointwise).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+
+from mobilenet_viz.runtime import weights
 
 WORKING_SIZES = (32, 48, 64, 96, 128)
 MAX_OUT_CHANNELS = 8
@@ -241,6 +245,44 @@ def make_filter_bank(
     return FilterBank(source, np.ascontiguousarray(standard), depthwise, pointwise, False)
 
 
+# --- MobileNetV2's real first layer -------------------------------------------------------------
+
+NO_FIRST_LAYER = (
+    "MobileNetV2's real first-layer filters appear here when pretrained weights are present: "
+    f"set {weights.ENV_WEIGHTS} to a MobileNetV2 state_dict file, or fetch them once with "
+    "`python -m mobilenet_viz weights download`."
+)
+
+
+def first_layer_sources() -> tuple | None:
+    """Where pretrained MobileNetV2 weights may be without downloading ($MOBILENET_VIZ_WEIGHTS,
+    then the torch hub cache), as (path, exists, mtime) rows, or None when no file is there.
+
+    A cache key: it changes when weights appear (downloaded by the Classify page or the CLI) or
+    a file changes.
+    """
+    rows = [r for r in weights.search_locations() if r["step"] in ("env", "cache")]
+    if not any(r["exists"] for r in rows):
+        return None
+    return tuple(
+        (r["path"], r["exists"], Path(str(r["path"])).stat().st_mtime if r["exists"] else 0)
+        for r in rows
+    )
+
+
+def load_first_layer() -> tuple[np.ndarray | None, str]:
+    """features.0.0.weight (32 x 3 x 3 x 3, read-only) of the pretrained MobileNetV2 and where
+    it came from, without downloading; (None, why not) when no pretrained weights load. Only the
+    small filter array is kept; the model is dropped."""
+    loaded = weights.load_mobilenet_v2(allow_download=False)
+    if not loaded.pretrained:
+        why = loaded.message or "no pretrained weights found"
+        return None, f"MobileNetV2 filters unavailable: {why}"
+    first = loaded.model.features[0][0].weight.detach().float().numpy().copy()
+    first.setflags(write=False)
+    return first, loaded.describe()
+
+
 # --- running the convolutions ----------------------------------------------------------------
 
 
@@ -288,6 +330,22 @@ def run_filters(x: np.ndarray, bank: FilterBank) -> FilterResult:
         approximation_error=float(np.abs(out["standard"] - out["separable"]).max()),
         **out,
     )
+
+
+def tensors_npz(x: np.ndarray, bank: FilterBank, result: FilterResult) -> bytes:
+    """One run's tensors as a compressed NumPy ``.npz`` file: input X, standard filters W,
+    depthwise D, pointwise P and both outputs (``np.load`` reads them back by these names)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        input=x,
+        standard_filters=bank.standard,
+        depthwise=bank.depthwise,
+        pointwise=bank.pointwise,
+        standard_out=result.standard,
+        separable_out=result.separable,
+    )
+    return buffer.getvalue()
 
 
 # --- one output pixel -------------------------------------------------------------------------
@@ -338,6 +396,7 @@ class PixelInspection:
     standard_weights: np.ndarray  # W[n]  (M, K, K)
     standard_products: np.ndarray  # patch * W[n]
     standard_sum: float
+    depthwise_weights: np.ndarray  # D  (M, K, K)
     depthwise_products: np.ndarray  # patch * D  (M, K, K)
     depthwise_sums: np.ndarray  # (M,) = Z[:, row, col]
     pointwise_weights: np.ndarray  # P[n]  (M,)
@@ -361,7 +420,8 @@ def inspect_pixel(
     patch = padded[:, row : row + k, col : col + k]
     weights = bank.standard[channel].astype(np.float64)
     standard_products = patch * weights
-    depthwise_products = patch * bank.depthwise.astype(np.float64)
+    depthwise_weights = bank.depthwise.astype(np.float64)
+    depthwise_products = patch * depthwise_weights
     depthwise_sums = depthwise_products.sum(axis=(1, 2))
     pw = bank.pointwise[channel].astype(np.float64)
     pointwise_products = pw * depthwise_sums
@@ -375,6 +435,7 @@ def inspect_pixel(
         standard_weights=weights,
         standard_products=standard_products,
         standard_sum=float(standard_products.sum()),
+        depthwise_weights=depthwise_weights,
         depthwise_products=depthwise_products,
         depthwise_sums=depthwise_sums,
         pointwise_weights=pw,
@@ -382,6 +443,9 @@ def inspect_pixel(
         separable_sum=float(pointwise_products.sum()),
         counts=MultiplicationCounts(k, m, bank.out_channels),
     )
+
+
+SLIDING_FRAMES = 48  # steps of the sliding-window animation: smooth, and light for the browser
 
 
 def sliding_positions(height: int, width: int, frames: int) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -260,3 +262,39 @@ def test_3d_filter_labels_sit_clear_below_every_box():
         # no box corner within 3 units above the label (the old labels sat 2.4 below the row's boxes)
         gap = min(zz - z for b in boxes for zz in b.z if zz >= z)
         assert gap > 3.0, (text, gap)
+
+
+def test_tensors_npz_round_trips_every_tensor():
+    x = flt.prepare_input(flt.synthetic_pattern("stripes", 32), 32)
+    bank = flt.make_filter_bank("random", in_channels=3, out_channels=3, kernel=5, seed=1)
+    res = flt.run_filters(x, bank)
+    saved = np.load(io.BytesIO(flt.tensors_npz(x, bank, res)))
+    np.testing.assert_array_equal(saved["input"], x)
+    np.testing.assert_array_equal(saved["standard_filters"], bank.standard)
+    np.testing.assert_array_equal(saved["depthwise"], bank.depthwise)
+    np.testing.assert_array_equal(saved["pointwise"], bank.pointwise)
+    np.testing.assert_array_equal(saved["standard_out"], res.standard)
+    np.testing.assert_array_equal(saved["separable_out"], res.separable)
+
+
+def test_first_layer_sources_follow_the_weights_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv(flt.weights.ENV_WEIGHTS, raising=False)
+    assert flt.first_layer_sources() is None
+    assert flt.weights.ENV_WEIGHTS in flt.NO_FIRST_LAYER
+    broken = tmp_path / "broken.pth"
+    broken.write_bytes(b"not a state dict")
+    monkeypatch.setenv(flt.weights.ENV_WEIGHTS, str(broken))
+    key = flt.first_layer_sources()
+    assert key is not None and (str(broken), True) in {(str(p), e) for p, e, _ in key}
+    filters, why = flt.load_first_layer()  # a file that is not weights: a sentence, not a crash
+    assert filters is None and why.startswith("MobileNetV2 filters unavailable")
+
+
+@pytest.mark.weights
+def test_load_first_layer_reads_the_pretrained_stem(monkeypatch, test_weights_path):
+    monkeypatch.setenv(flt.weights.ENV_WEIGHTS, str(test_weights_path))
+    filters, where = flt.load_first_layer()
+    expected = torch.load(test_weights_path, weights_only=True)["features.0.0.weight"].numpy()
+    np.testing.assert_array_equal(filters, expected)
+    assert filters.shape == (32, 3, 3, 3) and not filters.flags.writeable and where
