@@ -3,14 +3,12 @@ phones, the projector shows the answers live and then the worked answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from mobilenet_viz.analytic import architectures, blocks
 from mobilenet_viz.analytic.costs import ConvConfig
 from mobilenet_viz.classroom import class_questions, class_store
-from mobilenet_viz.classroom.teacher_pin import PinLocked
+from mobilenet_viz.classroom.class_questions import Question
 from mobilenet_viz.figures.class_questions import answers_figure
 from ui import classroom, join_qr, presenter
 from ui.layout import show_plotly
@@ -23,25 +21,7 @@ through_router()  # a deep link that is a fresh server's first request still goe
 URL_PATH = "class_questions"
 STUDENT_REFRESH = "3s"  # how often a student's phone looks for a new question (one small query)
 TEACHER_REFRESH = "2s"  # how often the projector redraws the live answers
-
-
-@dataclass(frozen=True)
-class CodeParam:
-    """A class code in the URL (``?code=K7QPM``); empty = none."""
-
-    default: str = ""
-
-    def parse(self, raw: str) -> str:
-        return class_store.normalize_code(raw) if raw.strip() else ""
-
-    def format(self, value: str) -> str:
-        try:
-            return class_store.normalize_code(value) if value else ""
-        except ValueError:
-            return ""
-
-
-PARAMS = PageParams("cls", {"code": CodeParam()})
+PARAMS = PageParams("cls", {"code": classroom.CodeParam()})
 BLOCKS = {p.label: p.config for p in blocks.mobilenet_v2_presets()}
 ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.4)
 RESOLUTIONS = (224, 192, 160, 128)
@@ -77,16 +57,19 @@ def current_code() -> str | None:
     return code
 
 
-def show_worked_answer(q: class_questions.Question) -> None:
-    shown = q.correct if q.answer_type == "choice" else _number(q)
-    st.success(f"Answer: **{md(shown)}**", icon=":material/check_circle:")
+def show_question(live) -> Question:
+    """The live question's heading and prompt (students and projector alike); returns it."""
+    q = Question.from_dict(live.body)
+    st.subheader("Question")
+    st.markdown(q.prompt)
+    return q
+
+
+def show_worked_answer(q: Question) -> None:
+    st.success(f"Answer: **{md(q.answer_text())}**", icon=":material/check_circle:")
     st.markdown(q.explanation)
     for line in q.latex:
         st.latex(line)
-
-
-def _number(q: class_questions.Question) -> str:
-    return f"{class_questions.format_number(q.value)} {q.unit}".strip() + f" ({q.tolerance_text()})"
 
 
 # -- students -----------------------------------------------------------------------------------
@@ -106,15 +89,32 @@ def watch_for_changes(code: str) -> None:
         st.rerun(scope="app")
 
 
-def show_question(live) -> class_questions.Question:
-    """The live question's heading and prompt (students and projector alike); returns it."""
-    q = class_questions.Question.from_dict(live.body)
-    st.subheader("Question")
-    st.markdown(q.prompt)
-    return q
+def answer_form(code: str, live, q: Question) -> None:
+    """The student's answer box: a choice or a number, sent once."""
+    with st.form(f"cls_answer_form_{live.id}", clear_on_submit=False, border=True):
+        if q.answer_type == "choice":
+            given = st.radio("Your answer", q.choices, index=None, key=f"cls_choice_{live.id}")
+        else:
+            given = st.text_input(
+                f"Your answer ({q.unit}; {q.tolerance_text()})",
+                key=f"cls_number_{live.id}",
+                max_chars=class_questions.MAX_ANSWER_CHARS,
+                placeholder="e.g. 51380224 or 51.4M",
+            )
+        sent = st.form_submit_button("Send my answer", type="primary", icon=":material/send:")
+    if sent:
+        try:
+            stored, correct = class_questions.grade(q, given if given is not None else "")
+            name = st.session_state.get("cls_name", "")
+            store.answer(code, live.id, me, stored, correct, name=name)
+        except ValueError as exc:  # a malformed number, no choice, or refused by the store
+            st.error(f"{md(exc)}.", icon=":material/error:")
+        else:
+            st.rerun()
 
 
 def student_view(code: str) -> None:
+    """The question and the answer box (then the worked answer once the teacher reveals it)."""
     live = store.current_question(code)
     st.session_state[seen_key(code)] = (live.id, live.revealed) if live else None
     watch_for_changes(code)
@@ -127,72 +127,20 @@ def student_view(code: str) -> None:
     q = show_question(live)
     mine = store.my_answer(code, live.id, me)
     if mine is not None:
-        shown = (
-            mine.answer
-            if q.answer_type == "choice"
-            else class_questions.format_number(float(mine.answer))
-        )
-        verdict = "" if not live.revealed else " ✓ correct" if mine.correct else " ✗ not this time"
-        st.info(f"Your answer: **{md(shown)}**{verdict}", icon=":material/how_to_vote:")
+        given = q.given_text(mine.answer, mine.correct, live.revealed)
+        st.info(f"Your answer: **{md(given)}**", icon=":material/how_to_vote:")
     elif live.revealed:
         st.caption("The answer has been revealed: this question is closed.")
     else:
-        with st.form(f"cls_answer_form_{live.id}", clear_on_submit=False, border=True):
-            if q.answer_type == "choice":
-                given = st.radio("Your answer", q.choices, index=None, key=f"cls_choice_{live.id}")
-            else:
-                given = st.text_input(
-                    f"Your answer ({q.unit}; {q.tolerance_text()})",
-                    key=f"cls_number_{live.id}",
-                    max_chars=class_questions.MAX_ANSWER_CHARS,
-                    placeholder="e.g. 51380224 or 51.4M",
-                )
-            sent = st.form_submit_button("Send my answer", type="primary", icon=":material/send:")
-        if sent:
-            try:
-                stored, correct = class_questions.grade(q, given if given is not None else "")
-                store.answer(
-                    code, live.id, me, stored, correct, name=st.session_state.get("cls_name", "")
-                )
-            except ValueError as exc:  # a malformed number, no choice, or refused by the store
-                st.error(f"{md(exc)}.", icon=":material/error:")
-            else:
-                st.rerun()
+        answer_form(code, live, q)
     if live.revealed:
         show_worked_answer(q)
-
-
-def teacher_login() -> None:
-    with st.expander("Teacher: unlock the controls", icon=":material/lock:", expanded=False):
-        st.caption(
-            "The PIN is printed in the terminal where the server was started (`streamlit run app.py`)."
-        )
-        with st.form("cls_pin_form", border=False):
-            pin = st.text_input("Teacher PIN", type="password", key="cls_pin", max_chars=32)
-            unlock = st.form_submit_button("Unlock", icon=":material/lock_open:")
-        if unlock:
-            try:
-                ok = classroom.gate().check(me, pin)
-            except (
-                PinLocked,
-                ValueError,
-            ) as exc:  # ValueError: a malformed MOBILENET_VIZ_TEACHER_PIN
-                st.error(f"{exc}.", icon=":material/lock:")
-                return
-            if ok:
-                st.session_state[classroom.TEACHER] = True
-                st.rerun()
-            left = classroom.gate().attempts_left(me)
-            st.error(
-                f"Wrong PIN ({left} {'try' if left == 1 else 'tries'} left in this session).",
-                icon=":material/lock:",
-            )
 
 
 # -- the teacher --------------------------------------------------------------------------------
 
 
-def build_question() -> class_questions.Question | None:
+def build_question() -> Question | None:
     """The question builder: topic, configuration, question; None after a one-line error."""
     topic = st.radio(
         "Topic",
@@ -212,9 +160,8 @@ def build_question() -> class_questions.Question | None:
                 n = cols[2].number_input("N (out)", 1, 4096, 512, key="cls_out_channels")
                 k = cols[0].number_input("D_K (kernel)", 1, 15, 3, key="cls_kernel")
                 s = cols[1].radio("Stride s", (1, 2), horizontal=True, key="cls_stride")
-                return class_questions.layer_question(
-                    kind, ConvConfig(int(d_f), int(m), int(n), int(k), int(s))
-                )
+                config = ConvConfig(int(d_f), int(m), int(n), int(k), int(s))
+                return class_questions.layer_question(kind, config)
             if topic == "block":
                 label = st.selectbox(
                     "MobileNetV2 block (224×224, Table 2)", list(BLOCKS), index=2, key="cls_block"
@@ -241,18 +188,14 @@ def live_answers(code: str) -> None:
     (histogram, % correct), and the reveal button, then the worked answer."""
     live = store.current_question(code)
     if live is None:
-        st.info("No question yet: pick one on the left and press *Ask*.", icon=":material/quiz:")
+        st.info("No question yet: pick one and press *Ask*.", icon=":material/quiz:")
         return
     q = show_question(live)
     answers = store.answers(code, live.id)
-    right = sum(a.correct for a in answers)
     cols = st.columns(2)
     cols[0].metric("Answers", len(answers))
-    cols[1].metric(
-        "Correct",
-        f"{100 * right / len(answers):.0f}%" if answers else "–",
-        help=q.tolerance_text() or None,
-    )
+    share = class_questions.share_correct([a.correct for a in answers])
+    cols[1].metric("Correct", share, help=q.tolerance_text() or None)
     bars = class_questions.tally(q, [(a.answer, a.correct) for a in answers])
     title = "Answers so far" if not live.revealed else "Final answers"
     show_plotly(answers_figure(bars, title), key=f"cls_chart_{live.id}")
@@ -281,40 +224,34 @@ def start_class() -> None:
         st.session_state["cls_start_error"] = f"{exc}."
 
 
-def teacher_view(code: str | None) -> None:
+def teacher_controls(code: str | None) -> None:
+    """Start a class, or show its code and QR code and build and ask a question."""
     if code is None:
         st.markdown("Start a class to get a code and a QR code for the students.")
         st.button(
-            "Start a class",
-            type="primary",
-            icon=":material/groups:",
-            key="cls_start",
+            "Start a class", type="primary", icon=":material/groups:", key="cls_start",
             on_click=start_class,
-        )
+        )  # fmt: skip
         if st.session_state.get("cls_start_error"):
             st.error(st.session_state.pop("cls_start_error"), icon=":material/error:")
         return
-    left, right = st.columns([2, 3], gap="large")
-    with left:
-        st.markdown(f"### Class code: `{code}`")
-        link, base = join_qr.join_link(URL_PATH)
-        join_qr.show_qr(
-            link, base, width=420 if presenter.is_on() else 300
-        )  # scanned from the back rows
-        st.divider()
-        question = build_question()
-        if question is not None and st.button(
-            "Ask this question", type="primary", icon=":material/quiz:", key="cls_ask"
-        ):
-            try:
-                store.start_question(code, question.to_dict())
-            except class_store.Refused as exc:
-                st.error(f"{exc}.", icon=":material/error:")
-    with right:
-        live_answers(code)
+    st.markdown(f"### Class code: `{code}`")
+    link, base = join_qr.join_link(URL_PATH)
+    join_qr.show_qr(link, base, width=420 if presenter.is_on() else 300)  # for the back rows
+    st.divider()
+    question = build_question()
+    if question is not None and st.button(
+        "Ask this question", type="primary", icon=":material/quiz:", key="cls_ask"
+    ):
+        try:
+            store.start_question(code, question.to_dict())
+        except class_store.Refused as exc:
+            st.error(f"{exc}.", icon=":material/error:")
 
 
-with st.container(border=False):
+teacher = classroom.is_teacher()
+left, right = st.columns([2, 3], gap="large") if teacher else (st.container(), st.container())
+with left:
     cols = st.columns([1, 2])
     cols[0].text_input(
         "Class code",
@@ -323,7 +260,7 @@ with st.container(border=False):
         placeholder="e.g. K7QPM",
         help="Shown on the projector; the QR code fills it in.",
     )
-    if not classroom.is_teacher():
+    if not teacher:
         cols[1].text_input(
             "Your name (optional, shown to the teacher)",
             key="cls_name",
@@ -331,15 +268,19 @@ with st.container(border=False):
         )
 PARAMS.share()  # before the QR code: the student link carries the class code
 code = current_code()
-if classroom.is_teacher():
-    teacher_view(code)
+if teacher:
+    with left:
+        teacher_controls(code)
+    with right:
+        if code is not None:
+            live_answers(code)
 elif code is None:
     if not st.session_state.get(PARAMS.key("code"), "").strip():
         st.info(
             "Type the class code shown on the projector, or scan its QR code.",
             icon=":material/qr_code_2:",
         )
-    teacher_login()
+    classroom.teacher_login()
 else:
     student_view(code)
-    teacher_login()
+    classroom.teacher_login()

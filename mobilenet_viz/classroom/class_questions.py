@@ -90,6 +90,19 @@ class Question:
             return f"accepted within ±{self.tolerance:g} percentage points"
         return f"accepted within ±{100 * self.tolerance:g}%"
 
+    def answer_text(self) -> str:
+        """The answer as the worked answer states it: the choice, or the number with its unit and
+        tolerance ("51,380,224 MACs (accepted within ±2%)")."""
+        if self.answer_type == "choice":
+            return self.correct
+        return f"{format_number(self.value)} {self.unit}".strip() + f" ({self.tolerance_text()})"
+
+    def given_text(self, stored: str, correct: bool, revealed: bool) -> str:
+        """A student's stored answer as their phone shows it, with the verdict once revealed."""
+        shown = stored if self.answer_type == "choice" else format_number(float(stored))
+        verdict = "" if not revealed else " ✓ correct" if correct else " ✗ not this time"
+        return f"{shown}{verdict}"
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -203,6 +216,11 @@ def tally(question: Question, answers: list[tuple[str, bool]]) -> list[dict]:
         for k, n in bars.items()
         if k == "correct" or n or k in _SHOWN
     ]
+
+
+def share_correct(correct: list[bool]) -> str:
+    """The projector's "% correct" of the answers so far ("–" before the first answer)."""
+    return f"{100 * sum(correct) / len(correct):.0f}%" if correct else "–"
 
 
 def _int(value: int) -> str:

@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 
 
 def registered_pages() -> list[str]:
-    return re.findall(r'st\.Page\("(pages/[a-z0-9_]+\.py)"', (ROOT / "app.py").read_text())
+    return re.findall(r'st\.Page\(\s*"(pages/[a-z0-9_]+\.py)"', (ROOT / "app.py").read_text())
 
 
 def test_home_renders_and_links_every_page():

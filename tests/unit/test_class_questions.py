@@ -160,3 +160,27 @@ def test_tally_puts_the_usual_slips_in_their_bands():
     assert bars["≈ ½× (0.35–0.7×) the answer"] == 0  # a common slip: always drawn
     assert "5.6–10× the answer" not in bars  # unused bands are left out
     assert sum(bars.values()) == len(answers)
+
+
+def test_what_the_worked_answer_and_a_students_phone_say():
+    config = ConvConfig(14, 512, 512, 3, 1)
+    q = layer_question("pointwise_macs", config)
+    macs = 14 * 14 * 512 * 512
+    assert q.answer_text() == f"{macs:,} MACs ({q.tolerance_text()})"
+    stored, correct = grade(q, "51.4M")
+    assert q.given_text(stored, correct, revealed=False) == "51,400,000"
+    assert q.given_text(stored, correct, revealed=True) == "51,400,000 ✓ correct"
+    stored, correct = grade(q, f"{2 * macs}")  # FLOPs instead of MACs
+    assert q.given_text(stored, correct, revealed=True).endswith("✗ not this time")
+    residual = class_questions.block_question("residual", blocks.mobilenet_v2_presets()[2].config)
+    assert residual.answer_text() == residual.correct
+    assert (
+        residual.given_text(residual.correct, True, revealed=True)
+        == f"{residual.correct} ✓ correct"
+    )
+
+
+def test_share_correct_rounds_and_has_a_dash_before_the_first_answer():
+    assert class_questions.share_correct([]) == "–"
+    assert class_questions.share_correct([True, False, False]) == "33%"
+    assert class_questions.share_correct([True, True]) == "100%"
