@@ -116,6 +116,7 @@ def metric_row(metrics, *, delta_color: str = "off") -> None:
                 value,
                 delta=getattr(m, "delta", None),
                 delta_color=delta_color,
+                delta_arrow="off" if delta_color == "off" else "auto",  # a comparison, not a change
                 help=getattr(m, "help", None),
                 width="content",
             )
