@@ -5,7 +5,7 @@
                                           [--accuracy-photos DIR]
 
 For every (threads, batch) it builds the engines exactly as the app does
-(``mobilenet_viz.runtime.inference.EngineSet``), then times them round-robin (a few runs of each engine
+(``mobilenet_viz.runtime.engines.EngineSet``), then times them round-robin (a few runs of each engine
 in turn, repeated) so that load from other processes hits all engines alike. It prints median and
 p90 latency in ms, the ratio to ONNX Runtime's median and the speed-up over eager, plus
 images/s. ``--candidates`` also times pure-torch variants considered for the "optimized"
@@ -39,7 +39,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mobilenet_viz.runtime import inference as inf  # noqa: E402
+from mobilenet_viz.runtime.engines import (  # noqa: E402
+    ENGINES,
+    EngineSet,
+    best_device,
+    default_engine,
+    device_name,
+)
 from mobilenet_viz.runtime.weights import load_file, untrained  # noqa: E402
 
 
@@ -193,9 +199,9 @@ def main() -> None:
     args = parser.parse_args()
 
     loaded = load_file(args.weights) if args.weights else untrained()
-    device = inf.best_device()
+    device = best_device()
     print(
-        f"MobileNetV2 1.0/224, weights: {loaded.describe()}; device {inf.device_name(device)}; "
+        f"MobileNetV2 1.0/224, weights: {loaded.describe()}; device {device_name(device)}; "
         f"torch {torch.__version__}; {platform.processor() or platform.machine()}; {args.runs} timed runs each"
     )
     try:
@@ -217,8 +223,8 @@ def main() -> None:
     print("-" * len(header))
     for threads in args.threads:
         torch.set_num_threads(threads)
-        engines = inf.EngineSet(loaded, device=device)
-        fns = {name: engines.get(name).run for name in inf.ENGINES}
+        engines = EngineSet(loaded, device=device)
+        fns = {name: engines.get(name).run for name in ENGINES}
         if args.candidates:
             fns.update(candidates(loaded.model))
         if torch_ao:
@@ -236,7 +242,7 @@ def main() -> None:
                     f"{batch_size / med[name] * 1e3:>10.1f}"
                 )
         print()
-    print(f"default engine here: {inf.default_engine()}")
+    print(f"default engine here: {default_engine()}")
     if args.accuracy_photos:
         accuracy(loaded, args.accuracy_photos, torch_ao)
 

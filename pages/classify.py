@@ -12,8 +12,12 @@ from torchvision.models import mobilenet_v2
 from mobilenet_viz.figures import classify as figs
 from mobilenet_viz.inputs.samples import list_samples
 from mobilenet_viz.runtime import cam, profiling
-from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime.classify import classify, network_view, report_rows
+from mobilenet_viz.runtime.engines import ENGINE_TITLES, ENGINES, default_engine
+from mobilenet_viz.runtime.serving import MAX_CONCURRENT, inference_slot
+from mobilenet_viz.runtime.timing import achieved_gflops, compare_engines, time_batch
 from mobilenet_viz.runtime.weights import PREPROCESSINGS, WeightsError
+from mobilenet_viz.tables import rows_to_csv
 from ui import presenter
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
@@ -39,7 +43,7 @@ PREP_LABELS = {
 PARAMS = PageParams(
     "cls",
     {
-        "engine": ChoiceParam(inf.default_engine(), inf.ENGINES),
+        "engine": ChoiceParam(default_engine(), ENGINES),
         "top": IntParam(5, 1, 20),
         "runs": IntParam(10, 1, 100),
         "cam": BoolParam(True),
@@ -78,7 +82,7 @@ def _reuse(loaded) -> dict:
 
 
 def _profile(model, tensor):
-    with inf.inference_slot():
+    with inference_slot():
         return profiling.profile_layers(model, tensor.unsqueeze(0), runs=5)
 
 
@@ -217,9 +221,9 @@ with presenter.more_controls("engine, top classes, timed runs, CAM"):
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 c1.selectbox(
     "Engine",
-    inf.ENGINES,
+    ENGINES,
     key=PARAMS.key("engine"),
-    format_func=inf.ENGINE_TITLES.get,
+    format_func=ENGINE_TITLES.get,
     help="The three float engines compute the same function; int8 is the model quantized to 8-bit "
     "integers (see the page 'On a phone'). The default is the fastest float engine here.",
 )
@@ -251,7 +255,7 @@ if runs < PARAMS.value("runs"):
         f"page update stays under {MAX_TIMED_PASSES} timed passes and the server stays responsive for everyone."
     )
 with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}…"):
-    report = inf.classify(
+    report = classify(
         loaded,
         engines,
         items,
@@ -283,14 +287,14 @@ for i, r in enumerate(good):
             st.caption("Note: " + "; ".join(r.notes))
         cols = st.columns([1, 1, 1, 2] if PARAMS.value("cam") else [1, 1, 2])
         cols[0].image(r.image, caption=f"your photo ({r.size[0]}×{r.size[1]})", width="stretch")
-        view = inf.network_view(loaded, r.tensor)
+        view = network_view(loaded, r.tensor)
         cols[1].image(view, caption="what the network saw (224×224)", width="stretch")
         if PARAMS.value("cam"):
             heat = r.extras.get(
                 "cam"
             )  # kept with a reused result: same model, same image, same class
             if heat is None:
-                with inf.inference_slot():
+                with inference_slot():
                     heat = r.extras["cam"] = cam.class_activation_map(
                         loaded.model, r.tensor, best.index
                     )
@@ -313,12 +317,12 @@ for i, r in enumerate(good):
                 f"p90 {_ms(r.timing_ms.get('inference_p90'))}{when}"
             )
 
-rows = inf.report_rows(report)
+rows = report_rows(report)
 with st.expander("Results table", expanded=presenter.expanded(len(items) > 1)):
     st.dataframe(rows, hide_index=True)
 st.download_button(
     "Download results (CSV)",
-    inf.rows_to_csv(rows),
+    rows_to_csv(rows),
     file_name="mobilenet_v2_results.csv",
     mime="text/csv",
     key="cls_csv",
@@ -343,10 +347,10 @@ m[2].metric(
 m[3].metric("Inference p90", _ms(t["inference_p90"]))
 m[4].metric("Postprocess", _ms(t["postprocess"]))
 macs = _architecture_macs()
-gflops = inf.achieved_gflops(macs, 1, t["inference_median"] / 1e3)
+gflops = achieved_gflops(macs, 1, t["inference_median"] / 1e3)
 st.caption(
-    f"Engine **{inf.ENGINE_TITLES[report.engine]}** on {report.device}, {report.threads} thread{'s' if report.threads != 1 else ''} · "
-    f"waited {report.queued_ms:.0f} ms for a free inference slot (at most {inf.MAX_CONCURRENT} at once) · "
+    f"Engine **{ENGINE_TITLES[report.engine]}** on {report.device}, {report.threads} thread{'s' if report.threads != 1 else ''} · "
+    f"waited {report.queued_ms:.0f} ms for a free inference slot (at most {MAX_CONCURRENT} at once) · "
     f"achieved **{gflops:.1f} GFLOP/s** = 2 × {fmt_count(macs)} MACs ÷ {t['inference_median']:.1f} ms "
     f"(FLOPs = 2 × MACs) · {1000 / t['inference_median']:.0f} images/s at batch 1."
 )
@@ -405,9 +409,7 @@ if compare:
             "cls_compare_result",
             settings,
             compare_clicked,
-            lambda: inf.compare_engines(
-                engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3
-            ),
+            lambda: compare_engines(engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3),
         )
     show_plotly(figs.engine_comparison(comparison), key="cls_engines")
     st.dataframe(
@@ -484,7 +486,7 @@ if batch:
             "cls_batch_result",
             settings,
             batch_clicked,
-            lambda: inf.time_batch(
+            lambda: time_batch(
                 engine, [r.tensor for r in good], runs=min(PARAMS.value("runs"), 10)
             ),
         )

@@ -29,7 +29,7 @@ from PIL import Image
 from mobilenet_viz.inputs.images import MAX_PIXELS, ImageDecodeError, decode_image
 from mobilenet_viz.inputs.samples import get_sample, list_samples
 from mobilenet_viz.runtime.filtering import PATTERNS, synthetic_pattern
-from mobilenet_viz.runtime.inference import inference_slot
+from mobilenet_viz.runtime.serving import inference_slot
 from ui.params import ChoiceParam
 from ui.text import md
 

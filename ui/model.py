@@ -12,7 +12,8 @@ import hashlib
 
 import streamlit as st
 
-from mobilenet_viz.runtime.inference import EngineSet, use_serving_threads
+from mobilenet_viz.runtime.engines import EngineSet
+from mobilenet_viz.runtime.serving import use_serving_threads
 from mobilenet_viz.runtime.weights import (
     LoadedModel,
     WeightsError,

@@ -10,7 +10,7 @@ generation the collector skips, so the per-run collection only scans what runs c
 (under a microsecond instead of about 300 ms: `benchmarks/post_run_gc.py`) and still frees their cycles.
 
 After the imports, torch's thread count is set for a shared server
-(``mobilenet_viz.runtime.inference.use_serving_threads``: one thread per inference by default).
+(``mobilenet_viz.runtime.serving.use_serving_threads``: one thread per inference by default).
 
 The imports run in a background thread, so the first visitor's page is not held up; a page that
 needs a module meanwhile waits on Python's import lock and then finds it imported.
@@ -39,7 +39,8 @@ PRELOAD = (
     "mobilenet_viz.analytic.blocks",
     "mobilenet_viz.runtime.cam",
     "mobilenet_viz.runtime.filtering",
-    "mobilenet_viz.runtime.inference",
+    "mobilenet_viz.runtime.classify",
+    "mobilenet_viz.runtime.timing",
     "mobilenet_viz.figures.architectures",
     "mobilenet_viz.figures.blocks",
     "mobilenet_viz.figures.classify",
@@ -59,7 +60,7 @@ def preload_and_freeze(modules: tuple[str, ...] = PRELOAD) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - an optional engine missing must not stop the app
             pass
-    from mobilenet_viz.runtime.inference import use_serving_threads
+    from mobilenet_viz.runtime.serving import use_serving_threads
 
     use_serving_threads()  # ui.model.get_model also sets it, so no engine is built before this
     gc.collect()

@@ -27,7 +27,7 @@ def _count(lo: int, hi: int):
 
 
 # Copies of the library's constants, so building the CLI parser never imports torch (`conv` stays
-# fast); tests/unit/test_cli_classify.py checks they equal mobilenet_viz.runtime.inference / .weights.
+# fast); tests/unit/test_cli_classify.py checks they equal runtime.engines / .timing / .weights.
 ENGINES = ("eager", "optimized", "onnx", "int8")
 PREPROCESSINGS = ("IMAGENET1K_V1", "IMAGENET1K_V2")
 MAX_RUNS = 1000
@@ -83,7 +83,8 @@ def _read(path: str) -> bytes | str:
 
 
 def run(args) -> tuple[dict, int]:
-    from mobilenet_viz.runtime.inference import EngineSet, classify
+    from mobilenet_viz.runtime.classify import classify
+    from mobilenet_viz.runtime.engines import EngineSet
     from mobilenet_viz.runtime.weights import load_mobilenet_v2, preprocessing_default
 
     loaded = load_mobilenet_v2(

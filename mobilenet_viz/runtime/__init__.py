@@ -1,6 +1,8 @@
 """Real networks and real measurements (torch, torchvision, ONNX Runtime).
 
-weights (loading and checking state_dicts), inference (engines, classify, timing), cam, feature_maps
-(activations of a real image), filtering (one layer's filters on an image), layer_timing and
-profiling (measured time per layer), v3_timing, se_attention, quantization (int8).
+weights (loading and checking state_dicts), engines (eager, TorchScript, ONNX Runtime, int8),
+serving (threads per inference, inference slots), timing (timed runs, batches, engines side by side),
+classify (photos -> top-k with per-step timing), cam, feature_maps (activations of a real image),
+filtering (one layer's filters on an image), layer_timing and profiling (measured time per layer),
+v3_timing, se_attention, quantization (int8).
 """

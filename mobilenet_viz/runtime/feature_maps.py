@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mobilenet_viz.runtime.inference import inference_slot
+from mobilenet_viz.runtime.serving import inference_slot
 
 
 def num_blocks(model: nn.Module) -> int:

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from mobilenet_viz.analytic.costs import ConvComparison, output_size
-from mobilenet_viz.runtime.inference import inference_slot
+from mobilenet_viz.runtime.serving import inference_slot
 
 # Keep one round (one call of each layer) short, so a time budget buys many rounds.
 # A 2-core laptop runs a standard conv at roughly 20-40 GMAC/s; ~30 timed calls at <= 1 GMAC each.
@@ -191,7 +191,7 @@ def time_layers(
     so a burst of load hits them alike. The rounds stop once at least ``min_rounds`` ran and the
     95% interval of every median (and of the per-round speed-up's) is within ``target_spread`` of
     it, or when ``budget_s`` is spent. Runs in the process-wide inference slot
-    (``inference.inference_slot``); a layer too large for memory is timed with fewer channels
+    (``serving.inference_slot``); a layer too large for memory is timed with fewer channels
     (:func:`timed_channels`) and a smaller D_F (:func:`timed_input_size`), as the result says.
     """
     if budget_s <= 0:

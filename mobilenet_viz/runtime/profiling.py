@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from mobilenet_viz.runtime.inference import inference_slot
+from mobilenet_viz.runtime.serving import inference_slot
 
 KINDS = ("pointwise", "depthwise", "other")
 

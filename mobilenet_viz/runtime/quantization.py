@@ -62,7 +62,7 @@ from torch import nn
 
 from mobilenet_viz.inputs.images import decode_image
 from mobilenet_viz.inputs.samples import list_samples
-from mobilenet_viz.runtime.inference import export_onnx, onnx_available
+from mobilenet_viz.runtime.engines import export_onnx, onnx_available
 from mobilenet_viz.runtime.weights import LoadedModel
 
 KEEP_FLOAT = ("features.1.",)
@@ -701,9 +701,10 @@ def speed_comparison(
     """Batch-1 latency and batch-``batch_size`` throughput of :data:`SPEED_ENGINES` for one
     preprocessed image ``tensor`` [3, 224, 224], timed round-robin (``rounds`` turns each, so a
     load change hits all engines alike) under one inference slot, with torch's thread count."""
-    from mobilenet_viz.runtime import inference as inf
+    from mobilenet_viz.runtime.serving import inference_slot
+    from mobilenet_viz.runtime.timing import achieved_gflops, check_settings, percentile, time_runs
 
-    inf.check_settings(1, runs, 0)
+    check_settings(1, runs, 0)
     built = {
         name: engines.get(name) for name in SPEED_ENGINES
     }  # builds (and quantizes) outside the slot
@@ -713,12 +714,12 @@ def speed_comparison(
     batch_runs = max(1, per_round // 2)
     single: dict[str, list[float]] = {n: [] for n in built}
     batched: dict[str, list[float]] = {n: [] for n in built}
-    with inf.inference_slot():
+    with inference_slot():
         for turn in range(rounds):
             for name, engine in built.items():
-                times, _ = inf.time_runs(engine, one, per_round, 2 if turn == 0 else 0)
+                times, _ = time_runs(engine, one, per_round, 2 if turn == 0 else 0)
                 single[name] += times
-                times, _ = inf.time_runs(engine, many, batch_runs, 1 if turn == 0 else 0)
+                times, _ = time_runs(engine, many, batch_runs, 1 if turn == 0 else 0)
                 batched[name] += times
     rows = []
     for name, engine in built.items():
@@ -729,11 +730,11 @@ def speed_comparison(
                 name,
                 engine.title,
                 b1,
-                inf.percentile(single[name], 90),
+                percentile(single[name], 90),
                 batch_size,
                 bn,
                 batch_size / (bn / 1e3),
-                inf.achieved_gflops(macs, 1, b1 / 1e3),
+                achieved_gflops(macs, 1, b1 / 1e3),
                 engine.threads,
             )
         )

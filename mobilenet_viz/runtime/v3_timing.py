@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mobilenet_viz.analytic.v3_block import DEFAULT_LAST_STAGE, LastStageConfig, last_stage
-from mobilenet_viz.runtime.inference import inference_slot
+from mobilenet_viz.runtime.serving import inference_slot
 
 # Activation tensors from V3-Large: the first bneck's input (112x112x16) and the last bnecks'
 # expanded tensor (7x7x960). Shapes are (C, H, W).

@@ -170,9 +170,9 @@ def test_weights_where_and_the_loader_read_offline_the_same_way(
 
 def test_parser_constants_match_the_library_and_building_it_skips_torch():
     from mobilenet_viz.commands import classify as cmd
-    from mobilenet_viz.runtime import inference
+    from mobilenet_viz.runtime import engines, timing
 
-    assert cmd.ENGINES == inference.ENGINES and cmd.MAX_RUNS == inference.MAX_RUNS
+    assert cmd.ENGINES == engines.ENGINES and cmd.MAX_RUNS == timing.MAX_RUNS
     assert cmd.PREPROCESSINGS == w.PREPROCESSINGS
     code = (
         "import sys; from mobilenet_viz.cli import build_parser, _available_commands; "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mobilenet_viz.figures.classify import engine_comparison
-from mobilenet_viz.runtime.inference import EngineComparison
+from mobilenet_viz.runtime.timing import EngineComparison
 
 
 def test_labels_sit_above_the_p90_whiskers():

@@ -269,15 +269,16 @@ def test_a_gif_with_400k_frames_is_not_walked(tmp_path):
 
 CLASSIFY_SETUP = """
 import glob
-from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime.classify import classify
+from mobilenet_viz.runtime.engines import EngineSet
 from mobilenet_viz.inputs.samples import get_sample
 from mobilenet_viz.runtime.weights import untrained
 loaded = untrained()
-engines = inf.EngineSet(loaded, 'cpu')
-inf.classify(loaded, engines, [('cat.jpg', get_sample('cat.jpg').read_bytes())], engine='eager', runs=1, warmup=1)
+engines = EngineSet(loaded, 'cpu')
+classify(loaded, engines, [('cat.jpg', get_sample('cat.jpg').read_bytes())], engine='eager', runs=1, warmup=1)
 items = [(p.rsplit('/', 1)[-1], open(p, 'rb').read()) for p in sorted(glob.glob(sys.argv[1] + '/*.png'))]
 def attack():
-    report = inf.classify(loaded, engines, items, engine='eager', runs=1, warmup=0)
+    report = classify(loaded, engines, items, engine='eager', runs=1, warmup=0)
     return [r.error for r in report.results]
 """
 
@@ -423,10 +424,10 @@ def test_onnxruntime_writes_no_telemetry_under_home(tmp_path):
 
 def test_two_sessions_building_the_onnx_engine_at_once_both_succeed():
     pytest.importorskip("onnxruntime")
-    from mobilenet_viz.runtime import inference as inf
+    from mobilenet_viz.runtime.engines import EngineSet
     from mobilenet_viz.runtime.weights import untrained
 
-    sets = [inf.EngineSet(untrained(), "cpu") for _ in range(2)]
+    sets = [EngineSet(untrained(), "cpu") for _ in range(2)]
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
@@ -448,7 +449,7 @@ def test_two_sessions_building_the_onnx_engine_at_once_both_succeed():
 
 
 def test_the_inference_slot_is_reentrant_within_one_thread():
-    from mobilenet_viz.runtime.inference import inference_slot
+    from mobilenet_viz.runtime.serving import inference_slot
 
     done = threading.Event()
 

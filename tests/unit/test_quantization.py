@@ -15,8 +15,8 @@ from torch import nn
 
 from mobilenet_viz.inputs.images import decode_image
 from mobilenet_viz.inputs.samples import list_samples
-from mobilenet_viz.runtime import inference as inf
 from mobilenet_viz.runtime import quantization as qz
+from mobilenet_viz.runtime.engines import EngineSet
 from mobilenet_viz.runtime.weights import load_file, untrained
 
 
@@ -163,7 +163,7 @@ def test_torch_name_maps_onnx_scopes_to_module_paths():
 
 def test_int8_engine_and_comparison_row(untrained_int8):
     loaded, int8 = untrained_int8
-    engines = inf.EngineSet(loaded, device="cpu")
+    engines = EngineSet(loaded, device="cpu")
     engine = engines.get("int8")
     assert engine.device == "cpu (onnxruntime, int8)" and "int8" in engines.available()
     batch = photos(loaded)[1][:2]

@@ -23,7 +23,7 @@ a, b = Node(), Node(); a.other, b.other = b, a
 del a, b
 found = gc.collect(2)
 import torch
-print(frozen, found, "torch" in sys.modules, "mobilenet_viz.runtime.inference" in sys.modules, torch.get_num_threads())
+print(frozen, found, "torch" in sys.modules, "mobilenet_viz.runtime.classify" in sys.modules, torch.get_num_threads())
 """
 
 
@@ -45,9 +45,7 @@ def test_preload_imports_the_libraries_and_freezes_them_but_new_cycles_are_still
     )  # torch, torchvision, plotly, pandas...: hundreds of thousands of objects
     assert int(found) >= 2  # the two nodes of the cycle (and their __dict__s)
     assert torch_loaded == "True" and inference_loaded == "True"
-    assert (
-        threads == "1"
-    )  # a shared server: one thread per inference (see inference.serving_threads)
+    assert threads == "1"  # a shared server: one thread per inference (see serving.serving_threads)
 
 
 def test_the_server_thread_count_comes_from_the_environment_and_garbage_falls_back_to_one():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mobilenet_viz.runtime import inference
+from mobilenet_viz.runtime import serving
 from mobilenet_viz.runtime.v3_timing import ACTIVATION_OPS, time_activations, time_last_stages
 
 
@@ -20,7 +20,7 @@ def test_activation_timings_cover_every_function_and_shape():
 
 def test_timing_holds_the_slot_and_one_thread(monkeypatch):
     seen = []
-    real = inference.inference_slot
+    real = serving.inference_slot
 
     def spy():
         seen.append(torch.get_num_threads())

@@ -1,4 +1,5 @@
-"""Engines agree, timing is reported per step, CAM and the per-layer profile are exact."""
+"""Engines agree (runtime.engines), classify reports per image and step (runtime.classify), timing
+and the inference slot (runtime.timing, runtime.serving); CAM and the per-layer profile are exact."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.transforms import functional as TF
 
 from mobilenet_viz.inputs.samples import get_sample
-from mobilenet_viz.runtime import cam, profiling
-from mobilenet_viz.runtime import inference as inf
+from mobilenet_viz.runtime import cam, profiling, serving, timing
+from mobilenet_viz.runtime import classify as clf
+from mobilenet_viz.runtime import engines as eng
 from mobilenet_viz.runtime.weights import load_file, untrained
+from mobilenet_viz.tables import rows_to_csv
 
 CAT_CLASSES = {281, 282, 283, 284, 285}  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 
@@ -23,22 +26,22 @@ CAT_CLASSES = {281, 282, 283, 284, 285}  # tabby, tiger cat, Persian, Siamese, E
 @pytest.fixture(scope="module")
 def untrained_engines():
     loaded = untrained()
-    return loaded, inf.EngineSet(loaded, device="cpu")  # one ONNX export for this module
+    return loaded, eng.EngineSet(loaded, device="cpu")  # one ONNX export for this module
 
 
 @pytest.fixture(scope="module")
 def real_engines(test_weights_path):
     loaded = load_file(test_weights_path, preprocessing="IMAGENET1K_V1")
-    return loaded, inf.EngineSet(loaded, device="cpu")
+    return loaded, eng.EngineSet(loaded, device="cpu")
 
 
 def sample_tensor(loaded, name="cat.jpg"):
-    return inf.preprocess(loaded, Image.open(get_sample(name).path).convert("RGB"))
+    return clf.preprocess(loaded, Image.open(get_sample(name).path).convert("RGB"))
 
 
 def assert_engines_agree(loaded, engines, batch):
     probs = {}
-    for name in inf.FLOAT_ENGINES:  # int8 approximates them: tests/unit/test_quantization.py
+    for name in eng.FLOAT_ENGINES:  # int8 approximates them: tests/unit/test_quantization.py
         probs[name] = torch.softmax(engines.get(name).run(batch), dim=1)
     for name in ("optimized", "onnx"):
         assert torch.equal(
@@ -59,7 +62,7 @@ def test_engines_agree_and_recognise_real_photos(real_engines, test_photos_dir):
     items = [
         (n, (test_photos_dir / n).read_bytes()) for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")
     ]
-    report = inf.classify(loaded, engines, items, engine="onnx", runs=2, warmup=1)
+    report = clf.classify(loaded, engines, items, engine="onnx", runs=2, warmup=1)
     top1 = [r.top[0] for r in report.results]
     assert top1[0].index in CAT_CLASSES
     assert [t.label for t in top1[1:]] == ["dragonfly", "chickadee"]
@@ -73,7 +76,7 @@ def test_classify_reports_errors_per_image_and_timing_per_step(untrained_engines
         ("notes.txt", b"hello, this is text"),
         ("coffee.jpg", get_sample("coffee.jpg").read_bytes()),
     ]
-    report = inf.classify(loaded, engines, items, engine="eager", top=3, runs=4, warmup=1)
+    report = clf.classify(loaded, engines, items, engine="eager", top=3, runs=4, warmup=1)
     assert [r.error for r in report.results] == [None, "not an image (looks like text)", None]
     assert not report.ok and report.engine == "eager" and report.threads == torch.get_num_threads()
     good = [r for r in report.results if r.error is None]
@@ -92,18 +95,18 @@ def test_a_rerun_times_only_the_new_photos_and_forgets_the_ones_no_longer_shown(
 ):
     loaded, engines = untrained_engines
     timed = []
-    real_time_runs = inf.time_runs
+    real_time_runs = timing.time_runs
     monkeypatch.setattr(
-        inf, "time_runs", lambda *a, **k: timed.append(1) or real_time_runs(*a, **k)
+        clf, "time_runs", lambda *a, **k: timed.append(1) or real_time_runs(*a, **k)
     )
     cat, coffee = get_sample("cat.jpg").read_bytes(), get_sample("coffee.jpg").read_bytes()
     reuse: dict = {}
-    first = inf.classify(
+    first = clf.classify(
         loaded, engines, [("cat.jpg", cat)], engine="eager", runs=2, warmup=0, reuse=reuse
     )
     assert len(timed) == 1 and not first.results[0].reused and len(reuse) == 1
 
-    second = inf.classify(
+    second = clf.classify(
         loaded,
         engines,
         [("cat.jpg", cat), ("my coffee.jpg", coffee)],
@@ -121,7 +124,7 @@ def test_a_rerun_times_only_the_new_photos_and_forgets_the_ones_no_longer_shown(
     every = old.inference_runs_ms + new.inference_runs_ms
     assert second.timing_ms["inference_median"] == pytest.approx(float(np.median(every)))
 
-    inf.classify(
+    clf.classify(
         loaded, engines, [("coffee.jpg", coffee)], engine="eager", runs=3, warmup=0, reuse=reuse
     )
     assert len(timed) == 3 and len(reuse) == 1  # other settings: timed again; the cat is forgotten
@@ -132,7 +135,7 @@ def test_photos_kept_for_reuse_are_shrunk_but_report_their_real_size(untrained_e
     buffer = io.BytesIO()
     Image.new("RGB", (3000, 1500), (200, 100, 50)).save(buffer, format="JPEG")
     reuse: dict = {}
-    report = inf.classify(
+    report = clf.classify(
         loaded,
         engines,
         [("big.jpg", buffer.getvalue())],
@@ -143,24 +146,24 @@ def test_photos_kept_for_reuse_are_shrunk_but_report_their_real_size(untrained_e
     )
     assert report.results[0].size == (3000, 1500)
     (kept,) = reuse.values()
-    assert max(kept.image.size) == inf.KEPT_IMAGE_SIDE and kept.size == (3000, 1500)
+    assert max(kept.image.size) == clf.KEPT_IMAGE_SIDE and kept.size == (3000, 1500)
 
 
 def test_settings_are_validated(untrained_engines):
     loaded, engines = untrained_engines
     with pytest.raises(ValueError, match="--top"):
-        inf.classify(loaded, engines, [], top=0)
+        clf.classify(loaded, engines, [], top=0)
     with pytest.raises(ValueError, match="--runs"):
-        inf.classify(loaded, engines, [], runs=0)
+        clf.classify(loaded, engines, [], runs=0)
     with pytest.raises(ValueError, match="unknown engine"):
         engines.get("tensorrt")
 
 
 def test_onnx_missing_falls_back_to_optimized(untrained_engines, monkeypatch):
     loaded, _ = untrained_engines
-    monkeypatch.setattr(inf, "onnx_available", lambda: False)
-    assert inf.default_engine() == "optimized"
-    engines = inf.EngineSet(loaded, device="cpu")
+    monkeypatch.setattr(eng, "onnx_available", lambda: False)
+    assert eng.default_engine() == "optimized"
+    engines = eng.EngineSet(loaded, device="cpu")
     engines._engines["optimized"] = untrained_engines[1].get("optimized")  # reuse the built one
     engine, note = engines.get_or_fallback("onnx")
     assert engine.name == "optimized" and "onnxruntime" in note
@@ -168,13 +171,13 @@ def test_onnx_missing_falls_back_to_optimized(untrained_engines, monkeypatch):
 
 def test_default_engine_is_onnx_when_onnxruntime_imports():
     pytest.importorskip("onnxruntime")
-    assert inf.default_engine() == "onnx"
+    assert eng.default_engine() == "onnx"
 
 
 def test_network_view_is_the_resized_centre_crop(untrained_engines):
     loaded, _ = untrained_engines
     image = Image.open(get_sample("rocket.jpg").path).convert("RGB")
-    view = inf.network_view(loaded, inf.preprocess(loaded, image))
+    view = clf.network_view(loaded, clf.preprocess(loaded, image))
     expected = TF.center_crop(TF.resize(image, 256, antialias=True), 224)
     assert view.size == (224, 224)
     diff = np.abs(np.asarray(view, dtype=int) - np.asarray(expected, dtype=int))
@@ -190,7 +193,7 @@ def test_cam_is_the_exact_decomposition_of_the_logit(untrained_engines):
     assert heat.shape == (7, 7)
     bias = float(loaded.model.classifier[1].bias[c])
     assert heat.mean() + bias == pytest.approx(float(logits[c]), rel=1e-4, abs=1e-4)
-    picture = cam.overlay(inf.network_view(loaded, x), heat)
+    picture = cam.overlay(clf.network_view(loaded, x), heat)
     assert picture.size == (224, 224)
     assert cam.normalise(np.ones((7, 7))).max() == 0
 
@@ -222,18 +225,19 @@ def test_profile_counts_match_torch_and_the_paper(untrained_engines):
 def test_batch_throughput_is_batch_over_median(untrained_engines):
     loaded, engines = untrained_engines
     tensors = [sample_tensor(loaded, n) for n in ("cat.jpg", "coffee.jpg")]
-    timing, logits = inf.time_batch(engines.get("onnx"), tensors, runs=2, warmup=1)
+    batch, logits = timing.time_batch(engines.get("onnx"), tensors, runs=2, warmup=1)
     assert logits.shape == (2, 1000)
-    assert timing.images_per_s == pytest.approx(2 / (timing.median_ms / 1e3))
-    assert inf.achieved_gflops(300_000_000, 1, 0.01) == pytest.approx(60.0)
+    assert batch.images_per_s == pytest.approx(2 / (batch.median_ms / 1e3))
+    assert timing.achieved_gflops(300_000_000, 1, 0.01) == pytest.approx(60.0)
 
 
 def test_compare_engines_reports_agreement_and_ratios(untrained_engines):
     loaded, engines = untrained_engines
     rows = {
-        r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=2, warmup=1)
+        r.engine: r
+        for r in timing.compare_engines(engines, sample_tensor(loaded), runs=2, warmup=1)
     }
-    assert set(rows) == set(inf.ENGINES)
+    assert set(rows) == set(eng.ENGINES)
     for (
         r
     ) in rows.values():  # each ratio is this engine's median over ONNX's / eager's over this one's
@@ -257,15 +261,16 @@ def test_compare_engines_ratios_from_known_medians(untrained_engines, monkeypatc
         "onnx": [2.0, 2.0, 3.0],
         "int8": [1.0, 1.0, 2.0],
     }
-    order = iter(inf.ENGINES)
-    real = inf.time_runs
+    order = iter(eng.ENGINES)
+    real = timing.time_runs
     monkeypatch.setattr(
-        inf,
+        timing,
         "time_runs",
         lambda engine, batch, runs, warmup: (times[next(order)], real(engine, batch, 1, 0)[1]),
     )
     rows = {
-        r.engine: r for r in inf.compare_engines(engines, sample_tensor(loaded), runs=3, warmup=0)
+        r.engine: r
+        for r in timing.compare_engines(engines, sample_tensor(loaded), runs=3, warmup=0)
     }
     assert {n: r.median_ms for n, r in rows.items()} == {
         "eager": 8.0,
@@ -290,19 +295,19 @@ def test_compare_engines_ratios_from_known_medians(untrained_engines, monkeypatc
 @pytest.mark.parametrize("slots", [1, 2])
 def test_semaphore_queues_concurrent_inferences(monkeypatch, slots):
     """With one slot a second inference waits for the first; with two it runs alongside it."""
-    monkeypatch.setattr(inf, "MAX_CONCURRENT", slots)
-    monkeypatch.setattr(inf, "_SLOTS", threading.BoundedSemaphore(slots))
+    monkeypatch.setattr(serving, "MAX_CONCURRENT", slots)
+    monkeypatch.setattr(serving, "_SLOTS", threading.BoundedSemaphore(slots))
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with inf.inference_slot():
+        with serving.inference_slot():
             held.set()
             release.wait(0.5 if slots == 1 else 10)
 
     thread = threading.Thread(target=hold)
     thread.start()
     assert held.wait(5)
-    with inf.inference_slot() as slot:
+    with serving.inference_slot() as slot:
         still_held = thread.is_alive()
         release.set()
     thread.join()
@@ -318,8 +323,8 @@ def test_results_table_csv_has_one_row_per_image(untrained_engines):
         ("cat.jpg", get_sample("cat.jpg").read_bytes()),
         ("bad.png", b"\x89PNG\r\n\x1a\n broken"),
     ]
-    report = inf.classify(loaded, engines, items, engine="eager", runs=1, warmup=0)
-    csv_text = inf.rows_to_csv(inf.report_rows(report))
+    report = clf.classify(loaded, engines, items, engine="eager", runs=1, warmup=0)
+    csv_text = rows_to_csv(clf.report_rows(report))
     lines = csv_text.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("image,error,top1_label,top1_prob")
     assert lines[1].startswith("cat.jpg,,") and lines[2].startswith("bad.png,")
