@@ -1,39 +1,49 @@
-"""Classroom load: N students open the app at once, in real browsers, against `streamlit run app.py`.
+"""Classroom load: N students use the app at once, in real browsers, against `streamlit run app.py`.
 
-For each N in --sessions, a fresh server is started on a free localhost port. One warm-up session
-runs the whole route first (imports, the shared model, caches), then N Playwright contexts in one
-system Chromium run concurrently, each a student:
+For each N in --sessions, a fresh server is started on a free localhost port, with a class and a
+live class question seeded in a fresh store (MOBILENET_VIZ_DATA_DIR, as a teacher who pressed
+*Start a class* and *Ask* leaves it). One warm-up student runs the whole route first (imports, the
+shared model, caches); then one student runs it alone (Chromium CPU seconds per step, and each
+server run kind's time with nobody else); then N Playwright contexts in one system Chromium run
+it concurrently (--route class, the default):
 
-  home -> separable (click the page link) -> move the D_K slider -> inverted residual page
-       -> Classify page -> upload a photo from assets/samples and wait for the top-5
+  join (the student link with settings in the query, as the projector's QR code gives)
+       -> move the D_K slider -> inverted residual page -> Classify page (the cat sample is
+       classified on opening) -> upload a photo (each student their own file) and wait for its
+       top-5 -> open the class question by its link -> type the answer and send it
 
-Per step: p50/p95 latency in seconds, from the action to the end of the Streamlit script run
-(the stApp element's data-test-script-state attribute), errors (timeouts, exception elements).
-Server: RSS and thread count from /proc/<pid>/status when idle before the sessions, the peak
-while they run, and --settle seconds after every context closed (Streamlit keeps a closed
-session for server.disconnectedSessionTTL = 120 s by default, so the settle time should exceed
-it). Model loads are counted from the server log (lines matching --model-load-pattern).
+(--route tour: home -> separable -> slider -> inverted residual -> Classify -> upload, the route
+measured before the Class page existed.) Per step: p50/p95 latency in seconds, from the action to
+the end of the Streamlit script run (the stApp element's data-test-script-state attribute), errors
+(timeouts, exception elements). Server: RSS and thread count from /proc/<pid>/status when idle
+before the sessions, the peak while they run, and --settle seconds after every context closed
+(Streamlit keeps a closed session for server.disconnectedSessionTTL = 120 s by default, so the
+settle time should exceed it). Model loads are counted from the server log.
 
     python benchmarks/classroom_load.py --sessions 5 10 20 30 --settle 150
     python benchmarks/classroom_load.py --sessions 5 --settle 10 --json out.json   # a quick look
 
-Server-side, every script run's wall time is logged per page (queueing for the inference slot and
-the GIL included, the browser and the network excluded) and reported as its own table, so the
-server's latency can be told from the latency N Chromiums on the same cores add. With
---browsers-idle the browsers run under SCHED_IDLE: the server gets the CPU it would have if the
-students used their own laptops, and the browser-side numbers grow instead.
+Server-side, every script run's wall time is logged with its page and kind (what started it:
+"open", a widget's key such as "cls_uploads", "submit:<form>", "poll" for a fragment's timer;
+queueing for the inference slot and the GIL included, the browser and the network excluded) and
+reported per kind, so the server's latency can be told from the latency N Chromiums on the same
+cores add. With --browsers-idle the browsers run under SCHED_IDLE: the server gets the CPU it
+would have if the students used their own laptops, and the browser-side numbers grow instead.
 
     python benchmarks/classroom_load.py --sessions 5 10 20 30 --settle 125 --browsers-idle
 
-The numbers depend on the machine; the browsers run on the same cores as the server, so at high
-N part of the latency is Chromium rendering, not Streamlit. Localhost only; everything is bounded
-(--step-timeout per step, --session-timeout per session, at most 60 sessions).
+--app-root serves another checkout (e.g. a `git archive` of an older commit) with the same
+benchmark, for before/after. The numbers depend on the machine; the browsers run on the same cores
+as the server, so at high N part of the latency is Chromium rendering, not Streamlit. Localhost
+only; everything is bounded (--step-timeout per step, --session-timeout per session, at most 60
+sessions).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -56,7 +66,26 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-dev-shm-usage",
 ]
-STEPS = ["home", "separable", "slider", "inverted_residual", "classify_page", "classify_photo"]
+# A student's route, step by step. "class" (the default): the student scans the projector's QR
+# code (a student link: the page and its settings in the query), moves a slider, opens two more
+# pages from the sidebar, uploads a photo on Classify, then joins the class question by its link
+# and sends an answer. "tour": the route measured before the Class page existed (home first).
+ROUTES = {
+    "class": [
+        "join",
+        "slider",
+        "inverted_residual",
+        "classify_page",
+        "classify_photo",
+        "question",
+        "answer",
+    ],
+    "tour": ["home", "separable", "slider", "inverted_residual", "classify_page", "classify_photo"],
+}
+STEPS = sorted({step for route in ROUTES.values() for step in route})
+# The link the QR code on the projector gives for the separable page with these settings
+# (ui.presenter.student_link: the page's URL path and its PageParams, no present=1).
+JOIN_LINK = "/separable?input_size=28&in_channels=256&out_channels=256&kernel=3"
 MAX_SESSIONS = 60
 
 # Counts script runs in the page: every change of stApp's data-test-script-state away from
@@ -158,7 +187,7 @@ def descendants_cpu(root: int, exclude: int) -> dict[int, float]:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], log_dir: Path, ttl: int | None):
+    def __init__(self, env: dict[str, str], log_dir: Path, ttl: int | None, root: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -167,7 +196,7 @@ class Server:
             str(Path(__file__).resolve()),
             "--serve",
             "run",
-            str(ROOT / "app.py"),
+            str(root / "app.py"),
             "--server.port",
             str(self.port),
             "--server.address",
@@ -184,7 +213,7 @@ class Server:
             cmd += ["--server.disconnectedSessionTTL", str(ttl)]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **env}
+            cmd, cwd=root, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **env}
         )
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -275,6 +304,7 @@ class SessionResult:
     times: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     app_errors: list[str] = field(default_factory=list)  # st.error messages seen (not exceptions)
+    cpu: dict[str, float] = field(default_factory=dict)  # browser CPU s per step (alone only)
 
 
 async def _starts(page) -> int:
@@ -342,10 +372,38 @@ async def _classify_photo(page, photo: Path, result_pattern: str, timeout_ms: fl
     await wait_js(page, IDLE, None, timeout_ms)
 
 
+async def _question(page, url: str, timeout_ms: float) -> None:
+    """Open the class question by its student link (what the Class page's QR code gives)."""
+    await page.goto(url, wait_until="commit", timeout=timeout_ms)
+    send = page.get_by_role("button", name=re.compile("Send my answer", re.I))
+    await send.first.wait_for(state="visible", timeout=timeout_ms)
+    await wait_js(page, IDLE, None, timeout_ms)
+
+
+async def _answer(page, answer: str, timeout_ms: float) -> None:
+    """Type the answer into the question's form and send it; done when the page shows it back."""
+    main = page.locator('[data-testid="stMain"]')
+    await main.locator('[data-testid="stForm"] input[type="text"]').first.fill(answer)
+    await page.get_by_role("button", name=re.compile("Send my answer", re.I)).first.click()
+    await main.get_by_text(re.compile("Your answer:")).first.wait_for(
+        state="visible", timeout=timeout_ms
+    )
+    await wait_js(page, IDLE, None, timeout_ms)
+
+
 async def student(
-    browser, base_url: str, photo: Path, args, result: SessionResult, tag: str
+    browser,
+    base_url: str,
+    photo: Path,
+    args,
+    result: SessionResult,
+    tag: str,
+    cpu_probe=None,
 ) -> None:
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    """One student's route (``args.route``); stops at the first failed step. ``cpu_probe``: a
+    function returning the browsers' CPU seconds so far (used when this student is alone)."""
+    width, height = args.viewport
+    context = await browser.new_context(viewport={"width": width, "height": height})
     step_ms = args.step_timeout * 1000
     context.set_default_timeout(step_ms)
     context.set_default_navigation_timeout(step_ms)  # Playwright's own default is 30 s
@@ -354,6 +412,7 @@ async def student(
 
     async def step(name, action):
         start = time.perf_counter()
+        cpu0 = cpu_probe() if cpu_probe else None
         try:
             await action()
         except Exception as exc:  # noqa: BLE001 - every failure is a measured error
@@ -370,6 +429,8 @@ async def student(
                     pass
             return False
         result.times[name] = time.perf_counter() - start
+        if cpu_probe:
+            result.cpu[name] = cpu_probe() - cpu0
         await _check_page(page, name, result)
         return True
 
@@ -377,24 +438,48 @@ async def student(
         await page.goto(base_url + "/", wait_until="commit", timeout=step_ms)
         await wait_js(page, HOME_READY, None, step_ms)
 
+    async def join():
+        await page.goto(base_url + JOIN_LINK, wait_until="commit", timeout=step_ms)
+        await wait_js(page, ON_PAGE, ["/separable", ""], step_ms)
+
+    actions = {
+        "home": home,
+        "join": join,
+        "separable": lambda: _goto_page(page, "separable", step_ms),
+        "slider": lambda: _move_slider(page, args.slider_label, step_ms),
+        "inverted_residual": lambda: _goto_page(page, "inverted_residual", step_ms),
+        "classify_page": lambda: _goto_page(page, "classify", step_ms),
+        "classify_photo": lambda: _classify_photo(page, photo, args.result_pattern, step_ms),
+        "question": lambda: _question(page, base_url + args.question_link, step_ms),
+        "answer": lambda: _answer(page, args.question_answer, step_ms),
+    }
     try:
-        if await step("home", home):
-            await step("separable", lambda: _goto_page(page, "separable", step_ms))
-            await step("slider", lambda: _move_slider(page, args.slider_label, step_ms))
-            await step("inverted_residual", lambda: _goto_page(page, "inverted_residual", step_ms))
-            if await step("classify_page", lambda: _goto_page(page, "classify", step_ms)):
-                await step(
-                    "classify_photo",
-                    lambda: _classify_photo(page, photo, args.result_pattern, step_ms),
-                )
+        for name in ROUTES[args.route]:
+            if not await step(name, actions[name]):
+                break  # the next step would start from a page in an unknown state
     finally:
         await context.close()
 
 
-async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> list[SessionResult]:
+async def run_students(
+    n: int, base_url: str, photo: Path, args, tag: str, server_pid: int | None = None
+) -> list[SessionResult]:
+    """n students at once (started over ``args.ramp`` s). With ``server_pid`` (n = 1 only), the
+    browsers' CPU seconds are read around each step: one student's cost per step, alone."""
     from playwright.async_api import async_playwright
 
     results = [SessionResult() for _ in range(n)]
+    photos = [
+        photo if args.same_photo else own_photo(photo, f"{tag}-{i}", args.photo_dir)
+        for i in range(n)
+    ]
+    probe = None
+    if server_pid is not None and n == 1:
+        me = os.getpid()
+
+        def probe() -> float:
+            return sum(descendants_cpu(me, server_pid).values())
+
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=args.chromium_launcher, args=CHROMIUM_ARGS
@@ -405,7 +490,9 @@ async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> li
                 await asyncio.sleep(i * args.ramp / max(n, 1))
                 try:
                     await asyncio.wait_for(
-                        student(browser, base_url, photo, args, results[i], f"{tag}-{i}"),
+                        student(
+                            browser, base_url, photos[i], args, results[i], f"{tag}-{i}", probe
+                        ),
                         args.session_timeout,
                     )
                 except TimeoutError:
@@ -420,6 +507,21 @@ async def run_students(n: int, base_url: str, photo: Path, args, tag: str) -> li
 # --- one classroom ------------------------------------------------------------------------------
 
 
+def own_photo(photo: Path, tag: str, out: Path) -> Path:
+    """The photo as this student's own file: one pixel changed, so its bytes (and hash) differ
+    from every other student's, as 30 students' own photos would; nothing a server caches per
+    image content is shared between students (--same-photo turns this off)."""
+    from PIL import Image
+
+    out.mkdir(parents=True, exist_ok=True)
+    image = Image.open(photo).convert("RGB")
+    digest = hashlib.sha256(tag.encode()).digest()
+    image.putpixel((0, 0), tuple(digest[:3]))
+    path = out / f"{photo.stem}-{tag}.jpg"
+    image.save(path, quality=92)
+    return path
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -432,11 +534,22 @@ def percentile(values: list[float], q: float) -> float | None:
 def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> list[dict]:
     """One server; a warm-up student; then `args.rounds` classes of n students, each followed by
     the settle period. One result row per round (a per-session leak grows round after round)."""
-    server = Server(env, log_dir, args.ttl)
+    data_dir = log_dir / f"data-n{n}"
+    args.question_link, args.question_answer = seed_question(data_dir)
+    server = Server(
+        {**env, "MOBILENET_VIZ_DATA_DIR": str(data_dir)}, log_dir, args.ttl, args.app_root
+    )
     rows = []
     try:
         cold = server.status()
         warm = asyncio.run(run_students(1, server.url, photo, args, f"n{n}-warmup"))[0]
+        # One student alone on the warm server: browser CPU per step, and each run kind's server
+        # time without anyone else (the baseline the loaded numbers are compared with).
+        solo_log = len(server.log_text())
+        solo = asyncio.run(run_students(1, server.url, photo, args, f"n{n}-solo", server.proc.pid))[
+            0
+        ]
+        solo_runs = server_runs(server.log_text()[solo_log:])
         time.sleep(args.idle)
         for rnd in range(1, args.rounds + 1):
             before = server.status()
@@ -465,13 +578,8 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                 time.sleep(3)
                 trimmed = server.status()[0]
             log = server.log_text()
-            runs: dict[str, list[float]] = {}
-            for page_name, seconds in re.findall(
-                f"^{RUN_MARK} (\\S+) ([0-9.]+)$", log[log_start:], re.M
-            ):
-                runs.setdefault(page_name, []).append(float(seconds))
             steps = {}
-            for name in STEPS:
+            for name in ROUTES[args.route]:
                 values = [r.times[name] for r in results if name in r.times]
                 steps[name] = {
                     "n": len(values),
@@ -486,19 +594,18 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
                     "server_cpu_s": server_cpu,
                     "browser_cpu_s": browsers.last,
                     "loadavg_1min": [load0, load1],
-                    "completed": sum(1 for r in results if len(r.times) == len(STEPS)),
+                    "route": ROUTES[args.route],
+                    "completed": sum(1 for r in results if len(r.times) == len(ROUTES[args.route])),
                     "errors": [e for r in results for e in r.errors],
                     "warmup_errors": warm.errors if rnd == 1 else [],
                     "app_error_messages": sorted({e for r in results for e in r.app_errors}),
                     "steps": steps,
-                    "server_runs": {
-                        name: {
-                            "n": len(v),
-                            "p50": percentile(v, 50),
-                            "p95": percentile(v, 95),
-                            "max": max(v),
-                        }
-                        for name, v in sorted(runs.items())
+                    "server_runs": server_runs(log[log_start:]),
+                    "solo": {
+                        "errors": solo.errors,
+                        "steps_s": solo.times,
+                        "browser_cpu_s": solo.cpu,
+                        "server_runs": solo_runs,
                     },
                     "rss_mb": {
                         "cold": cold[0],
@@ -525,6 +632,33 @@ def classroom(n: int, args, photo: Path, env: dict[str, str], log_dir: Path) -> 
     return rows
 
 
+def server_runs(log: str) -> dict[str, dict]:
+    """Per run kind ("page:what", see :func:`_time_script_runs`): count, p50, p95, max seconds."""
+    runs: dict[str, list[float]] = {}
+    for kind, seconds in re.findall(f"^{RUN_MARK} (\\S+) ([0-9.]+)$", log, re.M):
+        runs.setdefault(kind, []).append(float(seconds))
+    return {
+        kind: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v)}
+        for kind, v in sorted(runs.items())
+    }
+
+
+def seed_question(data_dir: Path) -> tuple[str, str]:
+    """A class with a live question in a fresh store under ``data_dir`` (as a teacher who pressed
+    *Start a class* and *Ask* leaves it): (the student link the Class page's QR code gives, the
+    correct answer as a student types it)."""
+    sys.path.insert(0, str(ROOT))
+    from mobilenet_viz.analytic.costs import ConvConfig
+    from mobilenet_viz.classroom import class_questions, class_store
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = class_store.ClassStore(data_dir / class_store.DB_NAME)
+    code = store.create_class()
+    q = class_questions.layer_question("pointwise_macs", ConvConfig(14, 512, 512, 3, 1))
+    store.start_question(code, q.to_dict())
+    return f"/class_questions?code={code}", class_questions.format_number(q.value)
+
+
 def fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:.2f}"
 
@@ -534,31 +668,54 @@ def _label(row: dict) -> str:
 
 
 def markdown(rows: list[dict], settle: int) -> str:
+    steps = [s for s in STEPS if any(s in r["steps"] and r["steps"][s]["n"] for r in rows)]
+    steps.sort(key=lambda s: min(r["route"].index(s) for r in rows if s in r["route"]))
     lines = [
-        "| N | " + " | ".join(f"{s} p50 / p95 (s)" for s in STEPS) + " |",
-        "|---:|" + "---:|" * len(STEPS),
+        "In the browsers, from the action to the end of the run as the page shows it:",
+        "",
+        "| N | " + " | ".join(f"{s} p50 / p95 (s)" for s in steps) + " |",
+        "|---:|" + "---:|" * len(steps),
     ]
     for r in rows:
-        cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in STEPS]
+        cells = [f"{fmt(r['steps'][s]['p50'])} / {fmt(r['steps'][s]['p95'])}" for s in steps]
         lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
-    pages = sorted({name for r in rows for name in r.get("server_runs", {})})
-    if pages:
+    kinds = sorted({name for r in rows for name in r.get("server_runs", {})})
+    if kinds:
         lines += [
             "",
-            "Server-side script runs (wall time on the server, queueing included; browser excluded):",
+            "Server-side script runs per kind (page:what started the run; wall time on the server, "
+            "queueing included, browser excluded), n · p50 / p95 (s); 'alone': one student on the "
+            "warm server before the class:",
             "",
-            "| N | " + " | ".join(f"{name} n · p50 / p95 (s)" for name in pages) + " |",
-            "|---:|" + "---:|" * len(pages),
+            "| run kind | alone p50 | " + " | ".join(f"N = {_label(r)}" for r in rows) + " |",
+            "|---|---:|" + "---:|" * len(rows),
         ]
-        for r in rows:
+        for name in kinds:
+            alone = rows[0].get("solo", {}).get("server_runs", {}).get(name)
             cells = []
-            for name in pages:
+            for r in rows:
                 v = r.get("server_runs", {}).get(name)
                 cells.append(f"{v['n']} · {fmt(v['p50'])} / {fmt(v['p95'])}" if v else "–")
-            lines.append(f"| {_label(r)} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {name} | {fmt(alone['p50']) if alone else '–'} | " + " | ".join(cells) + " |"
+            )
+    solo = rows[0].get("solo") if rows else None
+    if solo and solo["browser_cpu_s"]:
+        cpu = solo["browser_cpu_s"]
+        lines += [
+            "",
+            "One student alone: Chromium CPU seconds per step (all its processes), and the step's "
+            "time:",
+            "",
+            "| " + " | ".join(cpu) + " | route |",
+            "|" + "---:|" * (len(cpu) + 1),
+            "| "
+            + " | ".join(f"{v:.1f} s CPU · {solo['steps_s'][k]:.1f} s" for k, v in cpu.items())
+            + f" | {sum(cpu.values()):.1f} s CPU |",
+        ]
     lines += [
         "",
-        f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers | load avg |",
+        f"| N | completed | errors | RSS MB before / peak / +{settle}s after close | threads before / peak / after | model loads | wall (s) | CPU s: server / browsers (per student) | load avg |",
         "|---:|---:|---:|---|---|---:|---:|---|---|",
     ]
     for r in rows:
@@ -567,7 +724,8 @@ def markdown(rows: list[dict], settle: int) -> str:
             f"| {_label(r)} | {r['completed']}/{r['sessions']} | {len(r['errors'])} | "
             f"{m['before']:.0f} / {m['peak']:.0f} / {m['after']:.0f} ({m['after'] - m['before']:+.0f}) | "
             f"{t['before']} / {t['peak']} / {t['after']} | {r['model_loads']} | {r['wall_s']:.0f} | "
-            f"{r['server_cpu_s']:.0f} / {r['browser_cpu_s']:.0f} | {r['loadavg_1min'][0]:.1f} → {r['loadavg_1min'][1]:.1f} |"
+            f"{r['server_cpu_s']:.0f} / {r['browser_cpu_s']:.0f} ({r['browser_cpu_s'] / r['sessions']:.1f}) | "
+            f"{r['loadavg_1min'][0]:.1f} → {r['loadavg_1min'][1]:.1f} |"
         )
     return "\n".join(lines)
 
@@ -578,34 +736,73 @@ BUILD_MARK = "CLASSROOM_LOAD mobilenet_v2 built"
 TRIM_MARK = "CLASSROOM_LOAD malloc_trim"
 
 
+def _widget_key(widget_id: str) -> str:
+    """The user key in a Streamlit widget id ("$$ID-<hash>-cls_uploads" -> "cls_uploads")."""
+    return widget_id.split("-", 2)[2] if widget_id.startswith("$$ID-") else widget_id
+
+
+def run_kind(opened: bool, rerun_data, changed: list[str]) -> str:
+    """What started a script run: "open" (a new session or another page), "poll" (a fragment's
+    run_every timer), "fragment" (a widget inside a fragment), the keys of the widgets whose value
+    changed ("cls_uploads", "sep_kernel"), or "rerun" (st.rerun, a session reconnecting)."""
+    if opened:
+        return "open"
+    if rerun_data.fragment_id_queue:
+        return "poll" if rerun_data.is_auto_rerun else "fragment"
+    keys = sorted({_widget_key(w) for w in changed})
+    submitted = [
+        k.split(":", 1)[1].split("-", 1)[0] for k in keys if k.startswith("FormSubmitter:")
+    ]
+    if submitted:  # a form's button: its fields changed with it
+        return "submit:" + submitted[0]
+    return "+".join(keys) or "rerun"
+
+
 def _time_script_runs() -> None:
-    """Log every script run's page and wall time on the server (queueing for the inference slot
-    and the GIL included; rendering in the browser and the network excluded), so the report can
-    tell the server's latency from the latency the students' browsers add on shared cores."""
+    """Log every script run's page, kind (:func:`run_kind`) and wall time on the server (queueing
+    for the inference slot and the GIL included; rendering in the browser and the network
+    excluded), so the report can tell the server's latency from the latency the students'
+    browsers add on shared cores, and a Classify upload from opening the page."""
     from streamlit.runtime.scriptrunner import script_runner
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    from streamlit.runtime.state.session_state import SessionState
 
     original = script_runner.ScriptRunner._run_script
+    original_callbacks = SessionState._call_callbacks
+    this_run = threading.local()  # the widgets the browser changed, seen where Streamlit sees them
+    pages: dict[str, str] = {}  # session id -> the page hash of its last run
+
+    def callbacks(self, *a, **k):
+        # runs in the script thread at the start of a run, right after the browser's widget
+        # values were applied: the same test Streamlit uses to decide which callbacks to call
+        this_run.changed = [w for w in self._new_widget_state if self._widget_changed(w)]
+        return original_callbacks(self, *a, **k)
 
     def timed(self, rerun_data):
+        this_run.changed = []
         start = time.perf_counter()
         try:
             return original(self, rerun_data)
         finally:
-            page = "?"
+            seconds = time.perf_counter() - start
+            page, kind = "?", "?"
             ctx = get_script_run_ctx()
             if ctx is not None:
                 info = ctx.pages_manager.get_pages().get(ctx.page_script_hash) or {}
-                page = info.get("url_pathname") or "home"
-            print(f"{RUN_MARK} {page} {time.perf_counter() - start:.4f}", flush=True)
+                page = (info.get("url_pathname") or "home").replace(" ", "_")
+                opened = pages.get(ctx.session_id) != ctx.page_script_hash
+                pages[ctx.session_id] = ctx.page_script_hash
+                kind = run_kind(opened, rerun_data, getattr(this_run, "changed", []))
+            print(f"{RUN_MARK} {page}:{kind.replace(' ', '_')} {seconds:.4f}", flush=True)
 
+    SessionState._call_callbacks = callbacks
     script_runner.ScriptRunner._run_script = timed
 
 
 def serve(streamlit_args: list[str]) -> None:
     """`streamlit <args>` in this process, printing one log line per model load and per torchvision
     mobilenet_v2 construction, so the run can count them (the app itself is not changed)."""
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, os.getcwd())  # the served checkout (--app-root), not necessarily this one
     import torchvision.models
 
     import mobilenet_viz.runtime.weights as weights
@@ -672,6 +869,33 @@ def main(argv: list[str] | None = None) -> int:
         default=f"^{LOAD_MARK}",
         help="regex for one server-log line per model load",
     )
+    ap.add_argument(
+        "--route",
+        choices=sorted(ROUTES),
+        default="class",
+        help="class: join by the QR link, slider, two pages, a Classify upload, answer the class "
+        "question; tour: home first, no class question (the route measured before)",
+    )
+    ap.add_argument(
+        "--viewport",
+        type=lambda v: tuple(int(x) for x in v.lower().split("x")),
+        default=(1280, 800),
+        metavar="WxH",
+        help="the students' window (390x844 for a phone)",
+    )
+    ap.add_argument(
+        "--app-root",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose app.py is served (e.g. a `git worktree` of an older commit, to "
+        "measure before and after with the same benchmark)",
+    )
+    ap.add_argument(
+        "--same-photo",
+        action="store_true",
+        help="every student uploads the same bytes (by default each uploads the photo with one "
+        "pixel changed: their own file)",
+    )
     ap.add_argument("--shots", type=Path, help="save a screenshot of every failed step here")
     ap.add_argument(
         "--weights",
@@ -733,6 +957,7 @@ def main(argv: list[str] | None = None) -> int:
         launcher.chmod(0o755)
         args.chromium_launcher = str(launcher)
     args.shots = args.shots or log_dir / "failures"
+    args.photo_dir = log_dir / "photos"
     print(
         f"# classroom load: {os.cpu_count()} CPUs, photo {args.photo.name}, logs in {log_dir}",
         file=sys.stderr,
