@@ -75,11 +75,12 @@ def inject_css() -> None:
     st.html(CSS + (PRESENTER_CSS if presenter.is_on() else ""))
 
 
-def frame(intro: str | None = None):
+def frame(intro: str | None = None, *, label: str = ":material/tune: **Settings**"):
     """Return ``(controls, visual)``: two containers for the page's key control(s) and key visual.
 
     ``intro`` is the page's one-paragraph caption: above the stage on a laptop and a phone, below
     it in presenter mode (the projector's first screen is for the stage; the teacher talks).
+    ``label`` heads the controls box (Home's box holds the notation, not settings).
     """
     if intro and not presenter.is_on():
         st.caption(intro)
@@ -91,7 +92,7 @@ def frame(intro: str | None = None):
         box = st.container(key=STAGE_KEY)
         controls = box.container(key=CONTROLS_KEY, border=True)
         visual = box.container(key=VISUAL_KEY)
-    controls.markdown(":material/tune: **Settings**")
+    controls.markdown(label)
     if intro and presenter.is_on():
         st.caption(intro)
     return controls, visual
