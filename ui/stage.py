@@ -75,12 +75,19 @@ def inject_css() -> None:
     st.html(CSS + (PRESENTER_CSS if presenter.is_on() else ""))
 
 
-def frame(intro: str | None = None, *, label: str = ":material/tune: **Settings**"):
+def frame(
+    intro: str | None = None,
+    *,
+    label: str = ":material/tune: **Settings**",
+    visual_first: bool = True,
+):
     """Return ``(controls, visual)``: two containers for the page's key control(s) and key visual.
 
     ``intro`` is the page's one-paragraph caption: above the stage on a laptop and a phone, below
     it in presenter mode (the projector's first screen is for the stage; the teacher talks).
     ``label`` heads the controls box (Home's box holds the notation, not settings).
+    ``visual_first=False`` keeps the controls box first on a phone too, for a page whose key
+    control is a compact picker and whose visual is the picked item's result (Classify).
     """
     if intro and not presenter.is_on():
         st.caption(intro)
@@ -89,7 +96,7 @@ def frame(intro: str | None = None, *, label: str = ":material/tune: **Settings*
         controls = left.container(key=CONTROLS_KEY, border=True)
         visual = right.container(key=VISUAL_KEY)
     else:
-        box = st.container(key=STAGE_KEY)
+        box = st.container(key=STAGE_KEY if visual_first else f"{STAGE_KEY}-in-order")
         controls = box.container(key=CONTROLS_KEY, border=True)
         visual = box.container(key=VISUAL_KEY)
     controls.markdown(label)
