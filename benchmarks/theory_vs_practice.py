@@ -6,7 +6,7 @@ page would show). One thread, as the app times on the server.
     python benchmarks/theory_vs_practice.py [--budget 8]
 
 Also prints the depthwise convs' share of MobileNetV2's time at 1 and 2 threads (median of 5
-interleaved rounds of mobilenet_viz.runtime.profiling), next to their share of the MACs.
+interleaved rounds of mobilenet_viz.runtime.layer_timing.profile_layers), next to their share of the MACs.
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ from torchvision.models import mobilenet_v2
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mobilenet_viz.analytic.costs import ConvConfig, compare  # noqa: E402
-from mobilenet_viz.runtime import profiling  # noqa: E402
-from mobilenet_viz.runtime.layer_timing import explain, time_layers  # noqa: E402
+from mobilenet_viz.runtime.layer_timing import (  # noqa: E402
+    explain,
+    group_by_kind,
+    profile_layers,
+    time_layers,
+)
 
 LAYERS = {
     "Table 3: 14x14x512 -> 512, 3x3": ConvConfig(14, 512, 512, 3),
@@ -56,9 +60,7 @@ def main() -> None:
         for threads in shares:
             torch.set_num_threads(threads)
             dw = next(
-                k
-                for k in profiling.group_by_kind(profiling.profile_layers(model, x, runs=5))
-                if k.kind == "depthwise"
+                k for k in group_by_kind(profile_layers(model, x, runs=5)) if k.kind == "depthwise"
             )
             shares[threads].append(dw.time_share)
             mac_share = dw.mac_share

@@ -7,13 +7,14 @@ import time
 import streamlit as st
 import torch
 from PIL import Image
-from torchvision.models import mobilenet_v2
 
+from mobilenet_viz.analytic.architectures import build
 from mobilenet_viz.figures import classify as figs
 from mobilenet_viz.inputs.samples import list_samples
-from mobilenet_viz.runtime import cam, profiling
+from mobilenet_viz.runtime import cam
 from mobilenet_viz.runtime.classify import classify, network_view, report_rows
 from mobilenet_viz.runtime.engines import ENGINE_TITLES, ENGINES, default_engine
+from mobilenet_viz.runtime.layer_timing import group_by_kind, profile_layers
 from mobilenet_viz.runtime.serving import MAX_CONCURRENT, inference_slot
 from mobilenet_viz.runtime.timing import achieved_gflops, compare_engines, time_batch
 from mobilenet_viz.runtime.weights import PREPROCESSINGS, WeightsError
@@ -57,12 +58,6 @@ PARAMS = PageParams(
 
 
 @st.cache_data(show_spinner=False)
-def _architecture_macs() -> int:
-    """MACs of one 224x224 image (conv + FC), counted on torchvision's module (weights irrelevant)."""
-    return profiling.model_macs(mobilenet_v2(weights=None))
-
-
-@st.cache_data(show_spinner=False)
 def _thumbnail(name: str) -> Image.Image:
     sample = next(s for s in list_samples() if s.name == name)
     image = Image.open(sample.path).convert("RGB")
@@ -83,7 +78,7 @@ def _reuse(loaded) -> dict:
 
 def _profile(model, tensor):
     with inference_slot():
-        return profiling.profile_layers(model, tensor.unsqueeze(0), runs=5)
+        return profile_layers(model, tensor.unsqueeze(0), runs=5)
 
 
 def _time_again() -> None:
@@ -346,7 +341,7 @@ m[2].metric(
 )
 m[3].metric("Inference p90", _ms(t["inference_p90"]))
 m[4].metric("Postprocess", _ms(t["postprocess"]))
-macs = _architecture_macs()
+macs = build("v2").macs  # conv + FC MACs of one 224x224 image
 gflops = achieved_gflops(macs, 1, t["inference_median"] / 1e3)
 st.caption(
     f"Engine **{ENGINE_TITLES[report.engine]}** on {report.device}, {report.threads} thread{'s' if report.threads != 1 else ''} · "
@@ -461,7 +456,7 @@ if layers:
             layers_clicked,
             lambda: _profile(loaded.model, good[0].tensor),
         )
-    shares = profiling.group_by_kind(profile)
+    shares = group_by_kind(profile)
     left, right = st.columns([2, 3])
     with left:
         show_plotly(figs.kind_shares(shares), key="cls_kinds")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from mobilenet_viz.runtime.classify import Prediction
-from mobilenet_viz.runtime.profiling import KindShare, LayerProfile
+from mobilenet_viz.runtime.layer_timing import KindShare, LayerProfile
 from mobilenet_viz.runtime.timing import EngineComparison
 
 KIND_COLORS = {"pointwise": "#0f766e", "depthwise": "#2563eb", "other": "#9ca3af"}

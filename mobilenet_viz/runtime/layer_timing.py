@@ -1,16 +1,32 @@
-"""Theory vs practice: time a real standard conv against its depthwise + pointwise pair.
+"""Measured time of real conv layers, next to the MACs the papers count (FLOPs = 2 x MACs).
 
-The MAC ratio 1/N + 1/D_K^2 (MobileNets section 3.1) predicts the speed-up only if every MAC costs
-the same. It does not: a depthwise conv does D_K^2 MACs per loaded value where a 1x1 conv is a
-dense matrix multiply, so depthwise layers run far below the machine's peak (the paper notes
-95% of the time goes to the well-optimised 1x1 convs, section 3.2). This module measures it on a
-possibly shared server: it repeats until the spread is small or a time budget runs out, reports
-median and interquartile range, times the depthwise and pointwise convs separately, and picks
-its explanation from those measurements (``explain``), saying so when the run was too noisy.
+Two measurements, one question (does a MAC cost the same in every layer?):
+
+- :func:`time_layers` (the separable page): one standard conv against its depthwise + pointwise
+  pair. The MAC ratio 1/N + 1/D_K^2 (MobileNets, arXiv:1704.04861 section 3.1) predicts the
+  speed-up only if every MAC costs the same. It does not: a depthwise conv does D_K^2 MACs per
+  loaded value where a 1x1 conv is a dense matrix multiply, so depthwise layers run far below the
+  machine's peak (the paper notes 95% of the time goes to the well-optimised 1x1 convs, section
+  3.2). Measured on a possibly shared server: it repeats until the spread is small or a time
+  budget runs out, reports median and interquartile range, times the depthwise and pointwise
+  convs separately, and picks its explanation from those measurements (:func:`explain`), saying
+  so when the run was too noisy.
+- :func:`profile_layers` (the Classify page): every conv/FC layer of MobileNetV2 on a real image,
+  grouped by layer type (:func:`group_by_kind`). Types (MobileNets section 3.1; MobileNetV2,
+  arXiv:1801.04381 section 3.3): ``depthwise`` (a D_K x D_K conv with one filter per channel,
+  MACs = D_K * D_K * M * D_O * D_O), ``pointwise`` (a 1x1 conv, expansion or linear projection,
+  MACs = M * N * D_O * D_O), ``other`` (the first standard 3x3 conv and the final FC layer).
+  The MACs of each layer are the architecture table's (``analytic.architectures.build("v2")``),
+  matched by module path. In MobileNetV2 the depthwise convs hold 6.9% of the 300.8M MACs
+  (20.7M) yet take a much larger share of the time on CPUs (memory bound); how much larger
+  depends on the thread count, so the share is always reported with it.
+
+Both run in the process-wide inference slot (``serving.inference_slot``).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import statistics
 import time
@@ -19,8 +35,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from mobilenet_viz.analytic.architectures import build
 from mobilenet_viz.analytic.costs import ConvComparison, output_size
 from mobilenet_viz.runtime.serving import inference_slot
+
+# --- one standard conv vs its depthwise + pointwise pair ------------------------------------------
 
 # Keep one round (one call of each layer) short, so a time budget buys many rounds.
 # A 2-core laptop runs a standard conv at roughly 20-40 GMAC/s; ~30 timed calls at <= 1 GMAC each.
@@ -374,3 +393,117 @@ def explain(t: LayerTiming) -> list[str]:
             "stands out in these rates."
         ]
     return out + causes
+
+
+# --- every layer of MobileNetV2 on a real image -------------------------------------------------
+
+KINDS = ("pointwise", "depthwise", "other")
+
+
+def layer_kind(module: nn.Module) -> str:
+    """'depthwise', 'pointwise' or 'other' for a conv / linear layer."""
+    if isinstance(module, nn.Conv2d):
+        if module.groups > 1 and module.groups == module.in_channels:
+            return "depthwise"
+        if tuple(module.kernel_size) == (1, 1) and module.groups == 1:
+            return "pointwise"
+    return "other"
+
+
+@dataclass(frozen=True)
+class LayerProfile:
+    name: str  # module path, e.g. "features.3.conv.1.0"
+    kind: str
+    macs: int  # per image, from the architecture table
+    ms: float  # median over runs (includes the BN/ReLU6/add that follow it)
+
+
+def _measured_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def _table_macs(layers: list[tuple[str, nn.Module]], resolution: int) -> list[int]:
+    """Each layer's MACs for one image, from ``build("v2")`` at ``resolution``, matched by module
+    path (a table row names torchvision's module; a Conv2dNormActivation's conv is its ``.0``)."""
+    out_features = [m.out_features for _, m in layers if isinstance(m, nn.Linear)]
+    table = build("v2", 1.0, resolution, out_features[-1] if out_features else 1000)
+    rows = {r.module: r for r in table.layers if r.module is not None}
+    macs = []
+    for name, module in layers:
+        row = rows.get(name) or (rows.get(name[:-2]) if name.endswith(".0") else None)
+        width = module.out_channels if isinstance(module, nn.Conv2d) else module.out_features
+        if row is None or row.output_shape[0] != width:
+            raise ValueError(
+                f"layer {name} is not in torchvision's MobileNetV2 1.0 table: cannot profile it"
+            )
+        macs.append(row.macs)
+    return macs
+
+
+def profile_layers(
+    model: nn.Module, batch: torch.Tensor, *, runs: int = 5, warmup: int = 1
+) -> list[LayerProfile]:
+    """Median per-layer latency (ms) of torchvision's MobileNetV2 ``model`` on ``batch`` (eager,
+    CPU/GPU as is), with each layer's MACs from the architecture table.
+
+    A private copy gets the hooks (the shared model is never touched): a timestamp is taken before
+    every conv/linear layer and the time until the next one is charged to it, so each conv's time
+    includes its BatchNorm, ReLU6 and residual add.
+    """
+    private = copy.deepcopy(model).eval()
+    layers = _measured_layers(private)
+    macs = _table_macs(layers, int(batch.shape[-1]))
+    marks: list[tuple[int, float]] = []
+    cuda = batch.is_cuda
+
+    def now() -> float:
+        if cuda:
+            torch.cuda.synchronize()
+        return time.perf_counter()
+
+    def pre_hook(index):
+        def hook(_module, _inputs):
+            marks.append((index, now()))
+
+        return hook
+
+    for i, (_, module) in enumerate(layers):
+        module.register_forward_pre_hook(pre_hook(i))
+    samples: list[list[float]] = [[] for _ in layers]
+    with inference_slot(), torch.inference_mode():  # the process-wide slot, like every torch entry
+        for run in range(warmup + runs):
+            marks.clear()
+            private(batch)
+            end = now()
+            if run < warmup:
+                continue
+            stamps = marks + [(-1, end)]
+            for (index, t0), (_, t1) in zip(stamps, stamps[1:], strict=False):
+                samples[index].append((t1 - t0) * 1e3)
+    return [
+        LayerProfile(name, layer_kind(module), macs[i], float(statistics.median(samples[i])))
+        for i, (name, module) in enumerate(layers)
+    ]
+
+
+@dataclass(frozen=True)
+class KindShare:
+    kind: str
+    layers: int
+    macs: int
+    ms: float
+    mac_share: float  # fraction of all MACs
+    time_share: float  # fraction of the profiled time
+
+
+def group_by_kind(profile: list[LayerProfile]) -> list[KindShare]:
+    """Sum MACs and time per layer type, with each type's share of the total."""
+    total_macs = sum(p.macs for p in profile) or 1
+    total_ms = sum(p.ms for p in profile) or 1.0
+    rows = []
+    for kind in KINDS:
+        members = [p for p in profile if p.kind == kind]
+        macs = sum(p.macs for p in members)
+        ms = sum(p.ms for p in members)
+        rows.append(KindShare(kind, len(members), macs, ms, macs / total_macs, ms / total_ms))
+    return rows

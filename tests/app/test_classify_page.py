@@ -11,7 +11,7 @@ import torch
 from torchvision.models import mobilenet_v2
 
 from mobilenet_viz.inputs.samples import get_sample
-from mobilenet_viz.runtime import profiling
+from mobilenet_viz.runtime import layer_timing
 from mobilenet_viz.runtime import weights as w
 from tests.app.helpers import assert_no_exception, by_key, clear_model_cache, open_page, texts
 from tests.unit.test_images import encode
@@ -169,8 +169,8 @@ def test_engine_comparison_layer_profile_and_batch(offline):
     assert_no_exception(at)
     shares = {
         s.kind: s
-        for s in profiling.group_by_kind(
-            profiling.profile_layers(mobilenet_v2(), torch.zeros(1, 3, 224, 224), runs=1)
+        for s in layer_timing.group_by_kind(
+            layer_timing.profile_layers(mobilenet_v2(), torch.zeros(1, 3, 224, 224), runs=1)
         )
     }
     expected = f"do **{shares['depthwise'].mac_share * 100:.1f}% of the MACs**"

@@ -1,4 +1,5 @@
-"""Theory vs practice: repeated timing with a spread, and explanations that fit the numbers."""
+"""Theory vs practice: repeated timing with a spread, explanations that fit the numbers, and the
+per-layer profile's MACs (its exactness against torch: test_classify_engines.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import pytest
 import torch
 
 from mobilenet_viz.analytic.costs import ConvConfig, compare
-from mobilenet_viz.runtime.layer_timing import LayerTiming, Spread, explain, time_layers
+from mobilenet_viz.runtime.layer_timing import (
+    LayerTiming,
+    Spread,
+    explain,
+    profile_layers,
+    time_layers,
+)
 
 
 def test_spread_median_quartiles_and_a_median_interval_that_narrows():
@@ -125,3 +132,11 @@ def test_a_match_with_a_slow_depthwise_says_what_made_up_for_it():
     assert "matches the MAC ratio" in sentences[0]
     assert any("depthwise conv is slow per MAC" in s for s in sentences)
     assert "makes up for it" in sentences[-1]
+
+
+def test_the_profile_refuses_a_network_that_is_not_the_tables_mobilenet_v2():
+    """MACs come from build("v2") by module path: a half-width network has other channel counts."""
+    from torchvision.models import mobilenet_v2
+
+    with pytest.raises(ValueError, match="not in torchvision's MobileNetV2 1.0 table"):
+        profile_layers(mobilenet_v2(width_mult=0.5).eval(), torch.zeros(1, 3, 224, 224), runs=1)

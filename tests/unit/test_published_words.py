@@ -6,7 +6,7 @@ import inspect
 
 from mobilenet_viz.analytic import architectures as archs
 from mobilenet_viz.analytic import published
-from mobilenet_viz.runtime import profiling
+from mobilenet_viz.runtime import layer_timing
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -22,7 +22,7 @@ def test_one_depthwise_mac_share_everywhere_and_it_is_the_codes():
     share = depthwise_share_text()
     assert share == "6.9%"
     assert f"depthwise convs: {share} of MobileNetV2's MACs" in README
-    assert f"hold {share} of the 300.8M MACs" in inspect.getdoc(profiling)
+    assert f"hold {share} of the 300.8M MACs" in inspect.getdoc(layer_timing)
     assert "~30% of the time" not in README and "~7% of the MACs" not in README
     assert "depends on the thread count" in README
 
