@@ -53,6 +53,15 @@ CSS = f"""
     /* The visual before the Settings box: the result first, the controls below it. */
     .st-key-{STAGE_KEY} > div:has(> .st-key-{VISUAL_KEY}),
     .st-key-{STAGE_KEY} > .st-key-{VISUAL_KEY} {{ order: -1; }}
+    /* Formulas a little smaller, and a shadow at an edge where more of the formula is hidden
+       (scroll shadows: the white covers move with the content, the shadows stay at the edges). */
+    .katex-display {{ font-size: 0.9em;
+        background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)),
+            linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) 100% 0,
+            radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.25), rgba(0,0,0,0)),
+            radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), rgba(0,0,0,0)) 100% 0;
+        background-repeat: no-repeat; background-size: 40px 100%, 40px 100%, 14px 100%, 14px 100%;
+        background-attachment: local, local, scroll, scroll; }}
     /* plotly's toolbar covered chart titles on a touch screen; pinch-zoom and tap still work. */
     .js-plotly-plot .modebar-container {{ display: none !important; }}
     /* Less padding at the sides: the content gets the phone's width. */
