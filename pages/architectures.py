@@ -168,7 +168,7 @@ if tabs[2].open:
 
 if tabs[3].open:
     with tabs[3]:
-        show_plotly(figures.feature_map_lines(arch), key="arch_fig_maps")
+        show_plotly(figures.tensor_size_lines(arch), key="arch_fig_maps")
         metric_row(says.memory_metrics(arch))
         st.markdown(says.memory_sentence(arch, compare(alpha, resolution, classes)))
 

@@ -16,7 +16,6 @@ from mobilenet_viz.analytic.blocks import (
     figure2_cuts,
     inverted_residual,
     mobilenet_v2_presets,
-    rows_to_csv,
     stage_rows,
 )
 from mobilenet_viz.analytic.formulas import latex_int
@@ -29,6 +28,7 @@ from mobilenet_viz.runtime.feature_maps import (
     sparsity,
     strongest_channels,
 )
+from mobilenet_viz.tables import rows_to_csv
 from ui import presenter
 from ui.image_input import image_param_specs, pick_image
 from ui.layout import fmt_count, show_plotly

@@ -30,8 +30,6 @@ Counting rules (the tests check every total against torch):
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
@@ -46,6 +44,7 @@ from mobilenet_viz.analytic.costs import (
     scale_channels,
     standard_conv_cost,
 )
+from mobilenet_viz.tables import rows_to_csv
 
 MODELS = ("v1", "v2", "v3-large", "v3-small")
 MODEL_NAMES = {
@@ -65,7 +64,9 @@ V1_SEPARABLE = (
     (2, 1024), (1, 1024),
 )  # fmt: skip
 
-# MobileNetV2 Table 2: expansion t, output channels c, repeats n, first stride s.
+# MobileNetV2 Table 2 (the one copy; blocks.mobilenet_v2_presets walks it too): the stem conv's
+# output channels, then the body's rows: expansion t, output channels c, repeats n, first stride s.
+V2_STEM_CHANNELS = 32
 V2_SETTING = (
     (1, 16, 1, 1),
     (6, 24, 2, 2),
@@ -240,8 +241,11 @@ class Architecture:
             "every_layer": best(convs),
         }
 
-    def feature_maps(self) -> list[dict]:
-        """Output size and channels after every conv layer, in depth order (for a line chart)."""
+    def tensor_sizes(self) -> list[dict]:
+        """Output size H = W and channels C after every layer but SE, in depth order (a line chart).
+
+        Sizes only; the activations themselves (values of a real image) are
+        ``runtime.feature_maps``."""
         return [
             {"index": i, "layer": r.name, "channels": r.output_shape[0], "size": r.output_shape[1]}
             for i, r in enumerate(self.layers)
@@ -273,21 +277,14 @@ class Architecture:
 
     def to_csv(self) -> str:
         """The layer table as CSV text (header + one line per layer + a total line)."""
-        buffer = io.StringIO()
-        rows = self.table()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        writer.writerow(
-            {
-                "layer": "total",
-                "MACs": self.macs,
-                "params": self.params,
-                "weights": self.weights,
-                "% of MACs": 100,
-            }
-        )
-        return buffer.getvalue()
+        total = {
+            "layer": "total",
+            "MACs": self.macs,
+            "params": self.params,
+            "weights": self.weights,
+            "% of MACs": 100,
+        }
+        return rows_to_csv([*self.table(), total])
 
     def as_dict(self) -> dict:
         """The CLI's JSON contract (DESIGN.md, `arch`), plus a few extra keys."""
@@ -450,7 +447,7 @@ def _v1(b: _Builder, alpha: float, num_classes: int) -> None:
 
 
 def _v2(b: _Builder, alpha: float, num_classes: int) -> None:
-    c = make_divisible(32 * alpha, 8)
+    c = make_divisible(V2_STEM_CHANNELS * alpha, 8)
     b.conv(
         name="conv1",
         block="conv1",

@@ -50,12 +50,11 @@ a projection shortcut when the shape changes) and MobileNetV1's depthwise separa
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from mobilenet_viz.analytic.architectures import V2_SETTING, V2_STEM_CHANNELS
 from mobilenet_viz.analytic.costs import (
     LayerCost,
     depthwise_conv_cost,
@@ -70,18 +69,6 @@ BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2}
 DEFAULT_SPLITS = 4
 MAX_CHANNELS = 100_000
 MAX_INPUT_SIZE = 4096
-
-# MobileNetV2's body, Table 2: expansion t, output channels c, repeats n, first stride s.
-MOBILENET_V2_STEM_CHANNELS = 32
-MOBILENET_V2_TABLE2 = (
-    (1, 16, 1, 1),
-    (6, 24, 2, 2),
-    (6, 32, 3, 2),
-    (6, 64, 4, 2),
-    (6, 96, 3, 1),
-    (6, 160, 3, 2),
-    (6, 320, 1, 1),
-)
 
 
 @dataclass(frozen=True)
@@ -122,9 +109,9 @@ def mobilenet_v2_presets(resolution: int = 224) -> list[Preset]:
     the first block has stride s and takes the previous row's channels.
     """
     size = output_size(resolution, 3, 2)
-    channels = MOBILENET_V2_STEM_CHANNELS
+    channels = V2_STEM_CHANNELS
     presets = []
-    for row, (t, c, n, s) in enumerate(MOBILENET_V2_TABLE2, start=1):
+    for row, (t, c, n, s) in enumerate(V2_SETTING, start=1):
         for i in range(n):
             stride = s if i == 0 else 1
             presets.append(Preset(len(presets) + 1, BlockConfig(size, channels, t, c, stride), row))
@@ -648,15 +635,6 @@ def stage_rows(cost: BlockCost) -> list[dict]:
         }
     )
     return rows
-
-
-def rows_to_csv(rows: list[dict]) -> str:
-    """A list of same-keyed dicts (stage_rows, comparison_rows, ...) as CSV text."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def comparison_rows(costs: list[BlockCost]) -> list[dict]:

@@ -6,10 +6,8 @@ ratio below eq. 5). The spatial size substituted is the output size D_O (see cos
 
 from __future__ import annotations
 
-import csv
-import io
-
 from mobilenet_viz.analytic.costs import ConvComparison, grouped_conv_cost
+from mobilenet_viz.tables import rows_to_csv
 
 
 def latex_int(value: int) -> str:
@@ -142,20 +140,21 @@ print(sum(p.numel() for p in standard.parameters()), sum(p.numel() for p in sepa
 
 def cost_table_csv(c: ConvComparison, groups: int = 1) -> str:
     """The layer's cost table as CSV (MACs, FLOPs = 2 x MACs, params, output shape)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["layer", "macs", "flops", "params", "output_shape"])
     shape_n = f"{c.out_channels}x{c.output_size}x{c.output_size}"
     shape_m = f"{c.in_channels}x{c.output_size}x{c.output_size}"
     grouped = grouped_conv_cost(
         c.in_channels, c.out_channels, c.config.kernel, c.output_size, groups
     )
-    for name, cost, shape in (
+    layers = (
         ("standard", c.standard, shape_n),
         ("depthwise", c.depthwise, shape_m),
         ("pointwise", c.pointwise, shape_n),
         ("separable (depthwise + pointwise)", c.separable, shape_n),
         (f"grouped (g={groups})", grouped, shape_n),
-    ):
-        writer.writerow([name, cost.macs, cost.flops, cost.params, shape])
-    return out.getvalue()
+    )
+    return rows_to_csv(
+        [
+            {"layer": n, "macs": x.macs, "flops": x.flops, "params": x.params, "output_shape": s}
+            for n, x, s in layers
+        ]
+    )

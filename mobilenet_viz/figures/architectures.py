@@ -104,9 +104,9 @@ def breakdown_bars(arch: Architecture) -> go.Figure:
     })  # fmt: skip
 
 
-def feature_map_lines(arch: Architecture) -> go.Figure:
+def tensor_size_lines(arch: Architecture) -> go.Figure:
     """Spatial size (left axis) and channels (right axis) after every layer, in depth order."""
-    maps = arch.feature_maps()
+    maps = arch.tensor_sizes()
     x = [m["index"] for m in maps]
     labels = [m["layer"] for m in maps]
     sizes = sorted({m["size"] for m in maps})

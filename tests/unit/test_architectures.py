@@ -85,6 +85,35 @@ def test_every_layer_matches_torch_module(model):
     assert (arch.macs, arch.params) == (macs, params)
 
 
+@pytest.mark.parametrize("model", ["v2", "v3-large"])
+def test_tensor_sizes_are_torchs_output_shapes_in_depth_order(model):
+    """tensor_sizes(): (C, H) after every layer but SE (it keeps the shape), as torch's hooks see."""
+    arch = build(model, 1.0, 224)
+    net = torch_model(model, 1.0)
+    modules = dict(net.named_modules())
+    seen: dict[str, tuple] = {}
+    for row in arch.layers:
+        if row.module:
+            modules[row.module].register_forward_hook(
+                lambda mod, inp, out, name=row.module: seen.__setitem__(name, flat(out.shape[1:]))
+            )
+    with torch.no_grad():
+        net(torch.zeros(1, 3, 224, 224))
+    sizes = arch.tensor_sizes()
+    rows = [arch.layers[s["index"]] for s in sizes]
+    assert (
+        len(sizes)
+        == sum(r.layer_type != "SE" for r in arch.layers)
+        < len(arch.layers) + (model == "v2")
+    )
+    assert [s["layer"] for s in sizes] == [r.name for r in rows]
+    assert [s["index"] for s in sizes] == sorted(s["index"] for s in sizes)
+    for s, row in zip(sizes, rows, strict=True):
+        expected = seen[row.module] if row.module else row.output_shape
+        assert (s["channels"], s["size"], s["size"]) == tuple(expected), row.name
+    assert (sizes[0]["size"], sizes[-1]["size"], sizes[-1]["channels"]) == (112, 1, 1000)
+
+
 @pytest.mark.parametrize(
     ("model", "alpha", "resolution", "num_classes"),
     [
