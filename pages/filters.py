@@ -8,10 +8,11 @@ import streamlit as st
 from PIL import Image
 
 from mobilenet_viz.explain import filters as says
+from mobilenet_viz.figures import filter_tiles as tiles
 from mobilenet_viz.figures import filters as figs
 from mobilenet_viz.runtime import filtering as flt
 from mobilenet_viz.tables import rows_to_csv
-from ui import stage
+from ui import presenter, stage
 from ui.image_input import image_param_specs, pick_image
 from ui.layout import show_plotly
 from ui.params import BoolParam, ChoiceParam, IntParam, PageParams
@@ -30,6 +31,8 @@ VIEWS = (
 SIZES = tuple(str(s) for s in flt.WORKING_SIZES)
 KERNEL_SIZES = tuple(str(k) for k in flt.RANDOM_KERNELS)
 MAX_POS = max(flt.WORKING_SIZES) - 1
+# Tile width (px) of the key visual's maps: two per line on a 360-430 px phone; larger on a projector.
+TILE_WIDTH = {"screen": 160, "presenter": 150, "presenter, many": 120}
 PARAMS = PageParams(
     "flt",
     {
@@ -67,12 +70,22 @@ def prepared(image_bytes: bytes, shape: tuple[int, int], size: int, gray: bool) 
     return flt.prepare_input(image, size, grayscale=gray)
 
 
+def show_tiles(key: str, pngs: list[bytes], captions: list[str]) -> None:
+    """Maps as image tiles in a wrapping row: two per line on a phone, more on wider screens."""
+    width = TILE_WIDTH["presenter" if presenter.is_on() else "screen"]
+    if presenter.is_on() and len(pngs) > 6:
+        width = TILE_WIDTH["presenter, many"]
+    with st.container(horizontal=True, gap="small", key=key):
+        for png, caption in zip(pngs, captions, strict=True):
+            st.image(png, caption=caption, width=width, output_format="PNG")
+
+
 st.title("How the filters work")
-st.caption(
-    "A **standard** convolution has N filters of D_K×D_K×M: every filter looks at every input "
-    "channel at once. A **depthwise separable** convolution splits this in two: M depthwise filters "
-    "of D_K×D_K×1 (each sees one channel only), then N pointwise 1×1×M filters that mix the "
-    "channels (Howard et al., 2017, section 3.1). Here both run on a small real image."
+controls, visual = stage.frame(
+    intro="A **standard** convolution has N filters of D_K×D_K×M: every filter looks at every "
+    "input channel at once. A **depthwise separable** convolution splits this in two: M depthwise "
+    "filters of D_K×D_K×1 (each sees one channel only), then N pointwise 1×1×M filters that mix "
+    "the channels (Howard et al., 2017, section 3.1). Here both run on a small real image."
 )
 
 PARAMS.restore()
@@ -82,12 +95,6 @@ sources = (
     if filters_1st is not None
     else tuple(s for s in flt.KERNEL_SOURCES if s != "mobilenet_v2")
 )
-if st.session_state[PARAMS.key("kernel")] not in sources:
-    st.warning(
-        f"Kernel source “MobileNetV2 first layer” is not available here; using Sobel x. {weights_note}"
-    )
-    st.session_state[PARAMS.key("kernel")] = "sobel_x"
-
 size = int(st.session_state[PARAMS.key("size")])
 for name in ("row", "col"):  # keep the inspected pixel inside the map when D_F shrinks
     st.session_state[PARAMS.key(name)] = min(int(st.session_state[PARAMS.key(name)]), size - 1)
@@ -95,20 +102,14 @@ st.session_state[PARAMS.key("out")] = min(
     int(st.session_state[PARAMS.key("out")]), st.session_state[PARAMS.key("n")]
 )
 
-left, middle, right = st.columns([1.2, 1, 1.2])
-with left:
-    picked = pick_image("flt", pattern_size=size, max_side=512)
-with middle:
-    st.select_slider(
-        "Working size D_F (px)",
-        options=SIZES,
-        key=PARAMS.key("size"),
-        help="The image is centre-cropped and resized to D_F×D_F so every map stays readable.",
-    )
-    st.toggle("Grayscale (M = 1)", key=PARAMS.key("gray"), help="Off: RGB, M = 3 input channels.")
-    st.slider("Output channels N", 1, flt.MAX_OUT_CHANNELS, key=PARAMS.key("n"))
-with right:
-    source = st.selectbox(
+with controls:
+    if st.session_state[PARAMS.key("kernel")] not in sources:
+        st.warning(
+            f"Kernel source “MobileNetV2 first layer” is not available here; using Sobel x. {weights_note}"
+        )
+        st.session_state[PARAMS.key("kernel")] = "sobel_x"
+    key_row = st.columns(2)
+    source = key_row[0].selectbox(
         "Kernels",
         options=list(sources),
         format_func=flt.SOURCE_TITLES.get,
@@ -117,6 +118,7 @@ with right:
         "seeded. Random / MobileNetV2: a general standard filter bank, and its closest "
         "depthwise separable version.",
     )
+    key_row[1].slider("Output channels N", 1, flt.MAX_OUT_CHANNELS, key=PARAMS.key("n"))
     if source in flt.PRESETS:
         st.toggle(
             "Unconstrained standard filters",
@@ -125,24 +127,36 @@ with right:
             "separable pair computes. On: every slice W[n, m] gets its own preset pattern, a general "
             "standard bank that the separable pair can only approximate.",
         )
-    c1, c2 = st.columns(2)
-    c1.selectbox(
-        "Kernel size D_K",
-        options=list(KERNEL_SIZES),
-        key=PARAMS.key("dk"),
-        disabled=source != "random",
-        help="Presets and MobileNetV2's filters are 3×3.",
-    )
-    c2.number_input(
-        "Seed",
-        0,
-        9999,
-        key=PARAMS.key("seed"),
-        help="Seeds the random filters and the pointwise mixing weights.",
-    )
-    if filters_1st is None:
-        st.caption(weights_note)
-    elif source == "mobilenet_v2":
+    with presenter.more_controls("input image, D_F, grayscale, D_K, seed"):
+        left, middle, right = st.columns([1.2, 1, 1])
+        with left:
+            picked = pick_image("flt", pattern_size=size, max_side=512)
+        middle.select_slider(
+            "Working size D_F (px)",
+            options=SIZES,
+            key=PARAMS.key("size"),
+            help="The image is centre-cropped and resized to D_F×D_F so every map stays readable.",
+        )
+        middle.toggle(
+            "Grayscale (M = 1)", key=PARAMS.key("gray"), help="Off: RGB, M = 3 input channels."
+        )
+        right.selectbox(
+            "Kernel size D_K",
+            options=list(KERNEL_SIZES),
+            key=PARAMS.key("dk"),
+            disabled=source != "random",
+            help="Presets and MobileNetV2's filters are 3×3.",
+        )
+        right.number_input(
+            "Seed",
+            0,
+            9999,
+            key=PARAMS.key("seed"),
+            help="Seeds the random filters and the pointwise mixing weights.",
+        )
+        if filters_1st is None:
+            st.caption(weights_note)
+    if filters_1st is not None and source == "mobilenet_v2":
         st.caption(f"Pretrained weights: {weights_note}.")
 
 if picked is None:
@@ -169,21 +183,26 @@ try:
 except ValueError as exc:
     PARAMS.stop(f"Cannot filter this input: {exc}.")
 
-st.caption(says.input_caption(description, size, labels, kernel))
-out_labels = [f"output {i + 1}" for i in range(n)]
 # One colour scale for both outputs, set by the interior (the zero-padded border saturates).
 out_limit = max(
     figs.interior_limit(result.standard, kernel), figs.interior_limit(result.separable, kernel)
 )
+with visual:
+    st.markdown(says.stage_title(kernel, m, n))
+    show_tiles(
+        "flt_tiles",
+        [tiles.image_png(x), *(tiles.map_png(z, out_limit) for z in result.standard)],
+        [f"input X ({size}×{size}×{m})", *(f"output {i + 1}" for i in range(n))],
+    )
+    st.caption(says.stage_caption(out_limit, bank.exact, result.approximation_error))
+st.caption(says.input_caption(description, size, labels, kernel))
+out_labels = [f"output {i + 1}" for i in range(n)]
 filter_labels = [f"filter {i + 1}" for i in range(n)]
 
 tabs = st.tabs(VIEWS, key=PARAMS.key("view"), on_change="rerun")
 
 if tabs[0].open:
     with tabs[0]:
-        show_plotly(
-            figs.input_figure(x, labels, title=f"Input X: {size}×{size}×{m}"), key="flt_fig_input"
-        )
         st.markdown(says.standard_filters(kernel, m, n))
         if bank.exact:
             st.info(says.exact_filters(flt.SOURCE_TITLES[source]), icon=":material/info:")
@@ -198,15 +217,9 @@ if tabs[0].open:
             ),
             key="flt_fig_std_kernels",
         )
-        show_plotly(
-            figs.maps_figure(
-                result.standard,
-                out_labels,
-                limit=out_limit,
-                title=f"Standard conv output: {n} maps of {size}×{size}",
-                colorbar_title="output value",
-            ),
-            key="flt_fig_std_out",
+        st.caption(
+            "The output maps these filters make are the tiles at the top of the page; "
+            "*One output pixel* shows how each value is computed."
         )
 
 if tabs[1].open:
@@ -229,15 +242,11 @@ if tabs[1].open:
         )
         st.markdown(says.pointwise_step(m, n))
         show_plotly(figs.pointwise_matrix_figure(bank.pointwise, labels), key="flt_fig_pw")
-        show_plotly(
-            figs.maps_figure(
-                result.separable,
-                out_labels,
-                limit=out_limit,
-                title=f"Depthwise separable output: {n} maps of {size}×{size}",
-                colorbar_title="output value",
-            ),
-            key="flt_fig_sep_out",
+        st.markdown(f"**Depthwise separable output: {n} maps of {size}×{size}** (same colours)")
+        show_tiles(
+            "flt_sep_tiles",
+            [tiles.map_png(z, out_limit) for z in result.separable],
+            [f"output {i + 1}" for i in range(n)],
         )
 
 if tabs[2].open:

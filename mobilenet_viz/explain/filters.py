@@ -68,6 +68,30 @@ def input_caption(description: str, size: int, channel_labels: Sequence[str], ke
     )
 
 
+def stage_title(kernel: int, in_channels: int, out_channels: int) -> str:
+    """The key visual's heading: what the tiles are."""
+    return (
+        f"**The input and the {out_channels} output maps of a standard {kernel}×{kernel}×"
+        f"{in_channels} conv**"
+    )
+
+
+def stage_caption(limit: float, exact: bool, approximation_error: float) -> str:
+    """How to read the tiles' colours, and how far the depthwise + pointwise pair's maps are from
+    them (``approximation_error`` = max |standard - separable|)."""
+    pair = (
+        "The depthwise + pointwise pair computes the same maps (largest difference "
+        f"{approximation_error:.0e}, float32 rounding)."
+        if exact
+        else "Its closest depthwise + pointwise pair differs by up to "
+        f"{approximation_error:.3g} (see *Equivalence*)."
+    )
+    return (
+        f"Blue < 0 < red, one scale for every map (±{limit:.3g}, fitted to the interior: the "
+        f"zero-padded border may saturate). {pair}"
+    )
+
+
 def standard_filters(kernel: int, in_channels: int, out_channels: int) -> str:
     """The standard filter bank: N filters of D_K x D_K x M, drawn one row per filter."""
     standard, _, _ = weights(kernel, in_channels, out_channels)

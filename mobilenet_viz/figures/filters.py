@@ -221,30 +221,6 @@ def maps_figure(
     return go.Figure({"data": data, "layout": layout})
 
 
-def input_figure(x: np.ndarray, channel_labels: Sequence[str], *, title: str) -> go.Figure:
-    """The input image and (for RGB) its separate channels as gray intensity maps, 0..1."""
-    m = x.shape[0]
-    cols = 1 + (m if m > 1 else 0)
-    names = ["image"] + ([f"channel {lab}" for lab in channel_labels] if m > 1 else [])
-    data = [_image_trace(x, 1, hovertemplate="x %{x}, y %{y}<extra></extra>")]
-    if m > 1:
-        data += [
-            {
-                "type": "heatmap",
-                "z": _f32(x[c]),
-                "coloraxis": "coloraxis",
-                "hovertemplate": "x %{x}, y %{y}<br>intensity %{z:.3f}<extra></extra>",
-                **_axes(c + 2),
-            }
-            for c in range(m)
-        ]
-    layout = _grid(1, cols, names, hspace=0.03)
-    layout.update(
-        title={"text": title}, height=280, coloraxis=_coloraxis("gray", 0, 1, "intensity (0-1)")
-    )
-    return go.Figure({"data": data, "layout": layout})
-
-
 def depthwise_figure(
     x: np.ndarray,
     depthwise: np.ndarray,

@@ -27,6 +27,11 @@ def metric(at, label_start: str) -> str:
     raise KeyError(f"no metric starting {label_start!r}: {[m.label for m in at.metric]}")
 
 
+def tile_captions(at) -> list[str]:
+    """Captions of the page's image tiles (the key visual's maps, then any view's), in order."""
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
 def show(at, view: str):
     """Open one of the page's tabs (the tabs widget is keyed flt_view), as a click would."""
     at.session_state["flt_view"] = view
@@ -52,8 +57,29 @@ def test_defaults_are_shareable_and_show_the_standard_conv(at):
     assert q["kernel"] == "sobel_x" and q["size"] == "64" and q["source"] == "sample"
     shown = texts(at)
     assert "resized to 64×64, 3 channel(s) (R, G, B)" in shown
-    assert len(at.get("plotly_chart")) == 3  # input, the N×M filter slices, the N output maps
+    # The key visual: the input and the N = 4 output maps as image tiles; one plotly chart (the
+    # N×M filter slices) in the open view.
+    assert tile_captions(at) == [
+        "input X (64×64×3)",
+        "output 1",
+        "output 2",
+        "output 3",
+        "output 4",
+    ]
+    assert len(at.get("plotly_chart")) == 1
     assert "4 standard filters of 3×3×3** (108 weights)" in shown
+    assert "The input and the 4 output maps of a standard 3×3×3 conv" in shown
+    assert "The depthwise + pointwise pair computes the same maps" in shown
+
+
+def test_output_channels_and_the_separable_view_draw_one_tile_per_map():
+    at = open_page(PAGE, query={"n": "6", "gray": "true", "view": "Depthwise + pointwise"})
+    captions = tile_captions(at)
+    # stage: input + 6 standard outputs; the view: the 6 separable outputs
+    assert captions == ["input X (64×64×1)", *[f"output {i}" for i in range(1, 7)] * 2]
+    assert "Depthwise separable output: 6 maps of 64×64" in texts(at)
+    by_key(at.slider, "flt_n").set_value(2).run()
+    assert len(tile_captions(at)) == 1 + 2 + 2
 
 
 def test_every_kernel_preset_drives_the_depthwise_kernel_and_stays_equivalent():
@@ -157,14 +183,14 @@ def test_sample_photos_and_patterns_are_all_usable():
 def test_upload_good_bad_and_animated():
     at = open_page(PAGE, query={"source": "upload", "size": "32"})
     assert "Upload a JPEG, PNG, WebP, BMP or GIF" in texts(at)
-    assert not at.get("plotly_chart")  # nothing to filter yet, and no error
+    assert not at.get("plotly_chart") and not tile_captions(at)  # nothing to filter yet, no error
 
     red = Image.new("RGB", (40, 30), (250, 10, 10))
     at.file_uploader(key="flt_upload").set_value(("red.png", png_bytes(red), "image/png"))
     at.run()
     assert_no_exception(at)
     assert "your upload “red.png” (PNG, 40×30)" in texts(at)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 1 and len(tile_captions(at)) == 5
 
     photo = png_bytes(
         Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)),

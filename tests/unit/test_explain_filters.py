@@ -91,3 +91,17 @@ def test_sliding_sentence_steps_match_the_animation():
     text = says.sliding(3, 64, 2, flt.SLIDING_FRAMES)
     jump = int(text.split("each step jumps ~")[1].split(" ")[0])
     assert abs(jump - 64 * 64 / len(steps)) <= 1 and "standard output 2" in text
+
+
+def test_stage_caption_says_whether_the_pair_is_exact_from_the_run():
+    x = flt.prepare_input(flt.synthetic_pattern("stripes", 32), 32)
+    exact = flt.make_filter_bank("blur", in_channels=3, out_channels=4)
+    run = flt.run_filters(x, exact)
+    text = says.stage_caption(1.25, exact.exact, run.approximation_error)
+    assert "±1.25" in text and "computes the same maps" in text
+    assert float(text.split("largest difference ")[1].split(",")[0]) < 1e-5
+    general = flt.make_filter_bank("random", in_channels=3, out_channels=4, seed=3)
+    run = flt.run_filters(x, general)
+    text = says.stage_caption(1.0, general.exact, run.approximation_error)
+    assert f"differs by up to {run.approximation_error:.3g}" in text
+    assert "4 output maps of a standard 3×3×1 conv" in says.stage_title(3, 1, 4)
