@@ -155,6 +155,7 @@ def _answer_in_process(path: str, code: str, question: int, student: int, barrie
     )
 
 
+@pytest.mark.slow  # a fresh subprocess or 30 writers: left out of the fast subset
 def test_thirty_students_answer_in_the_same_second_threads_and_processes(store):
     code = store.create_class()
     q = store.start_question(code, {"n": 1})

@@ -26,6 +26,7 @@ def run_cli(capsys, *argv):
 
 
 @pytest.mark.weights
+@pytest.mark.slow  # a fresh subprocess or 30 writers: left out of the fast subset
 def test_real_photos_classified_through_the_cli(test_weights_path, test_photos_dir):
     photos = [str(test_photos_dir / n) for n in ("cat.jpg", "dragonfly.jpg", "bird.jpg")]
     proc = subprocess.run(

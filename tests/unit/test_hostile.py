@@ -283,6 +283,7 @@ def attack():
 """
 
 
+@pytest.mark.slow  # a fresh subprocess or 30 writers: left out of the fast subset
 def test_23_sixteen_bit_png_uploads_in_one_run_stay_within_the_pixel_budget(tmp_path):
     data = png16_bomb()
     for i in range(23):
@@ -312,6 +313,7 @@ data = open(sys.argv[1], 'rb').read()
 """
 
 
+@pytest.mark.slow  # a fresh subprocess or 30 writers: left out of the fast subset
 def test_a_weights_zip_bomb_is_refused_before_anything_is_inflated(tmp_path):
     data = weights_zip_bomb()
     assert len(data) < 2_000_000
@@ -327,6 +329,7 @@ def test_a_weights_zip_bomb_is_refused_before_anything_is_inflated(tmp_path):
     assert out["above_mb"] < 50
 
 
+@pytest.mark.slow  # a fresh subprocess or 30 writers: left out of the fast subset
 def test_a_weights_archive_with_20000_entries_is_refused_from_its_end_record(tmp_path):
     (tmp_path / "many.pth").write_bytes(weights_many_entries())
     out = measure(

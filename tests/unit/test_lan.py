@@ -144,6 +144,7 @@ def test_random_pins_are_six_digits():
     assert all(len(p) == 6 and p.isdigit() for p in pins) and len(pins) > 1
 
 
+@pytest.mark.slow  # a fresh subprocess or 30 writers: left out of the fast subset
 def test_the_server_prints_the_pin_once_per_process():
     import os
     import subprocess
