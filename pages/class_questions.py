@@ -10,7 +10,7 @@ from mobilenet_viz.analytic.costs import ConvConfig
 from mobilenet_viz.classroom import class_questions, class_store
 from mobilenet_viz.classroom.class_questions import Question
 from mobilenet_viz.figures.class_questions import answers_figure
-from ui import classroom, join_qr, presenter
+from ui import classroom, join_qr, presenter, stage
 from ui.layout import show_plotly
 from ui.params import PageParams
 from ui.routing import through_router
@@ -57,10 +57,10 @@ def current_code() -> str | None:
     return code
 
 
-def show_question(live) -> Question:
+def show_question(live, heading: str = "Question") -> Question:
     """The live question's heading and prompt (students and projector alike); returns it."""
     q = Question.from_dict(live.body)
-    st.subheader("Question")
+    st.subheader(heading)
     st.markdown(q.prompt)
     return q
 
@@ -188,9 +188,12 @@ def live_answers(code: str) -> None:
     (histogram, % correct), and the reveal button, then the worked answer."""
     live = store.current_question(code)
     if live is None:
-        st.info("No question yet: pick one and press *Ask*.", icon=":material/quiz:")
+        st.markdown(f"### Class code: `{code}`")
+        st.caption("No question yet: students join with this QR code or the code.")
+        link, base = join_qr.join_link(URL_PATH)
+        join_qr.show_qr(link, base, width=420 if presenter.is_on() else 300)  # for the back rows
         return
-    q = show_question(live)
+    q = show_question(live, f"Question · class code {code}")  # for students who join late
     answers = store.answers(code, live.id)
     cols = st.columns(2)
     cols[0].metric("Answers", len(answers))
@@ -224,8 +227,17 @@ def start_class() -> None:
         st.session_state["cls_start_error"] = f"{exc}."
 
 
+def ask(code: str, question: dict) -> None:
+    """The *Ask* button's callback: runs before the page, so the projector's panel (drawn before
+    the question builder) already shows the new question."""
+    try:
+        store.start_question(code, question)
+    except class_store.Refused as exc:
+        st.session_state["cls_ask_error"] = f"{exc}."
+
+
 def teacher_controls(code: str | None) -> None:
-    """Start a class, or show its code and QR code and build and ask a question."""
+    """Start a class, or build and ask a question (the class's QR code folded below)."""
     if code is None:
         st.markdown("Start a class to get a code and a QR code for the students.")
         st.button(
@@ -235,25 +247,25 @@ def teacher_controls(code: str | None) -> None:
         if st.session_state.get("cls_start_error"):
             st.error(st.session_state.pop("cls_start_error"), icon=":material/error:")
         return
-    st.markdown(f"### Class code: `{code}`")
-    link, base = join_qr.join_link(URL_PATH)
-    join_qr.show_qr(link, base, width=420 if presenter.is_on() else 300)  # for the back rows
-    st.divider()
     question = build_question()
-    if question is not None and st.button(
-        "Ask this question", type="primary", icon=":material/quiz:", key="cls_ask"
-    ):
-        try:
-            store.start_question(code, question.to_dict())
-        except class_store.Refused as exc:
-            st.error(f"{exc}.", icon=":material/error:")
+    if question is not None:
+        st.button(
+            "Ask this question", type="primary", icon=":material/quiz:", key="cls_ask",
+            on_click=ask, args=(code, question.to_dict()),
+        )  # fmt: skip
+    if st.session_state.get("cls_ask_error"):
+        st.error(st.session_state.pop("cls_ask_error"), icon=":material/error:")
+    with st.expander(f"Join: class {code}", icon=":material/qr_code_2:"):
+        link, base = join_qr.join_link(URL_PATH)
+        join_qr.show_qr(link, base, width=300)
 
 
 teacher = classroom.is_teacher()
-left, right = st.columns([2, 3], gap="large") if teacher else (st.container(), st.container())
-with left:
-    cols = st.columns([1, 2])
-    cols[0].text_input(
+controls, visual = stage.frame(
+    label=":material/quiz: **Your class**" if teacher else ":material/login: **Join the class**"
+)
+with controls:
+    st.text_input(
         "Class code",
         key=PARAMS.key("code"),
         max_chars=12,
@@ -261,26 +273,27 @@ with left:
         help="Shown on the projector; the QR code fills it in.",
     )
     if not teacher:
-        cols[1].text_input(
+        st.text_input(
             "Your name (optional, shown to the teacher)",
             key="cls_name",
             max_chars=class_store.MAX_NAME_CHARS,
         )
 PARAMS.share()  # before the QR code: the student link carries the class code
-code = current_code()
-if teacher:
-    with left:
-        teacher_controls(code)
-    with right:
-        if code is not None:
-            live_answers(code)
-elif code is None:
-    if not st.session_state.get(PARAMS.key("code"), "").strip():
+with visual:
+    code = current_code()
+    if teacher and code is not None:
+        live_answers(code)  # the projector's histogram beside the question controls
+    elif teacher:
+        st.info("Start a class: its code and QR code appear here.", icon=":material/groups:")
+    elif code is not None:
+        student_view(code)  # the question and the answer box: first on a phone
+    elif not st.session_state.get(PARAMS.key("code"), "").strip():
         st.info(
             "Type the class code shown on the projector, or scan its QR code.",
             icon=":material/qr_code_2:",
         )
-    classroom.teacher_login()
+if teacher:
+    with controls:
+        teacher_controls(code)
 else:
-    student_view(code)
     classroom.teacher_login()

@@ -23,9 +23,8 @@ from mobilenet_viz.inputs.samples import get_sample, list_samples
 from mobilenet_viz.runtime.se_attention import compare, se_scales
 from mobilenet_viz.runtime.serving import inference_slot
 from mobilenet_viz.runtime.v3_timing import ACTIVATION_SHAPES, time_activations, time_last_stages
-from ui import presenter
+from ui import presenter, stage
 from ui.layout import fmt_count, show_plotly
-from ui.metrics import metric_row
 from ui.model import get_v3_model
 from ui.params import ChoiceParam, IntParam, PageParams
 from ui.routing import through_router
@@ -100,7 +99,8 @@ def check_block_in_range() -> None:
 
 
 st.title("MobileNetV3: what changed after V2")
-st.caption(text.INTRO)
+if not presenter.is_on():  # the projector's first screen is for the stage (below it there)
+    st.caption(text.INTRO)
 
 PARAMS.restore()
 check_block_in_range()
@@ -109,33 +109,32 @@ tabs = st.tabs(VIEWS, key=PARAMS.key("view"), on_change="rerun")
 # --- the V3 block --------------------------------------------------------------------------------
 if tabs[0].open:
     with tabs[0]:
-        row = st.columns([2, 3])
-        row[0].radio(
-            "Network",
-            tuple(MODELS),
-            key=PARAMS.key("model"),
-            format_func=MODELS.get,
-            horizontal=True,
-        )
-        model = PARAMS.value("model")
-        with presenter.more_controls("width α"):
-            st.select_slider(
-                "Width multiplier α (torchvision rounds every channel count to a multiple of 8)",
-                ALPHAS,
-                key=PARAMS.key("alpha"),
+        controls, visual = stage.frame(intro=text.INTRO if presenter.is_on() else None)
+        with controls:
+            st.radio(
+                "Network", tuple(MODELS), key=PARAMS.key("model"), format_func=MODELS.get,
+                horizontal=True,
+            )  # fmt: skip
+            model = PARAMS.value("model")
+            with presenter.more_controls("width α"):
+                st.select_slider(
+                    "Width multiplier α (torchvision rounds every channel count to a multiple of 8)",
+                    ALPHAS,
+                    key=PARAMS.key("alpha"),
+                )
+            choices = presets(model, float(PARAMS.value("alpha")))
+            st.selectbox(
+                "Block (224×224 input)",
+                [p.number for p in choices],
+                key=PARAMS.key("block"),
+                format_func=lambda n: choices[n - 1].label,
             )
-        choices = presets(model, float(PARAMS.value("alpha")))
-        row[1].selectbox(
-            "Block (224×224 input)",
-            [p.number for p in choices],
-            key=PARAMS.key("block"),
-            format_func=lambda n: choices[n - 1].label,
-        )
         cost = block_cost(choices[PARAMS.value("block") - 1].config)
-        metric_row(text.block_metrics(cost, fmt_count))
+        with visual:
+            stage.plot(figures.block_cost_bars(cost), key="v3_fig_block")
+        stage.metric_row(text.block_metrics(cost, fmt_count))
         st.markdown(text.se_text(cost, model))
         st.dataframe(text.stage_rows(cost), hide_index=True, width="stretch", column_config=NUMBERS)
-        show_plotly(figures.block_cost_bars(cost), key="v3_fig_block")
         st.subheader("Where V3 puts SE and h-swish")
         rows = placement_rows(model)
         st.markdown(text.placement_text(rows, model, build(model).params))
@@ -183,7 +182,7 @@ if tabs[2].open:
     with tabs[2]:
         saving = last_stage_saving()
         st.markdown(text.LAST_STAGE_INTRO)
-        metric_row(text.last_stage_metrics(saving))
+        stage.metric_row(text.last_stage_metrics(saving))
         st.markdown(text.last_stage_text(saving))
         show_plotly(figures.last_stage_bars(saving), key="v3_fig_last")
         with st.expander("The layers of both stages", expanded=presenter.expanded()):
@@ -205,7 +204,7 @@ if tabs[2].open:
         stored = st.session_state.get("v3_last_timing")
         if stored and stored[0] == runs:
             metrics, caption = text.last_stage_timing(stored[1], runs)
-            metric_row(metrics)
+            stage.metric_row(metrics)
             st.caption(caption)
         else:
             st.info(
@@ -276,7 +275,7 @@ if tabs[4].open:
             pics[1].image(str(get_sample(b_name).path), caption=pair[1], width="stretch")
             with pics[2]:
                 show_plotly(figures.se_scale_lines(a, b, pair), key="v3_fig_se")
-            metric_row(text.se_photo_metrics(summary, pair))
+            stage.metric_row(text.se_photo_metrics(summary, pair))
             if a_name == b_name:
                 st.info(
                     "Both photos are the same: pick two different ones to see the attention change."

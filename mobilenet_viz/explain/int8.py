@@ -23,14 +23,14 @@ INTRO = (
     "activation r is stored as an integer q with r = s·(q − z) (scale s, zero point z; Jacob et al. "
     "2018, arXiv:1712.05877v1, section 2). This page quantizes the app's MobileNetV2 after training "
     "(ONNX Runtime, static: uint8 activations, int8 weights with one scale per output channel, "
-    "calibrated on the sample photos) and shows what changes: size, the arithmetic of one layer, "
+    "calibrated on the sample photos) and shows what changes: the arithmetic of one layer, size, "
     "why depthwise layers need per-channel scales, and speed."
 )
 UNTRAINED = (
     " The int8 model is quantized from these untrained weights, so its predictions are meaningless "
     "too; sizes, integer arithmetic and timings are real."
 )
-TABS = ("Size", "One layer in integers", "Per-tensor vs per-channel", "Speed")
+TABS = ("One layer in integers", "Size", "Per-tensor vs per-channel", "Speed")
 
 
 def mb(value: float) -> str:
@@ -203,7 +203,8 @@ def walk_caption(w) -> str:
         else ""
     )
     return (
-        f"One int8 step of this output is s_y = {q.s_y:.4g}; the int8 and float values differ by "
+        f"Output channel {w.channel} at ({w.y}, {w.x}): one int8 step of this output is "
+        f"s_y = {q.s_y:.4g}; the int8 and float values differ by "
         f"{abs(w.y_int8 - w.y_fp32) / q.s_y:.1f} steps (the int8 input already carries the rounding "
         f"of every earlier layer).{relu}"
     )

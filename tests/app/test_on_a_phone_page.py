@@ -22,8 +22,11 @@ def metrics(at) -> dict[str, str]:
     return {m.label: str(m.value) for m in at.metric}
 
 
+SIZE, CHANNELS, SPEED = "Size", "Per-tensor vs per-channel", "Speed"
+
+
 def test_offline_page_says_untrained_and_shows_the_librarys_numbers(offline):
-    at = open_page(PAGE, timeout=300)
+    at = open_page(PAGE, timeout=300)  # the first view: one layer in integers
     banner = " ".join(str(e.value) for e in at.error)
     assert (
         w.UNTRAINED_LABEL in banner
@@ -31,15 +34,8 @@ def test_offline_page_says_untrained_and_shows_the_librarys_numbers(offline):
     )
     loaded = w.untrained()
     int8 = qz.quantized(loaded)  # the page's model (same weights hash: cached)
-
-    sizes = qz.size_breakdown(int8)
     shown = metrics(at)
-    assert shown["fp32 ONNX file"] == f"{sizes['fp32_file'] / 1e6:.2f} MB"
-    assert shown["int8 ONNX file"] == f"{sizes['int8_file'] / 1e6:.2f} MB"
-    weights = next(p for p in sizes["parts"] if p.what == "int8 weights")
-    page = texts(at)
-    assert f"each of the {weights.count:,} quantized weights shrinks from 4 bytes" in page
-    assert f"{sizes['fp32_memory'] / sizes['int8_memory']:.2f}× smaller in memory, not 4×" in page
+    assert "fp32 ONNX file" not in shown  # only the chosen view runs
 
     # one pixel of features.2.conv.0.0 (defaults: cat, channel 0, (20, 20)) in integers = ORT's value
     image = loaded.transforms(decode_image(get_sample("cat.jpg").read_bytes()).image)
@@ -50,6 +46,18 @@ def test_offline_page_says_untrained_and_shows_the_librarys_numbers(offline):
     assert shown["float model"] == f"{walk.y_fp32:.4f}"
     assert any(f"= {walk.q_y}" in str(latex.value) for latex in at.latex)
 
+    at = open_page(PAGE, query={"view": SIZE}, timeout=300)
+    sizes = qz.size_breakdown(int8)
+    shown = metrics(at)
+    assert shown["fp32 ONNX file"] == f"{sizes['fp32_file'] / 1e6:.2f} MB"
+    assert shown["int8 ONNX file"] == f"{sizes['int8_file'] / 1e6:.2f} MB"
+    weights = next(p for p in sizes["parts"] if p.what == "int8 weights")
+    page = texts(at)
+    assert f"each of the {weights.count:,} quantized weights shrinks from 4 bytes" in page
+    assert f"{sizes['fp32_memory'] / sizes['int8_memory']:.2f}× smaller in memory, not 4×" in page
+
+    at = open_page(PAGE, query={"view": CHANNELS}, timeout=300)
+    page = texts(at)
     dw, pw = (
         qz.channel_ranges(loaded.model, layer) for layer in qz.block_layers(3)
     )  # the default block
@@ -59,7 +67,8 @@ def test_offline_page_says_untrained_and_shows_the_librarys_numbers(offline):
     )
     assert f"per tensor **{pw.sqnr_per_tensor_db:.1f} dB**" in page
     assert "arXiv:1806.08342v1, section 3.1" in page
-    assert "Press **Time fp32 and int8**" in page  # timing only on request
+    at = open_page(PAGE, query={"view": SPEED}, timeout=300)
+    assert "Press **Time fp32 and int8**" in texts(at)  # timing only on request
 
 
 def test_a_shared_link_picks_layer_pixel_and_block_and_bad_values_fall_back(offline):
@@ -76,14 +85,18 @@ def test_a_shared_link_picks_layer_pixel_and_block_and_bad_values_fall_back(offl
         timeout=300,
     )
     assert by_key(at.selectbox, "q8_layer").value == "features.5.conv.2"
-    assert by_key(at.slider, "q8_channel").value == 7 and by_key(at.slider, "q8_block").value == 9
+    assert by_key(at.slider, "q8_channel").value == 7
     page = texts(at)
     assert (
         "`features.5.conv.2`" in page
         and "the 192 inputs at (3, 4) times the 192 weights of channel 7" in page
     )
-    assert "`features.9.conv.1.0`" in page and "`features.9.conv.2`" in page
     assert at.query_params["layer"] == "features.5.conv.2"
+    at = open_page(PAGE, query={"block": "9", "view": CHANNELS}, timeout=300)
+    assert by_key(at.slider, "q8_block").value == 9
+    page = texts(at)
+    assert "`features.9.conv.1.0`" in page and "`features.9.conv.2`" in page
+    assert at.query_params["view"] == CHANNELS
 
     at = open_page(
         PAGE, query={"layer": "features.1.conv.1", "channel": "-1", "block": "banana"}, timeout=300
@@ -120,7 +133,7 @@ def test_moving_the_pixel_changes_the_integer_walkthrough(offline):
 
 
 def test_speed_button_times_three_engines(offline):
-    at = open_page(PAGE, query={"runs": "4"}, timeout=300)
+    at = open_page(PAGE, query={"runs": "4", "view": SPEED}, timeout=300)
     at.button(key="q8_time").click()
     at.run(timeout=300)
     assert_no_exception(at)
@@ -152,7 +165,7 @@ def test_real_weights_per_tensor_breaks_predictions_on_the_page(monkeypatch, tes
     monkeypatch.setenv(w.ENV_OFFLINE, "1")
     clear_model_cache()
     try:
-        at = open_page(PAGE, timeout=300)
+        at = open_page(PAGE, query={"view": CHANNELS}, timeout=300)
         assert not any(w.UNTRAINED_LABEL in str(e.value) for e in at.error)
         loaded = w.load_file(test_weights_path)
         names = [s.name for s in list_samples()]
