@@ -6,7 +6,8 @@ from mobilenet_viz.analytic import architectures as archs
 from mobilenet_viz.analytic import published
 from mobilenet_viz.explain import architectures as says
 from mobilenet_viz.figures import architectures as figures
-from ui.layout import fmt_count, show_plotly
+from ui import presenter, stage
+from ui.layout import show_plotly
 from ui.params import ChoiceParam, FloatParam, IntParam, PageParams
 from ui.routing import through_router
 
@@ -14,7 +15,6 @@ through_router()  # a deep link that is a fresh server's first request still goe
 
 VIEWS = (
     "Layer table",
-    "Per-layer chart",
     "Breakdown by type",
     "Feature maps & memory",
     "Accuracy vs MACs",
@@ -42,53 +42,52 @@ def compare(alpha: float, resolution: int, classes: int) -> dict:
     return archs.compare_v1_v2(alpha, resolution, classes)
 
 
-def metric_row(metrics) -> None:
-    for column, m in zip(st.columns(len(metrics)), metrics, strict=True):
-        value = fmt_count(m.value) if isinstance(m.value, int) else m.value
-        column.metric(m.label, value, help=m.help)
-
-
 st.title("MobileNet architectures, layer by layer")
-st.caption(
-    "Every layer's shapes, multiply-accumulates and parameters, from the papers' tables (V1 Table 1, "
-    "V2 Table 2, V3 Tables 1-2 as built by torchvision), checked against the real torch models. "
-    "**MACs** = multiply-accumulates of conv and FC layers (the papers' mult-adds; FLOPs = 2 × "
-    "MACs). **Params** = every learnable number, including biases and BatchNorm, so the total "
+controls, visual = stage.frame(
+    intro="Every layer's shapes, multiply-accumulates and parameters, from the papers' tables (V1 "
+    "Table 1, V2 Table 2, V3 Tables 1-2 as built by torchvision), checked against the real torch "
+    "models. **MACs** = multiply-accumulates of conv and FC layers (the papers' mult-adds; FLOPs = "
+    "2 × MACs). **Params** = every learnable number, including biases and BatchNorm, so the total "
     "equals `sum(p.numel())`; **weights** = conv/FC weights only, the MobileNet paper's convention."
 )
 
 PARAMS.restore()
-c1, c2, c3, c4 = st.columns([1.3, 1, 1, 1])
-c1.selectbox("Network", archs.MODELS, key=PARAMS.key("model"), format_func=archs.MODEL_NAMES.get)
-c2.number_input(
-    "Width multiplier α",
-    0.1,
-    2.0,
-    step=0.05,
-    format="%.2f",
-    key=PARAMS.key("alpha"),
-    help="Every layer's channels C → αC (V1 section 3.3). V1 rounds αC to the nearest integer, "
-    "as the paper; V2/V3 round to a multiple of 8 (never >10% below αC), as torchvision. "
-    "Published: 0.25, 0.35, 0.5, 0.75, 1.0, 1.4.",
-)
-c3.number_input(
-    "Input resolution (px)",
-    archs.RESOLUTION_RANGE[0],
-    archs.RESOLUTION_RANGE[1],
-    step=32,
-    key=PARAMS.key("resolution"),
-    help="The resolution multiplier ρ as an input size (V1 section 3.4): 224, 192, 160, 128 are "
-    "V1 Table 7; V2 was also published at 96. Any size works: each feature map is "
-    "⌊(D_F + 2p − D_K)/s⌋ + 1.",
-)
-c4.number_input(
-    "Classes",
-    archs.NUM_CLASSES_RANGE[0],
-    archs.NUM_CLASSES_RANGE[1],
-    step=1,
-    key=PARAMS.key("classes"),
-    help="Outputs of the last FC layer (ImageNet: 1000).",
-)
+with controls:
+    key_row = st.columns(2)
+    key_row[0].selectbox(
+        "Network", archs.MODELS, key=PARAMS.key("model"), format_func=archs.MODEL_NAMES.get
+    )
+    key_row[1].number_input(
+        "Width multiplier α",
+        0.1,
+        2.0,
+        step=0.05,
+        format="%.2f",
+        key=PARAMS.key("alpha"),
+        help="Every layer's channels C → αC (V1 section 3.3). V1 rounds αC to the nearest integer, "
+        "as the paper; V2/V3 round to a multiple of 8 (never >10% below αC), as torchvision. "
+        "Published: 0.25, 0.35, 0.5, 0.75, 1.0, 1.4.",
+    )
+    with presenter.more_controls("input resolution, classes"):
+        more = st.columns(2)
+        more[0].number_input(
+            "Input resolution (px)",
+            archs.RESOLUTION_RANGE[0],
+            archs.RESOLUTION_RANGE[1],
+            step=32,
+            key=PARAMS.key("resolution"),
+            help="The resolution multiplier ρ as an input size (V1 section 3.4): 224, 192, 160, "
+            "128 are V1 Table 7; V2 was also published at 96. Any size works: each feature map is "
+            "⌊(D_F + 2p − D_K)/s⌋ + 1.",
+        )
+        more[1].number_input(
+            "Classes",
+            archs.NUM_CLASSES_RANGE[0],
+            archs.NUM_CLASSES_RANGE[1],
+            step=1,
+            key=PARAMS.key("classes"),
+            help="Outputs of the last FC layer (ImageNet: 1000).",
+        )
 
 v = PARAMS.values()
 alpha, resolution, classes = float(v["alpha"]), int(v["resolution"]), int(v["classes"])
@@ -97,7 +96,13 @@ try:
 except ValueError as exc:
     PARAMS.stop(f"This network cannot be built: {exc}.")
 
-metric_row(says.summary_metrics(arch))
+with visual:
+    stage.metric_row(says.summary_metrics(arch))
+    stage.plot(figures.per_layer_bars(arch), key="arch_fig_layers")
+st.caption(
+    "Early layers work on large feature maps, late 1×1 convs and the classifier hold most of the "
+    "parameters. Hover a bar for the layer, its operator and shapes."
+)
 for note in says.published_notes(arch):
     st.caption(note)
 
@@ -147,14 +152,6 @@ if tabs[0].open:
 
 if tabs[1].open:
     with tabs[1]:
-        show_plotly(figures.per_layer_bars(arch), key="arch_fig_layers")
-        st.caption(
-            "Early layers work on large feature maps, late 1×1 convs and the classifier hold most "
-            "of the parameters. Hover a bar for the layer, its operator and shapes."
-        )
-
-if tabs[2].open:
-    with tabs[2]:
         show_plotly(figures.breakdown_bars(arch), key="arch_fig_breakdown")
         st.dataframe(says.breakdown_rows(arch), hide_index=True, key="arch_breakdown_table")
         st.subheader("MobileNetV1 Table 2, reproduced (MobileNet 1.0-224)")
@@ -166,14 +163,14 @@ if tabs[2].open:
             f"with the weights column. {published.V1_TABLE2_NOTE}"
         )
 
-if tabs[3].open:
-    with tabs[3]:
+if tabs[2].open:
+    with tabs[2]:
         show_plotly(figures.tensor_size_lines(arch), key="arch_fig_maps")
-        metric_row(says.memory_metrics(arch))
+        stage.metric_row(says.memory_metrics(arch))
         st.markdown(says.memory_sentence(arch, compare(alpha, resolution, classes)))
 
-if tabs[4].open:
-    with tabs[4]:
+if tabs[3].open:
+    with tabs[3]:
         show_plotly(figures.accuracy_scatter(list(published.POINTS), arch), key="arch_fig_accuracy")
         st.caption(
             "Marker shape = source: ● MobileNets paper, ■ MobileNetV2 paper, ◆ MobileNetV3 paper, "
@@ -184,8 +181,8 @@ if tabs[4].open:
         st.markdown("**Where the sources disagree**")
         st.markdown("\n".join(says.disagreement_lines()))
 
-if tabs[5].open:
-    with tabs[5]:
+if tabs[4].open:
+    with tabs[4]:
         pair = compare(alpha, resolution, classes)
         st.markdown(says.v1_v2_table(pair))
         show_plotly(

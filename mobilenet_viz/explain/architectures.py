@@ -38,15 +38,17 @@ def layer_count(arch: Architecture) -> int:
 
 
 def summary_metrics(arch: Architecture) -> list[Metric]:
-    """The five headline numbers: MACs, params, layers, the V2-Table-3 peak tensor, weights."""
+    """The four headline numbers: MACs, params (with the paper's weights-only count beside),
+    layers, and the peak tensor counted as MobileNetV2 Table 3."""
     peak = arch.activation_memory(2)["paper"]
     return [
         Metric("MACs", arch.macs, f"{arch.macs:,} MACs = {arch.flops:,} FLOPs"),
         Metric(
             "Params",
             arch.params,
-            f"{arch.params:,} learnable numbers (incl. BatchNorm and biases); "
-            f"{arch.weights:,} conv/FC weights",
+            f"{arch.params:,} learnable numbers (incl. BatchNorm and biases); {arch.weights:,} "
+            "conv/FC weights without BatchNorm and biases: the MobileNet paper's parameter count",
+            delta=f"{arch.weights / 1e6:.2f}M weights only",
         ),
         Metric("Layers", layer_count(arch), "conv, SE and FC layers"),
         Metric(
@@ -54,11 +56,6 @@ def summary_metrics(arch: Architecture) -> list[Metric]:
             kilobytes(peak["bytes"]),
             f"16-bit: {shape_text(peak['shape'])} values × 2 bytes, counted as MobileNetV2 "
             "Table 3 (see 'Feature maps & memory').",
-        ),
-        Metric(
-            "Weights only",
-            arch.weights,
-            "conv/FC weights without BatchNorm and biases: the MobileNet paper's parameter count",
         ),
     ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mobilenet_viz.analytic.architectures import build
@@ -67,7 +69,23 @@ def test_memory_view_shows_v2_table3_numbers():
     at = open_page(PAGE, {"view": "Feature maps & memory"})
     shown = texts(at)
     assert "V1 1,606K" in shown and "V2 401K" in shown
-    assert len(at.get("plotly_chart")) == 1
+    # the stage's per-layer chart and the open view's; the other views draw nothing
+    assert [c.key for c in at.get("plotly_chart")] == ["arch_fig_layers", "arch_fig_maps"]
+
+
+def test_the_stage_shows_the_headline_numbers_and_the_per_layer_chart():
+    at = open_page(PAGE, {"model": "v3-small", "alpha": "0.75"})
+    arch = build("v3-small", 0.75)
+    shown = {m.label: m.value for m in at.metric}
+    assert (
+        shown["MACs"] == f"{arch.macs / 1e6:.1f}M"
+        and shown["Params"] == f"{arch.params / 1e6:.2f}M"
+    )
+    assert [c.key for c in at.get("plotly_chart")] == ["arch_fig_layers"]  # the layer table view
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"].startswith("MobileNetV3-Small 0.75-224")
+    macs = [y for t in spec["data"] if t.get("yaxis", "y") == "y" for y in t["y"]]  # top panel
+    assert sum(macs) == pytest.approx(arch.macs / 1e6)  # every layer with MACs, once
 
 
 def test_accuracy_view_lists_sources_and_disagreements():

@@ -21,7 +21,7 @@ def test_summary_metrics_are_the_networks_totals(model):
     shown = {m.label: m for m in says.summary_metrics(arch)}
     assert shown["MACs"].value == arch.macs and f"{arch.flops:,} FLOPs" in shown["MACs"].help
     assert shown["Params"].value == arch.params and f"{arch.weights:,}" in shown["Params"].help
-    assert shown["Weights only"].value == arch.weights
+    assert shown["Params"].delta == f"{arch.weights / 1e6:.2f}M weights only"
     conv_se_fc = [r for r in arch.layers if r.layer_type in ("standard conv", "depthwise",
                                                              "pointwise/1x1", "SE", "FC")]  # fmt: skip
     assert shown["Layers"].value == len(conv_se_fc)
