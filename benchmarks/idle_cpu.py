@@ -33,7 +33,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("MOBILENET_VIZ_CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, str(ROOT))
+from mobilenet_viz import settings  # noqa: E402
+
+CHROMIUM = settings.chromium() or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CONFIGS = {"shipped": [], "watcher": ["--server.fileWatcherType", "auto"]}
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -9,29 +9,30 @@ Tests that need them skip with a reason when they are not set.
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 import pytest
+
+from mobilenet_viz import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def test_weights_path() -> Path:
-    value = os.environ.get("MOBILENET_VIZ_TEST_WEIGHTS")
-    if not value or not Path(value).is_file():
-        pytest.skip("MOBILENET_VIZ_TEST_WEIGHTS is not set to an existing file")
-    return Path(value)
+    path = settings.weights_for_tests()
+    if path is None:
+        pytest.skip(f"{settings.ENV_TEST_WEIGHTS} is not set to an existing file")
+    return path
 
 
 @pytest.fixture(scope="session")
 def test_photos_dir() -> Path:
-    value = os.environ.get("MOBILENET_VIZ_TEST_PHOTOS")
-    if not value or not Path(value).is_dir():
-        pytest.skip("MOBILENET_VIZ_TEST_PHOTOS is not set to an existing folder")
-    return Path(value)
+    path = settings.photos_for_tests()
+    if path is None:
+        pytest.skip(f"{settings.ENV_TEST_PHOTOS} is not set to an existing folder")
+    return path
 
 
 def closed_port() -> int:
@@ -44,10 +45,8 @@ def closed_port() -> int:
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
     """An empty torch hub cache and a weights download URL that really refuses connections."""
-    from mobilenet_viz.runtime import weights as w
-
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv(w.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{closed_port()}/models")
-    monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
-    monkeypatch.delenv(w.ENV_OFFLINE, raising=False)
+    monkeypatch.setenv(settings.ENV_DOWNLOAD_BASE, f"http://127.0.0.1:{closed_port()}/models")
+    monkeypatch.delenv(settings.ENV_WEIGHTS, raising=False)
+    monkeypatch.delenv(settings.ENV_OFFLINE, raising=False)
     return tmp_path

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from mobilenet_viz import settings
 from mobilenet_viz.classroom import class_store
 from mobilenet_viz.classroom.teacher_pin import PinGate, PinLocked, process_gate
 
@@ -22,7 +23,7 @@ def _store(path: str) -> class_store.ClassStore:
 
 def store() -> class_store.ClassStore:
     """The process's ClassStore for the current data directory (opened and migrated once)."""
-    return _store(str(class_store.default_data_dir() / class_store.DB_NAME))
+    return _store(str(settings.data_dir() / class_store.DB_NAME))
 
 
 def session_id() -> str:

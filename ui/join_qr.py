@@ -10,11 +10,10 @@ large on the Class page.
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 from streamlit import config
 
+from mobilenet_viz import settings
 from mobilenet_viz.classroom import lan
 from ui import presenter
 from ui.text import md
@@ -58,7 +57,7 @@ def base() -> lan.Base:
     try:
         return _base(
             _browser_url(),
-            os.environ.get(lan.ENV_PUBLIC_URL) or None,
+            settings.public_url(),
             config.get_option("server.address"),
             int(config.get_option("server.port")),
             config.get_option("browser.serverAddress") if manual("browser.serverAddress") else None,

@@ -84,7 +84,8 @@ def announce_teacher_pin() -> None:
     messages; once per process: start() runs once)."""
     import sys
 
-    from mobilenet_viz.classroom.teacher_pin import ENV_PIN, process_gate
+    from mobilenet_viz.classroom.teacher_pin import process_gate
+    from mobilenet_viz.settings import ENV_TEACHER_PIN
 
     try:
         pin = process_gate().pin
@@ -96,7 +97,7 @@ def announce_teacher_pin() -> None:
         )
         return
     print(
-        f"MobileNet Lab: teacher PIN for the Class questions page: {pin} (set {ENV_PIN} to choose one)",
+        f"MobileNet Lab: teacher PIN for the Class questions page: {pin} (set {ENV_TEACHER_PIN} to choose one)",
         file=sys.stderr,
         flush=True,
     )

@@ -25,7 +25,6 @@ version of the app is refused instead of being modified.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -35,7 +34,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ENV_DATA_DIR = "MOBILENET_VIZ_DATA_DIR"
+from mobilenet_viz import settings
+
 DB_NAME = "classes.sqlite3"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read from a projector
 CODE_LENGTH = 5
@@ -86,14 +86,6 @@ class Answer:
     answer: str
     correct: bool
     answered_at: float
-
-
-def default_data_dir() -> Path:
-    """``$MOBILENET_VIZ_DATA_DIR``, else ``$XDG_DATA_HOME/mobilenet-lab`` (``~/.local/share/mobilenet-lab``)."""
-    if os.environ.get(ENV_DATA_DIR):
-        return Path(os.environ[ENV_DATA_DIR]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "mobilenet-lab"
 
 
 def normalize_code(raw: str) -> str:
@@ -153,7 +145,7 @@ class ClassStore:
 
     def __init__(self, path: Path | str | None = None):
         if path is None:
-            path = default_data_dir() / DB_NAME
+            path = settings.data_dir() / DB_NAME
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as conn:

@@ -32,7 +32,8 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-ENV_PUBLIC_URL = "MOBILENET_VIZ_PUBLIC_URL"
+from mobilenet_viz.settings import ENV_PUBLIC_URL
+
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 WILDCARD_BIND = ("", "0.0.0.0", "::")
 MAX_URL_LENGTH = 2000  # a QR code at level M holds 2,331 bytes; links longer than this are refused

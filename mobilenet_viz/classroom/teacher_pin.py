@@ -13,14 +13,15 @@ so opening new sessions does not buy more guesses (10^6 PINs, 30 guesses per 10 
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import secrets
 import threading
 import time
 from collections import deque
 
-ENV_PIN = "MOBILENET_VIZ_TEACHER_PIN"
+from mobilenet_viz import settings
+from mobilenet_viz.settings import ENV_TEACHER_PIN
+
 PIN_DIGITS = 6
 MAX_ATTEMPTS_PER_SESSION = 5
 MAX_FAILURES_PER_WINDOW = 30
@@ -80,11 +81,11 @@ _gate_lock = threading.Lock()
 
 def pin_from_env() -> str | None:
     """``$MOBILENET_VIZ_TEACHER_PIN`` if set; ValueError if it is not 4-32 letters or digits."""
-    value = os.environ.get(ENV_PIN, "").strip()
+    value = settings.teacher_pin()
     if not value:
         return None
     if not re.fullmatch(r"[A-Za-z0-9]{4,32}", value):
-        raise ValueError(f"{ENV_PIN} must be 4 to 32 letters or digits")
+        raise ValueError(f"{ENV_TEACHER_PIN} must be 4 to 32 letters or digits")
     return value
 
 

@@ -10,24 +10,13 @@ and timing each other's work; the wait is reported separately as ``queued_ms``.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Iterator
 
 import torch
 
-ENV_THREADS = "MOBILENET_VIZ_THREADS"
-ENV_MAX_CONCURRENT = "MOBILENET_VIZ_MAX_CONCURRENT"
-
-
-def _env_int(name: str, default: int) -> int:
-    """A positive integer from the environment; ``default`` when unset or not a positive integer."""
-    try:
-        value = int(os.environ.get(name, str(default)))
-    except ValueError:
-        return default
-    return value if value >= 1 else default
+from mobilenet_viz import settings
 
 
 def serving_threads() -> int:
@@ -38,7 +27,7 @@ def serving_threads() -> int:
     one (README, "Pretrained weights and offline use"). Throughput comes from running up to
     :data:`MAX_CONCURRENT` inferences side by side.
     """
-    return _env_int(ENV_THREADS, 1)
+    return settings.threads()
 
 
 def use_serving_threads() -> int:
@@ -49,7 +38,7 @@ def use_serving_threads() -> int:
     return threads
 
 
-MAX_CONCURRENT = _env_int(ENV_MAX_CONCURRENT, 1)
+MAX_CONCURRENT = settings.max_concurrent()
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT)
 _HELD = threading.local()  # how deep this thread is inside inference_slot()
 

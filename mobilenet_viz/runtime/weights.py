@@ -50,11 +50,9 @@ from torchvision.models import (
     mobilenet_v3_large,
 )
 
-ENV_WEIGHTS = "MOBILENET_VIZ_WEIGHTS"
-ENV_V3_WEIGHTS = "MOBILENET_VIZ_V3_WEIGHTS"  # a MobileNetV3-Large state_dict (the MobileNetV3 page)
-ENV_OFFLINE = "MOBILENET_VIZ_OFFLINE"
-ENV_DOWNLOAD_BASE = "MOBILENET_VIZ_DOWNLOAD_BASE"
-ENV_PREPROCESSING = "MOBILENET_VIZ_PREPROCESSING"
+from mobilenet_viz import settings
+from mobilenet_viz.settings import ENV_OFFLINE, ENV_V3_WEIGHTS, ENV_WEIGHTS
+
 DEFAULT_PRETRAINED = "IMAGENET1K_V2"
 PREPROCESSINGS = ("IMAGENET1K_V1", "IMAGENET1K_V2")
 UNTRAINED_LABEL = "untrained: predictions are meaningless, timings are real"
@@ -64,7 +62,7 @@ UNTRAINED_SEED = 0
 def preprocessing_default() -> str:
     """$MOBILENET_VIZ_PREPROCESSING when valid, else IMAGENET1K_V1: which torchvision transforms a
     state_dict file (``$MOBILENET_VIZ_WEIGHTS``, ``--weights``) is used with."""
-    value = os.environ.get(ENV_PREPROCESSING, "")
+    value = settings.preprocessing()
     return value if value in PREPROCESSINGS else "IMAGENET1K_V1"
 
 
@@ -133,11 +131,9 @@ class LoadedModel:
 
 
 def offline_requested() -> bool:
-    """True when ``$MOBILENET_VIZ_OFFLINE`` asks for no downloads (1/true/yes/on, any case).
-
-    The one reading of the variable: the loader and ``weights where`` must agree ("off" and "0"
-    mean downloads are allowed)."""
-    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
+    """True when ``$MOBILENET_VIZ_OFFLINE`` asks for no downloads (:func:`settings.offline`): the
+    loader and ``weights where`` both ask here."""
+    return settings.offline()
 
 
 def _weights_enum(name: str, arch: Arch = V2):
@@ -159,7 +155,7 @@ def hub_checkpoint_dir() -> Path:
 
 def download_url(name: str = DEFAULT_PRETRAINED, arch: Arch = V2) -> str:
     """torchvision's URL for ``name``, or the same file name under ``$MOBILENET_VIZ_DOWNLOAD_BASE``."""
-    base = os.environ.get(ENV_DOWNLOAD_BASE)
+    base = settings.download_base()
     if base:
         return base.rstrip("/") + "/" + _file_name(name, arch)
     return _weights_enum(name, arch).url
@@ -173,7 +169,7 @@ def cached_path(name: str = DEFAULT_PRETRAINED, arch: Arch = V2) -> Path:
 def search_locations(arch: Arch = V2) -> list[dict[str, object]]:
     """Every place the app looks for weights, in order, and whether something is there."""
     rows: list[dict[str, object]] = []
-    env = os.environ.get(arch.env)
+    env = settings.weights_file(arch.env)
     rows.append(
         {
             "step": "env",
@@ -586,7 +582,7 @@ def load_pretrained(
     if path is not None:
         return load_file(path, preprocessing=preprocessing, source="file", arch=arch)
     problems: list[str] = []
-    env = os.environ.get(arch.env)
+    env = settings.weights_file(arch.env)
     if env:
         try:
             return load_file(env, preprocessing=preprocessing, source="env", arch=arch)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from mobilenet_viz import settings
 from tests.conftest import ROOT
 from ui import crash
 
@@ -27,7 +28,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 def chromium_path() -> str | None:
     candidates = [
-        os.environ.get("MOBILENET_VIZ_CHROMIUM"),
+        settings.chromium(),
         "/usr/bin/chromium",
         shutil.which("chromium"),
     ]
@@ -78,7 +79,7 @@ def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Pop
 def browser():
     path = chromium_path()
     if path is None:
-        if os.environ.get("MOBILENET_VIZ_REQUIRE_BROWSER"):
+        if settings.require_browser():
             pytest.fail("MOBILENET_VIZ_REQUIRE_BROWSER is set but no Chromium was found")
         pytest.skip("no Chromium found (install the Debian package `chromium`)")
     from playwright.sync_api import sync_playwright
@@ -95,10 +96,8 @@ def app_url(browser):
     port = free_port()
     # The test weights (real ImageNet MobileNetV2, test configuration only) make Classify's
     # predictions and screenshots meaningful; without them the page runs its untrained fallback.
-    weights = os.environ.get("MOBILENET_VIZ_TEST_WEIGHTS")
-    proc = start_server(
-        port, {"MOBILENET_VIZ_WEIGHTS": weights} if weights and Path(weights).is_file() else None
-    )
+    weights = settings.weights_for_tests()
+    proc = start_server(port, {settings.ENV_WEIGHTS: str(weights)} if weights else None)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     try:

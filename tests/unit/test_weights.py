@@ -11,6 +11,7 @@ import pytest
 import torch
 from torchvision.models import mobilenet_v2
 
+from mobilenet_viz import settings
 from mobilenet_viz.runtime import weights as w
 
 
@@ -198,9 +199,9 @@ def test_torchscript_detection_does_not_misfire_on_zip_state_dicts(good_file):
 
 def test_preprocessing_default_follows_the_environment(monkeypatch):
     """The library owns this default (the UI and the classify command both read it from here)."""
-    monkeypatch.delenv(w.ENV_PREPROCESSING, raising=False)
+    monkeypatch.delenv(settings.ENV_PREPROCESSING, raising=False)
     assert w.preprocessing_default() == "IMAGENET1K_V1"
-    monkeypatch.setenv(w.ENV_PREPROCESSING, "IMAGENET1K_V2")
+    monkeypatch.setenv(settings.ENV_PREPROCESSING, "IMAGENET1K_V2")
     assert w.preprocessing_default() == "IMAGENET1K_V2"
-    monkeypatch.setenv(w.ENV_PREPROCESSING, "imagenet")  # not a torchvision preset: the default
+    monkeypatch.setenv(settings.ENV_PREPROCESSING, "imagenet")  # not a torchvision preset
     assert w.preprocessing_default() == "IMAGENET1K_V1"
