@@ -13,16 +13,8 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.architectures import LAYER_TYPES, MODEL_NAMES, Architecture
 from mobilenet_viz.analytic.published import PublishedPoint
+from mobilenet_viz.figures import palette
 
-TYPE_COLORS = {
-    "standard conv": "#c2410c",
-    "depthwise": "#2563eb",
-    "pointwise/1x1": "#0f766e",
-    "SE": "#a21caf",
-    "FC": "#ca8a04",
-    "pool": "#6b7280",
-}
-MODEL_COLORS = {"v1": "#c2410c", "v2": "#2563eb", "v3-large": "#0f766e", "v3-small": "#a21caf"}
 SOURCE_SYMBOLS = {
     "MobileNets": "circle",
     "MobileNetV2": "square",
@@ -52,7 +44,7 @@ def per_layer_bars(arch: Architecture) -> go.Figure:
         common = {
             "type": "bar",
             "x": [names[i] for i in index],
-            "marker": {"color": TYPE_COLORS[kind]},
+            "marker": {"color": palette.LAYER_TYPES[kind]},
         }
         data.append({
             **common, "y": [r.macs / 1e6 for r in rows], "name": kind, "legendgroup": kind,
@@ -66,14 +58,14 @@ def per_layer_bars(arch: Architecture) -> go.Figure:
     return go.Figure({
         "data": data,
         "layout": {
-            "title": {"text": f"{arch.title}: cost of every layer, in depth order"},
+            "title": {"text": f"{arch.title}:<br>cost of every layer, in depth order"},
             "barmode": "overlay", "height": 560, "legend": {"orientation": "h", "y": -0.04},
             "xaxis": {"categoryorder": "array", "categoryarray": names, "showticklabels": False,
                       "anchor": "y", "matches": "x2"},
-            "yaxis": {"title": {"text": "MACs (millions)"}, "domain": [0.55, 1]},
+            "yaxis": {"title": {"text": "MACs (M)"}, "domain": [0.55, 1]},
             "xaxis2": {"categoryorder": "array", "categoryarray": names, "anchor": "y2",
                        "showticklabels": False},
-            "yaxis2": {"title": {"text": "params (thousands)"}, "domain": [0.06, 0.45]},
+            "yaxis2": {"title": {"text": "params (K)"}, "domain": [0.06, 0.45]},
         },
     })  # fmt: skip
 
@@ -86,7 +78,7 @@ def breakdown_bars(arch: Architecture) -> go.Figure:
     data = [
         {
             "type": "bar", "orientation": "h", "name": row["layer_type"], "y": list(measures),
-            "x": [100 * row[k] for k in keys], "marker": {"color": TYPE_COLORS[row["layer_type"]]},
+            "x": [100 * row[k] for k in keys], "marker": {"color": palette.LAYER_TYPES[row["layer_type"]]},
             "text": [f"{100 * row[k]:.1f}%" if row[k] >= 0.04 else "" for k in keys],
             "textposition": "inside", "hovertemplate": f"{row['layer_type']}: %{{x:.2f}}%<extra></extra>",
         }
@@ -118,20 +110,20 @@ def tensor_size_lines(arch: Architecture) -> go.Figure:
     return go.Figure({
         "data": [
             {"type": "scatter", "mode": "lines+markers", "x": x, "y": [m["size"] for m in maps],
-             "name": "feature-map size H = W (px)", "line": {"shape": "hv", "color": "#2563eb"},
+             "name": "feature-map size H = W (px)", "line": {"shape": "hv", "color": palette.SIZE},
              "customdata": labels, "hovertemplate": "%{customdata}<br>%{y} px<extra></extra>"},
             {"type": "scatter", "mode": "lines+markers", "x": x, "y": [m["channels"] for m in maps],
-             "name": "channels C", "yaxis": "y2", "line": {"shape": "hv", "color": "#c2410c"},
+             "name": "channels C", "yaxis": "y2", "line": {"shape": "hv", "color": palette.CHANNELS},
              "customdata": labels, "hovertemplate": "%{customdata}<br>%{y} channels<extra></extra>"},
         ],
         "layout": {
             "title": {"text": f"{arch.title}: feature maps shrink while channels grow"},
             "height": 380, "legend": LEGEND,
             "xaxis": {"title": {"text": "layer index (depth)"}},
-            "yaxis": {"title": {"text": "size H = W (px, log)"}, "type": "log", "color": "#2563eb",
+            "yaxis": {"title": {"text": "size H = W (px, log)"}, "type": "log", "color": palette.SIZE,
                       "tickvals": sizes, "showgrid": False},
             "yaxis2": {"title": {"text": "channels (log)"}, "type": "log", "overlaying": "y",
-                       "side": "right", "color": "#c2410c", "tickvals": channels},
+                       "side": "right", "color": palette.CHANNELS, "tickvals": channels},
         },
     })  # fmt: skip
 
@@ -153,7 +145,7 @@ def accuracy_scatter(points: list[PublishedPoint], current: Architecture) -> go.
             "x": [p.macs_m for p in rows], "y": [p.top1 for p in rows],
             "text": [p.label.split(" ")[1] if "torchvision" not in p.source else "" for p in rows],
             "textposition": "top center", "textfont": {"size": 10},
-            "marker": {"size": 11, "color": MODEL_COLORS[model], "symbol": [_symbol(p.source) for p in rows],
+            "marker": {"size": 11, "color": palette.MODELS[model], "symbol": [_symbol(p.source) for p in rows],
                        "line": {"width": 1, "color": "white"}},
             "customdata": [[p.label, p.source, p.params_m] for p in rows],
             "hovertemplate": "<b>%{customdata[0]}</b><br>top-1 %{y:.1f}%<br>%{x:g}M mult-adds<br>"
@@ -169,11 +161,11 @@ def accuracy_scatter(points: list[PublishedPoint], current: Architecture) -> go.
                       "tickvals": [10, 20, 50, 100, 200, 300, 500, 1000, 2000]},
             "yaxis": {"title": {"text": "ImageNet top-1 accuracy (%)"}},
             "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": macs_m, "x1": macs_m,
-                        "y0": 0, "y1": 1, "line": {"color": "#111827", "dash": "dash", "width": 2}}],
+                        "y0": 0, "y1": 1, "line": {"color": palette.REFERENCE, "dash": "dash", "width": 2}}],
             "annotations": [{"x": math.log10(macs_m), "xref": "x", "yref": "paper", "y": 0.02,
                              "text": f" current: {current.title}, {macs_m:.1f}M MACs ",
                              "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-                             "bgcolor": "rgba(255,255,255,0.85)"}],
+                             "bgcolor": palette.LEGEND_BACKGROUND}],
         },
     })  # fmt: skip
 
@@ -193,7 +185,7 @@ def v1_v2_bars(v1: Architecture, v2: Architecture) -> go.Figure:
             "type": "bar",
             "name": kind,
             "legendgroup": kind,
-            "marker": {"color": TYPE_COLORS[kind]},
+            "marker": {"color": palette.LAYER_TYPES[kind]},
         }
         data.append(
             {
@@ -219,15 +211,16 @@ def v1_v2_bars(v1: Architecture, v2: Architecture) -> go.Figure:
 
 def network_dot(arch: Architecture) -> str:
     """The network as a Graphviz DOT graph: one node per block with its operators, shapes and cost,
-    laid out top to bottom; a dashed green edge jumps over every residual block (its input is
+    laid out top to bottom; a dashed edge in the residual colour jumps over every residual block (its input is
     added to its output before the next block)."""
     lines = [
         "digraph G {",
         '  graph [rankdir=TB, nodesep=0.2, ranksep=0.18, bgcolor="transparent"];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, '
-        'fillcolor="#eef2ff", color="#6366f1"];',
-        '  edge [color="#64748b", arrowsize=0.6];',
-        f'  input [label="input\\n{_shape((3, arch.resolution, arch.resolution))}", fillcolor="#f1f5f9"];',
+        f'fillcolor="{palette.PANEL}", color="{palette.PANEL_EDGE}"];',
+        f'  edge [color="{palette.EDGE}", arrowsize=0.6];',
+        f'  input [label="input\\n{_shape((3, arch.resolution, arch.resolution))}", '
+        f'fillcolor="{palette.PANEL_INPUT}"];',
     ]
     previous, skip_from = "input", None
     for i, block in enumerate(arch.blocks()):
@@ -238,12 +231,14 @@ def network_dot(arch: Architecture) -> str:
             f"{block['block']}: {ops}\\n{_shape(block['input_shape'])} → {_shape(block['output_shape'])}"
             f"\\n{block['macs'] / 1e6:.1f}M MACs, {block['params'] / 1e3:.1f}K params"
         )
-        fill = "#fff7ed" if block["block"] in ("conv1", "last conv", "classifier") else "#eef2ff"
+        warm = block["block"] in ("conv1", "last conv", "classifier")
+        fill = palette.PANEL_WARM if warm else palette.PANEL
         lines.append(f'  {node} [label="{label}", fillcolor="{fill}"];')
         lines.append(f"  {previous} -> {node};")
         if skip_from is not None:  # the previous block's input is added to its output
             lines.append(
-                f'  {skip_from} -> {node} [style=dashed, color="#16a34a", constraint=false, label=" +"];'
+                f'  {skip_from} -> {node} [style=dashed, color="{palette.RESIDUAL}", '
+                'constraint=false, label=" +"];'
             )
         skip_from = previous if block["residual"] else None
         previous = node

@@ -16,12 +16,12 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.blocks import BlockCost, SweepPoint
 from mobilenet_viz.analytic.spiral import SpiralDemo
+from mobilenet_viz.figures import palette
+from mobilenet_viz.figures.build import axis_suffix, figure, grid
 
-RELU6_COLOR = "#2563eb"
-RELU_COLOR = "#0f766e"
-LINEAR_COLOR = "#f59e0b"
-RESIDUAL_COLOR = "#dc2626"
-TEXT_COLOR = "#111827"
+RELU6_COLOR = palette.ACTIVATIONS["ReLU6"]
+RELU_COLOR = palette.ACTIVATIONS["ReLU"]
+LINEAR_COLOR = palette.ACTIVATIONS["linear"]
 
 
 def _shade(hex_color: str, factor: float) -> str:
@@ -43,12 +43,6 @@ def _slab_size(
     return thickness, height
 
 
-def _figure(data: list[dict], layout: dict) -> go.Figure:
-    """Wrap plain dicts without plotly's per-property validation (10-50x faster to build; the
-    unit tests re-validate every figure through ``go.Figure(fig.to_dict())``)."""
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
-
-
 def _polygon(xs, ys, color, *, pattern: bool, name: str, hover: str, legend: bool) -> dict:
     trace = {
         "type": "scatter",
@@ -57,7 +51,7 @@ def _polygon(xs, ys, color, *, pattern: bool, name: str, hover: str, legend: boo
         "mode": "lines",
         "fill": "toself",
         "fillcolor": color,
-        "line": {"color": "#374151", "width": 1},
+        "line": {"color": palette.OUTLINE, "width": 1},
         "name": name,
         "legendgroup": name,
         "showlegend": legend,
@@ -68,7 +62,7 @@ def _polygon(xs, ys, color, *, pattern: bool, name: str, hover: str, legend: boo
     if pattern:
         trace["fillpattern"] = {
             "shape": "/",
-            "fgcolor": "#1f2937",
+            "fgcolor": palette.OUTLINE,
             "bgcolor": color,
             "size": 7,
             "solidity": 0.25,
@@ -95,7 +89,7 @@ def _arrow(x, y, ax, ay, color, width) -> dict:
     }
 
 
-def _text(x, y, text, *, anchor="middle", size=12, color=TEXT_COLOR) -> dict:
+def _text(x, y, text, *, anchor="middle", size=12, color=palette.TEXT) -> dict:
     return {
         "x": x,
         "y": y,
@@ -186,7 +180,7 @@ def block_diagram(
     for (_, right, _), (left, _, _), stage in zip(
         boxes[:-1], boxes[1:], cost.main_path, strict=True
     ):
-        notes.append(_arrow(left - 0.08, 0, right + 0.08, 0, "#374151", 1.6))
+        notes.append(_arrow(left - 0.08, 0, right + 0.08, 0, palette.OUTLINE, 1.6))
         act = "linear" if stage.linear else stage.activation
         op = re.sub(
             r"(\d)x(\d)",
@@ -213,14 +207,14 @@ def block_diagram(
                 "x": [x0, x0, x1],
                 "y": [boxes[0][2] + 0.1, lift, lift],
                 "mode": "lines",
-                "line": {"color": RESIDUAL_COLOR, "width": 2.5},
+                "line": {"color": palette.RESIDUAL, "width": 2.5},
                 "name": "shortcut",
                 "hoverinfo": "skip",
                 "showlegend": True,
             }
         )
-        notes.append(_arrow(x1, boxes[-1][2] + 0.1, x1, lift, RESIDUAL_COLOR, 2.5))
-        notes.append(_text((x0 + x1) / 2, lift, label, anchor="bottom", color=RESIDUAL_COLOR))
+        notes.append(_arrow(x1, boxes[-1][2] + 0.1, x1, lift, palette.RESIDUAL, 2.5))
+        notes.append(_text((x0 + x1) / 2, lift, label, anchor="bottom", color=palette.RESIDUAL))
         top = lift + 0.5
     layout = {
         "title": {"text": cost.title},
@@ -232,7 +226,7 @@ def block_diagram(
         "legend": {"orientation": "h", "y": -0.02, "x": 0},
         "annotations": notes,
     }
-    return _figure(data, layout)
+    return figure(data, layout, validate=False)
 
 
 def diagram_scale(costs: list[BlockCost]) -> tuple[int, int]:
@@ -242,31 +236,10 @@ def diagram_scale(costs: list[BlockCost]) -> tuple[int, int]:
 
 
 def _columns(titles: list[str], spacing: float = 0.07) -> tuple[dict, list[tuple[str, str]]]:
-    """Layout of len(titles) side-by-side subplots: (layout dict, [(xaxis ref, yaxis ref)])."""
-    n = len(titles)
-    width = (1 - spacing * (n - 1)) / n
-    layout: dict = {"annotations": []}
-    refs = []
-    for i, title in enumerate(titles):
-        suffix = "" if i == 0 else str(i + 1)
-        lo = i * (width + spacing)
-        layout[f"xaxis{suffix}"] = {"domain": [lo, lo + width], "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
-        layout["annotations"].append(
-            {
-                "text": title,
-                "x": lo + width / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 14},
-            }
-        )
-        refs.append((f"x{suffix}", f"y{suffix}"))
-    return layout, refs
+    """Layout of len(titles) side-by-side charts: (layout dict, [(xaxis ref, yaxis ref)])."""
+    layout = grid(1, len(titles), titles, hspace=spacing, image_axes=False, title_size=14)
+    suffixes = [axis_suffix(i) for i in range(1, len(titles) + 1)]
+    return layout, [(f"x{s}", f"y{s}") for s in suffixes]
 
 
 def expansion_sweep_chart(points: list[SweepPoint], current: int) -> go.Figure:
@@ -276,14 +249,14 @@ def expansion_sweep_chart(points: list[SweepPoint], current: int) -> go.Figure:
         ["MACs (millions)", "Params (thousands)", "Peak activations (MB, fp32)"]
     )
     series = [
-        (0, [p.macs / 1e6 for p in points], "MACs", RELU6_COLOR, "M MACs"),
-        (1, [p.params / 1e3 for p in points], "params", RELU_COLOR, "K params"),
-        (2, [p.naive_peak_bytes / 1e6 for p in points], "peak, naive", LINEAR_COLOR, "MB"),
+        (0, [p.macs / 1e6 for p in points], "MACs", palette.MACS, "M MACs"),
+        (1, [p.params / 1e3 for p in points], "params", palette.PARAMS, "K params"),
+        (2, [p.naive_peak_bytes / 1e6 for p in points], "peak, naive", palette.MEMORY, "MB"),
         (
             2,
             [p.streaming_peak_bytes / 1e6 for p in points],
             "peak, streaming (§5.1)",
-            "#7c3aed",
+            palette.MEMORY_STREAMING,
             "MB",
         ),
     ]
@@ -315,7 +288,7 @@ def expansion_sweep_chart(points: list[SweepPoint], current: int) -> go.Figure:
                 "y1": 1,
                 "xref": refs[i][0],
                 "yref": f"{refs[i][1]} domain",
-                "line": {"dash": "dot", "color": "#6b7280"},
+                "line": {"dash": "dot", "color": palette.LAW},
             }
         )
     layout.update(
@@ -324,7 +297,7 @@ def expansion_sweep_chart(points: list[SweepPoint], current: int) -> go.Figure:
         legend={"orientation": "h", "y": -0.3},
         title={"text": f"Cost of this block as t varies (dotted: current t = {current})"},
     )
-    return _figure(data, layout)
+    return figure(data, layout, validate=False)
 
 
 def spiral_figure(demo: SpiralDemo) -> go.Figure:
@@ -370,7 +343,7 @@ def spiral_figure(demo: SpiralDemo) -> go.Figure:
             f"back to 2D (seed {demo.seed})"
         },
     )
-    return _figure(data, layout)
+    return figure(data, layout, validate=False)
 
 
 def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
@@ -389,7 +362,7 @@ def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
         for i, t in enumerate(tensors):
             role = getattr(t, role_attr)
             base = LINEAR_COLOR if t.linear else RELU6_COLOR
-            color = {"block": base, "next": base, "outside": "#d1d5db"}[role]
+            color = {"block": base, "next": base, "outside": palette.MUTED}[role]
             opacity = {"block": 1.0, "next": 0.35, "outside": 0.5}[role]
             height = 0.2 + math.sqrt(t.channels / top)
             data.append(
@@ -403,10 +376,10 @@ def figure2_cuts_figure(tensors, layers: list[str]) -> go.Figure:
                     "marker": {
                         "color": color,
                         "opacity": opacity,
-                        "line": {"color": "#374151", "width": 1},
+                        "line": {"color": palette.OUTLINE, "width": 1},
                         "pattern": {
                             "shape": "/" if t.linear else "",
-                            "fgcolor": "#374151",
+                            "fgcolor": palette.OUTLINE,
                             "bgcolor": color,
                             "solidity": 0.3,
                         },

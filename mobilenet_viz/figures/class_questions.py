@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-CORRECT = "#1a7f37"
-WRONG = "#9aa4b2"
+from mobilenet_viz.figures import palette
 
 
 def answers_figure(bars: list[dict], title: str):
@@ -12,7 +11,7 @@ def answers_figure(bars: list[dict], title: str):
 
     labels = [b["label"] for b in bars][::-1]  # first bar at the top
     counts = [b["count"] for b in bars][::-1]
-    colours = [CORRECT if b["correct"] else WRONG for b in bars][::-1]
+    colours = [palette.CORRECT if b["correct"] else palette.WRONG for b in bars][::-1]
     return go.Figure(
         {
             "data": [

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from mobilenet_viz.figures import palette
+from mobilenet_viz.figures.build import figure
 from mobilenet_viz.runtime.classify import Prediction
 from mobilenet_viz.runtime.layer_timing import KindShare, LayerProfile
 from mobilenet_viz.runtime.timing import EngineComparison
 
-KIND_COLORS = {"pointwise": "#0f766e", "depthwise": "#2563eb", "other": "#9ca3af"}
-ENGINE_COLORS = {"eager": "#9ca3af", "optimized": "#b45309", "onnx": "#0f766e", "int8": "#f97316"}
-STEP_COLORS = {
-    "decode": "#a78bfa",
-    "preprocess": "#60a5fa",
-    "inference": "#f97316",
-    "postprocess": "#34d399",
+KIND_COLORS = {  # the profile's layer types (runtime.layer_timing.KINDS)
+    "pointwise": palette.POINTWISE,
+    "depthwise": palette.DEPTHWISE,
+    "other": palette.OTHER,
 }
 
 
@@ -25,25 +24,24 @@ def topk_bars(top: list[Prediction], *, title: str = "Top-5 classes") -> go.Figu
     """Horizontal bars of the top-k softmax probabilities (%), most probable on top."""
     labels = [f"{p.label} ({p.index})" for p in top][::-1]
     probs = [p.prob * 100 for p in top][::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=probs,
-            y=labels,
-            orientation="h",
-            marker_color="#f97316",
-            text=[f"{v:.1f}%" for v in probs],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:.2f}%<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title=title,
-        height=80 + 34 * len(top),
-        showlegend=False,
-        xaxis={"title": "probability (%)", "range": [0, 100]},
-        yaxis={"title": None, "automargin": True},
-    )
-    return fig
+    bars = {
+        "type": "bar",
+        "x": probs,
+        "y": labels,
+        "orientation": "h",
+        "marker": {"color": palette.PROBABILITY},
+        "text": [f"{v:.1f}%" for v in probs],
+        "textposition": "auto",
+        "hovertemplate": "%{y}: %{x:.2f}%<extra></extra>",
+    }
+    layout = {
+        "title": {"text": title},
+        "height": 80 + 34 * len(top),
+        "showlegend": False,
+        "xaxis": {"title": {"text": "probability (%)"}, "range": [0, 100]},
+        "yaxis": {"automargin": True},
+    }
+    return figure([bars], layout)
 
 
 def timing_breakdown(timing_ms: dict[str, float | None]) -> go.Figure:
@@ -54,126 +52,131 @@ def timing_breakdown(timing_ms: dict[str, float | None]) -> go.Figure:
         ("inference", "inference_median"),
         ("postprocess", "postprocess"),
     ]
-    fig = go.Figure()
+    data = []
     for label, key in steps:
         value = timing_ms.get(key) or 0.0
-        fig.add_trace(
-            go.Bar(
-                x=[value],
-                y=["per image"],
-                orientation="h",
-                name=f"{label} {value:.1f} ms",
-                marker_color=STEP_COLORS[label],
-                hovertemplate=f"{label}: %{{x:.2f}} ms<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "bar",
+                "x": [value],
+                "y": ["per image"],
+                "orientation": "h",
+                "name": f"{label} {value:.1f} ms",
+                "marker": {"color": palette.STEPS[label]},
+                "hovertemplate": f"{label}: %{{x:.2f}} ms<extra></extra>",
+            }
         )
-    fig.update_layout(
-        barmode="stack",
-        height=230,
-        title="Where one image's time goes (median, ms)",
-        xaxis={"title": "time per image (ms)"},
-        yaxis={"title": None, "showticklabels": False},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
-    )
-    return fig
+    layout = {
+        "barmode": "stack",
+        "height": 230,
+        "title": {"text": "Where one image's time goes (median, ms)"},
+        "xaxis": {"title": {"text": "time per image (ms)"}},
+        "yaxis": {"showticklabels": False},
+        "legend": {
+            "orientation": "h",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 0,
+            "traceorder": "normal",
+        },
+    }
+    return figure(data, layout)
 
 
 def engine_comparison(rows: list[EngineComparison]) -> go.Figure:
     """Median latency per engine (bars) with the p90 as an error bar; label = speed-up vs eager."""
     ok = [r for r in rows if r.median_ms is not None]
-    fig = go.Figure(
-        go.Bar(
-            x=[r.title for r in ok],
-            y=[r.median_ms for r in ok],
-            marker_color=[ENGINE_COLORS[r.engine] for r in ok],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [r.p90_ms - r.median_ms for r in ok],
-                "arrayminus": [0] * len(ok),
-            },
-            hovertemplate="%{x}<br>median %{y:.2f} ms<extra></extra>",
-        )
-    )
+    bars = {
+        "type": "bar",
+        "x": [r.title for r in ok],
+        "y": [r.median_ms for r in ok],
+        "marker": {"color": [palette.ENGINES[r.engine] for r in ok]},
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": [r.p90_ms - r.median_ms for r in ok],
+            "arrayminus": [0] * len(ok),
+        },
+        "hovertemplate": "%{x}<br>median %{y:.2f} ms<extra></extra>",
+    }
     # Labels sit above each p90 whisker (a label at the bar top would be crossed by its whisker).
-    fig.add_trace(
-        go.Scatter(
-            x=[r.title for r in ok],
-            y=[r.p90_ms for r in ok],
-            mode="text",
-            textposition="top center",
-            text=[f"{r.median_ms:.1f} ms ({r.speedup_vs_eager:.1f}x eager)" for r in ok],
-            hoverinfo="skip",
-        )
-    )
+    labels = {
+        "type": "scatter",
+        "x": [r.title for r in ok],
+        "y": [r.p90_ms for r in ok],
+        "mode": "text",
+        "textposition": "top center",
+        "text": [f"{r.median_ms:.1f} ms ({r.speedup_vs_eager:.1f}x eager)" for r in ok],
+        "hoverinfo": "skip",
+    }
     top = max((r.p90_ms for r in ok), default=1.0)
-    fig.update_layout(
-        title="Batch-1 latency per engine (median; whisker = p90)",
-        showlegend=False,
-        height=380,
-        yaxis={"title": "latency (ms, lower is better)", "range": [0, top * 1.25]},
-        xaxis={"title": "engine"},
-    )
-    return fig
+    layout = {
+        "title": {"text": "Batch-1 latency per engine (median; whisker = p90)"},
+        "showlegend": False,
+        "height": 380,
+        "yaxis": {"title": {"text": "latency (ms, lower is better)"}, "range": [0, top * 1.25]},
+        "xaxis": {"title": {"text": "engine"}},
+    }
+    return figure([bars, labels], layout)
 
 
 def kind_shares(shares: list[KindShare]) -> go.Figure:
     """Per layer type: share of MACs vs share of measured time (%), side by side."""
     kinds = [s.kind for s in shares]
-    fig = go.Figure(
-        [
-            go.Bar(
-                name="share of MACs",
-                x=kinds,
-                y=[s.mac_share * 100 for s in shares],
-                marker_color="#cbd5e1",
-                text=[f"{s.mac_share * 100:.1f}%" for s in shares],
-                textposition="outside",
-            ),
-            go.Bar(
-                name="share of time",
-                x=kinds,
-                y=[s.time_share * 100 for s in shares],
-                marker_color=[KIND_COLORS[k] for k in kinds],
-                text=[f"{s.time_share * 100:.1f}%" for s in shares],
-                textposition="outside",
-            ),
-        ]
-    )
-    fig.update_layout(
-        barmode="group",
-        title="Share of MACs vs share of time",
-        height=380,
-        yaxis={"title": "share of the whole network (%)", "range": [0, 105]},
-        xaxis={"title": "layer type"},
-        legend={"orientation": "h", "y": 1.08, "x": 0},
-    )
-    return fig
+    data = [
+        {
+            "type": "bar",
+            "name": "share of MACs",
+            "x": kinds,
+            "y": [s.mac_share * 100 for s in shares],
+            "marker": {"color": palette.BACKGROUND_BAR},
+            "text": [f"{s.mac_share * 100:.1f}%" for s in shares],
+            "textposition": "outside",
+        },
+        {
+            "type": "bar",
+            "name": "share of time",
+            "x": kinds,
+            "y": [s.time_share * 100 for s in shares],
+            "marker": {"color": [KIND_COLORS[k] for k in kinds]},
+            "text": [f"{s.time_share * 100:.1f}%" for s in shares],
+            "textposition": "outside",
+        },
+    ]
+    layout = {
+        "barmode": "group",
+        "title": {"text": "Share of MACs vs share of time"},
+        "height": 380,
+        "yaxis": {"title": {"text": "share of the whole network (%)"}, "range": [0, 105]},
+        "xaxis": {"title": {"text": "layer type"}},
+        "legend": {"orientation": "h", "y": 1.08, "x": 0},
+    }
+    return figure(data, layout)
 
 
 def layer_latency(profile: list[LayerProfile]) -> go.Figure:
     """Every conv/FC layer in order: median latency (ms) coloured by type; hover shows its MACs."""
-    fig = go.Figure()
+    data = []
     for kind, color in KIND_COLORS.items():
         idx = [i for i, p in enumerate(profile) if p.kind == kind]
-        fig.add_trace(
-            go.Bar(
-                x=idx,
-                y=[profile[i].ms for i in idx],
-                name=kind,
-                marker_color=color,
-                customdata=[[profile[i].name, profile[i].macs / 1e6] for i in idx],
-                hovertemplate="%{customdata[0]}<br>%{y:.3f} ms, %{customdata[1]:.2f}M MACs<extra>"
-                + kind
-                + "</extra>",
-            )
+        data.append(
+            {
+                "type": "bar",
+                "x": idx,
+                "y": [profile[i].ms for i in idx],
+                "name": kind,
+                "marker": {"color": color},
+                "customdata": [[profile[i].name, profile[i].macs / 1e6] for i in idx],
+                "hovertemplate": "%{customdata[0]}<br>%{y:.3f} ms, %{customdata[1]:.2f}M MACs"
+                f"<extra>{kind}</extra>",
+            }
         )
-    fig.update_layout(
-        title="Latency of each conv / FC layer",
-        height=360,
-        bargap=0.1,
-        xaxis={"title": "layer index (input → output)"},
-        yaxis={"title": "latency (ms)"},
-        legend={"orientation": "h", "y": 1.1, "x": 0},
-    )
-    return fig
+    layout = {
+        "title": {"text": "Latency of each conv / FC layer"},
+        "height": 360,
+        "bargap": 0.1,
+        "xaxis": {"title": {"text": "layer index (input → output)"}},
+        "yaxis": {"title": {"text": "latency (ms)"}},
+        "legend": {"orientation": "h", "y": 1.1, "x": 0},
+    }
+    return figure(data, layout)

@@ -17,18 +17,10 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from mobilenet_viz.figures import palette
+from mobilenet_viz.figures.build import axes, grid
+from mobilenet_viz.figures.palette import DIVERGING
 from mobilenet_viz.runtime.filtering import sliding_positions
-
-DIVERGING = "RdBu_r"  # negative blue, zero white, positive red
-INPUT_COLOR = "#4c78a8"
-FILTER_COLOR = "#f58518"
-DEPTHWISE_COLOR = "#e45756"
-POINTWISE_COLOR = "#b279a2"
-OUTPUT_COLOR = "#54a24b"
-PATCH_SCALE = [
-    [0.0, "#7a7a7a"],
-    [1.0, "#ffffff"],
-]  # light gray ramp: black value labels stay legible
 
 
 def _limit(*arrays: np.ndarray) -> float:
@@ -54,7 +46,7 @@ def _image_trace(x: np.ndarray, idx: int, **extra) -> dict:
     buf = io.BytesIO()
     Image.fromarray(_to_rgb_uint8(x), "RGB").save(buf, format="PNG", compress_level=1)
     source = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return {"type": "image", "source": source, **_axes(idx), **extra}
+    return {"type": "image", "source": source, **axes(idx), **extra}
 
 
 def _values_text(z: np.ndarray, fmt: str = "{:.2g}") -> list[list[str]]:
@@ -70,81 +62,6 @@ def interior_limit(maps: np.ndarray, kernel: int) -> float:
     r = kernel // 2
     inner = maps[..., r : maps.shape[-2] - r, r : maps.shape[-1] - r] if r else maps
     return _limit(inner if inner.size else maps)
-
-
-def _grid(
-    rows: int,
-    cols: int,
-    titles: Sequence[str],
-    *,
-    hspace: float = 0.04,
-    vspace: float = 0.08,
-    col_widths: Sequence[float] | None = None,
-    image_axes: bool = True,
-    ticks: bool = False,
-) -> dict:
-    """Layout of a rows x cols grid of subplots (axes 1..rows*cols in row-major order).
-
-    Built as a plain dict: plotly's make_subplots is ~100x slower and this runs on every rerun.
-    ``image_axes``: y grows downwards and pixels are square (row 0 at the top, like the image).
-    """
-    widths = np.asarray(col_widths if col_widths is not None else [1.0] * cols, dtype=float)
-    widths = widths / widths.sum() * (1 - hspace * (cols - 1))
-    height = (1 - vspace * (rows - 1)) / rows
-    layout: dict = {"annotations": []}
-    for r in range(rows):
-        y1 = 1 - r * (height + vspace)
-        y0 = max(0.0, y1 - height)
-        x0 = 0.0
-        for c in range(cols):
-            idx = r * cols + c + 1
-            suffix = "" if idx == 1 else str(idx)
-            x1 = x0 + widths[c]
-            bare = {} if ticks else {"ticks": "", "showline": False}
-            xaxis = {
-                "domain": [x0, min(1.0, x1)],
-                "anchor": f"y{suffix}",
-                "showgrid": False,
-                "zeroline": False,
-                "showticklabels": ticks,
-                **bare,
-            }
-            yaxis = {
-                "domain": [y0, y1],
-                "anchor": f"x{suffix}",
-                "showgrid": False,
-                "zeroline": False,
-                "showticklabels": ticks,
-                **bare,
-            }
-            if image_axes:
-                xaxis["constrain"] = "domain"
-                yaxis.update(
-                    autorange="reversed", scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain"
-                )
-            layout[f"xaxis{suffix}"] = xaxis
-            layout[f"yaxis{suffix}"] = yaxis
-            if idx - 1 < len(titles) and titles[idx - 1]:
-                layout["annotations"].append(
-                    {
-                        "text": titles[idx - 1],
-                        "x": (x0 + x1) / 2,
-                        "y": y1,
-                        "xref": "paper",
-                        "yref": "paper",
-                        "xanchor": "center",
-                        "yanchor": "bottom",
-                        "showarrow": False,
-                        "font": {"size": 12},
-                    }
-                )
-            x0 = x1 + hspace
-    return layout
-
-
-def _axes(idx: int) -> dict:
-    suffix = "" if idx == 1 else str(idx)
-    return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
 
 
 def _coloraxis(scale: str, lo: float, hi: float, title: str) -> dict:
@@ -174,12 +91,12 @@ def kernel_grid_figure(
                 "z": _f32(z),
                 "coloraxis": "coloraxis",
                 "hovertemplate": "row %{y}, col %{x}<br>weight %{z:.4f}<extra></extra>",
-                **_axes(r * cols + c + 1),
+                **axes(r * cols + c + 1),
             }
             if annotate:
                 trace.update(text=_values_text(z), texttemplate="%{text}")
             data.append(trace)
-    layout = _grid(rows, cols, titles, hspace=0.03, vspace=0.3 / max(rows, 1))
+    layout = grid(rows, cols, titles, hspace=0.03, vspace=0.3 / max(rows, 1))
     layout.update(
         title={"text": title},
         height=max(220, 150 * rows + 60),
@@ -208,11 +125,11 @@ def maps_figure(
             "z": _f32(maps[i]),
             "coloraxis": "coloraxis",
             "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
-            **_axes(i + 1),
+            **axes(i + 1),
         }
         for i in range(count)
     ]
-    layout = _grid(rows, cols, labels, hspace=0.03, vspace=0.3 / max(rows, 1))
+    layout = grid(rows, cols, labels, hspace=0.03, vspace=0.3 / max(rows, 1))
     layout.update(
         title={"text": title},
         height=max(260, 230 * rows + 60),
@@ -250,7 +167,7 @@ def depthwise_figure(
                 "zmin": 0,
                 "zmax": 1,
                 "showscale": False,
-                **_axes(3 * c + 1),
+                **axes(3 * c + 1),
                 "hovertemplate": "x %{x}, y %{y}<br>intensity %{z:.3f}<extra></extra>",
             }
         )
@@ -261,7 +178,7 @@ def depthwise_figure(
             "zmin": -klim,
             "zmax": klim,
             "showscale": False,
-            **_axes(3 * c + 2),
+            **axes(3 * c + 2),
             "hovertemplate": "weight %{z:.4f}<extra></extra>",
         }
         if k <= 5:
@@ -272,11 +189,11 @@ def depthwise_figure(
                 "type": "heatmap",
                 "z": _f32(maps[c]),
                 "coloraxis": "coloraxis",
-                **_axes(3 * c + 3),
+                **axes(3 * c + 3),
                 "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
             }
         )
-    layout = _grid(m, 3, titles, hspace=0.06, vspace=0.3 / max(m, 1), col_widths=[0.36, 0.2, 0.44])
+    layout = grid(m, 3, titles, hspace=0.06, vspace=0.3 / max(m, 1), col_widths=[0.36, 0.2, 0.44])
     layout.update(
         title={
             "text": "Depthwise: each channel is filtered by its own D_K×D_K×1 kernel (groups = M)"
@@ -347,11 +264,11 @@ def inspector_figure(
             "zmin": -lim,
             "zmax": lim,
             "colorbar": {"title": {"text": "output"}},
-            **_axes(2),
+            **axes(2),
             "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
         },
     ]
-    layout = _grid(
+    layout = grid(
         1,
         2,
         [
@@ -361,7 +278,7 @@ def inspector_figure(
         hspace=0.1,
         ticks=True,
     )
-    line = {"color": "#ffcc00", "width": 3}
+    line = {"color": palette.HIGHLIGHT, "width": 3}
     layout["shapes"] = [
         _rect(
             1,
@@ -370,7 +287,7 @@ def inspector_figure(
             row - r - 0.5,
             row + r + 0.5,
             line=line,
-            fillcolor="rgba(255,204,0,0.15)",
+            fillcolor=palette.HIGHLIGHT_FILL,
         ),
         _rect(2, col - 0.5, col + 0.5, row - 0.5, row + 0.5, line=line),
     ]
@@ -400,7 +317,7 @@ def products_figure(
     for c in range(m):
         for j, (z, lo, hi, scale) in enumerate(
             (
-                (patch[c], 0, 1, PATCH_SCALE),
+                (patch[c], 0, 1, palette.GRAY_SCALE),
                 (weights[c], -wlim, wlim, DIVERGING),
                 (products[c], -qlim, qlim, DIVERGING),
             )
@@ -413,14 +330,14 @@ def products_figure(
                 "zmax": hi,
                 "showscale": False,
                 "hovertemplate": "%{z:.4f}<extra></extra>",
-                **_axes(3 * c + j + 1),
+                **axes(3 * c + j + 1),
             }
             if show:
                 trace.update(
                     text=_values_text(z, "{:.2f}"), texttemplate="%{text}", textfont={"size": 11}
                 )
             data.append(trace)
-    layout = _grid(m, 3, titles, hspace=0.05, vspace=0.35 / max(m, 1))
+    layout = grid(m, 3, titles, hspace=0.05, vspace=0.35 / max(m, 1))
     layout.update(title={"text": title}, height=max(240, 200 * m + 60))
     return go.Figure({"data": data, "layout": layout})
 
@@ -449,11 +366,11 @@ def sliding_figure(
             "zmin": -lim,
             "zmax": lim,
             "colorbar": {"title": {"text": "output"}},
-            **_axes(2),
+            **axes(2),
             "hovertemplate": "x %{x}, y %{y}<br>value %{z:.4f}<extra></extra>",
         },
     ]
-    line = {"color": "#ffcc00", "width": 3}
+    line = {"color": palette.HIGHLIGHT, "width": 3}
 
     def shapes(done: int) -> list[dict]:
         pr, pc = divmod(done - 1, w)
@@ -470,7 +387,7 @@ def sliding_figure(
                 pr - r - 0.5,
                 pr + r + 0.5,
                 line=line,
-                fillcolor="rgba(255,204,0,0.25)",
+                fillcolor=palette.HIGHLIGHT_FILL,
             ),
             {
                 "type": "path",
@@ -478,11 +395,11 @@ def sliding_figure(
                 "xref": "x2",
                 "yref": "y2",
                 "line": {"width": 0},
-                "fillcolor": "#eeeeee",
+                "fillcolor": palette.FILL_NEUTRAL,
             },
         ]
 
-    layout = _grid(
+    layout = grid(
         1, 2, ["input with the sliding window", f"{output_label} filling in"], hspace=0.08
     )
     slider_steps = [
@@ -621,11 +538,11 @@ def tensors_3d_figure(
     """
     df, m, n, k = input_size, in_channels, out_channels, kernel
     groups = {
-        "input": _Boxes(INPUT_COLOR, "feature maps (input / depthwise output)"),
-        "standard": _Boxes(FILTER_COLOR, "standard filters"),
-        "depthwise": _Boxes(DEPTHWISE_COLOR, "depthwise filters"),
-        "pointwise": _Boxes(POINTWISE_COLOR, "pointwise filters"),
-        "output": _Boxes(OUTPUT_COLOR, "outputs"),
+        "input": _Boxes(palette.INPUT, "feature maps (input / depthwise output)"),
+        "standard": _Boxes(palette.STANDARD, "standard filters"),
+        "depthwise": _Boxes(palette.DEPTHWISE, "depthwise filters"),
+        "pointwise": _Boxes(palette.POINTWISE, "pointwise filters"),
+        "output": _Boxes(palette.OUTPUT, "outputs"),
     }
     labels: list[tuple[float, float, str]] = []  # (x, z, text)
     big = _spatial(df)
@@ -688,7 +605,7 @@ def tensors_3d_figure(
             "z": [p[1] for p in labels],
             "text": [p[2] for p in labels],
             "mode": "text",
-            "textfont": {"size": 14, "color": "#111111"},
+            "textfont": {"size": 14, "color": palette.TEXT},
             "hoverinfo": "skip",
             "showlegend": False,
         }

@@ -8,10 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.multipliers import SweepPoint
-
-MACS_COLOR = "#c2410c"
-WEIGHTS_COLOR = "#0f766e"
-LAW_COLOR = "#6b7280"
+from mobilenet_viz.figures import palette
 
 
 def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint]) -> go.Figure:
@@ -40,7 +37,7 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
                 "name": "MACs (label: published top-1)",
                 "legendgroup": "macs",
                 "showlegend": show_legend,
-                "line": {"color": MACS_COLOR, "width": 2},
+                "line": {"color": palette.MACS, "width": 2},
                 "marker": {"size": 8},
                 "customdata": [
                     [p.alpha, p.resolution, p.macs / 1e6, p.top1 if p.top1 is not None else "n/a"]
@@ -61,7 +58,7 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
                 "name": "weights",
                 "legendgroup": "weights",
                 "showlegend": show_legend,
-                "line": {"color": WEIGHTS_COLOR, "width": 2},
+                "line": {"color": palette.PARAMS, "width": 2},
                 "marker": {"size": 7, "symbol": "square"},
                 "customdata": [p.weights / 1e6 for p in points],
                 "hovertemplate": "%{customdata:.2f}M weights<extra></extra>",
@@ -78,7 +75,7 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
                 "name": "α² / ρ²",
                 "legendgroup": "law",
                 "showlegend": show_legend,
-                "line": {"color": LAW_COLOR, "width": 1.5, "dash": "dash"},
+                "line": {"color": palette.LAW, "width": 1.5, "dash": "dash"},
                 "hoverinfo": "skip",
             }
         )

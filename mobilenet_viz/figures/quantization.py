@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from mobilenet_viz.figures import palette
 from mobilenet_viz.runtime.quantization import ChannelRanges, SpeedRow, WeightQuantTrial
 
-ENGINE_COLORS = {"eager": "#9ca3af", "onnx": "#0f766e", "int8": "#f97316"}
 SHORT_NAMES = {
     "eager": "fp32 eager PyTorch",
     "onnx": "fp32 ONNX Runtime",
     "int8": "int8 ONNX Runtime",
 }
-PART_COLORS = ["#f97316", "#fdba74", "#2563eb", "#93c5fd", "#9ca3af", "#6b7280"]
 
 
 def model_bytes(fp32_memory: int, parts) -> go.Figure:
@@ -26,7 +25,7 @@ def model_bytes(fp32_memory: int, parts) -> go.Figure:
             "y": ["fp32"],
             "x": [fp32_memory / 1e6],
             "name": "float32 weights & biases",
-            "marker": {"color": "#0f766e"},
+            "marker": {"color": palette.QUANTIZATION["fp32"]},
             "hovertemplate": "fp32: %{x:.2f} MB<extra></extra>",
         }
     ]
@@ -38,7 +37,7 @@ def model_bytes(fp32_memory: int, parts) -> go.Figure:
                 "y": ["int8"],
                 "x": [part.bytes / 1e6],
                 "name": part.what,
-                "marker": {"color": PART_COLORS[i % len(PART_COLORS)]},
+                "marker": {"color": palette.INT8_PARTS[i % len(palette.INT8_PARTS)]},
                 "hovertemplate": f"{part.what}: %{{x:.3f}} MB ({part.count:,} values)<extra></extra>",
             }
         )
@@ -57,9 +56,11 @@ def model_bytes(fp32_memory: int, parts) -> go.Figure:
     )
 
 
-def channel_ranges(ranges: ChannelRanges, *, color: str) -> go.Figure:
+def channel_ranges(ranges: ChannelRanges) -> go.Figure:
     """max |W| of every output channel (BatchNorm folded), log scale, with the per-tensor int8 step
-    (max |W| / 127): a channel under half a step rounds to all zeros with one scale per tensor."""
+    (max |W| / 127): a channel under half a step rounds to all zeros with one scale per tensor.
+    Bars in the layer type's colour (depthwise or pointwise)."""
+    color = palette.DEPTHWISE if ranges.kind == "depthwise" else palette.POINTWISE
     step = float(ranges.max_abs.max()) / 127
     floor = (
         max(float(ranges.max_abs[ranges.max_abs > 0].min()) / 3, step / 1e4)
@@ -85,7 +86,7 @@ def channel_ranges(ranges: ChannelRanges, *, color: str) -> go.Figure:
                     "x": [-0.5, len(values) - 0.5],
                     "y": [step, step],
                     "name": "one int8 step, per tensor",
-                    "line": {"color": "#111827", "dash": "dash"},
+                    "line": {"color": palette.REFERENCE, "dash": "dash"},
                     "hovertemplate": f"per-tensor step {step:.3g}<extra></extra>",
                 },
             ],
@@ -120,7 +121,7 @@ def weight_trial(trial: WeightQuantTrial, titles: list[str]) -> go.Figure:
             "x": titles,
             "y": [p * 100 for p in probs],
             "marker": {
-                "color": [color if s else "rgba(0,0,0,0)" for s in same],
+                "color": [color if s else palette.TRANSPARENT for s in same],
                 "line": {"color": color, "width": 2},
             },
             "text": ["" if s else "other class" for s in same],
@@ -131,18 +132,18 @@ def weight_trial(trial: WeightQuantTrial, titles: list[str]) -> go.Figure:
     return go.Figure(
         {
             "data": [
-                series("fp32", trial.fp32_top1, trial.fp32_prob, "#0f766e"),
+                series("fp32", trial.fp32_top1, trial.fp32_prob, palette.QUANTIZATION["fp32"]),
                 series(
                     "depthwise per-tensor int8",
                     trial.per_tensor_top1,
                     trial.per_tensor_prob,
-                    "#dc2626",
+                    palette.QUANTIZATION["per-tensor int8"],
                 ),
                 series(
                     "depthwise per-channel int8",
                     trial.per_channel_top1,
                     trial.per_channel_prob,
-                    "#2563eb",
+                    palette.QUANTIZATION["per-channel int8"],
                 ),
             ],
             "layout": {
@@ -160,7 +161,7 @@ def weight_trial(trial: WeightQuantTrial, titles: list[str]) -> go.Figure:
 
 def speed(rows: list[SpeedRow]) -> tuple[go.Figure, go.Figure]:
     """(batch-1 median latency in ms, throughput in images/s at the batch size) per engine."""
-    colors = [ENGINE_COLORS.get(r.engine, "#6b7280") for r in rows]
+    colors = [palette.ENGINES.get(r.engine, palette.OTHER) for r in rows]
     names = [SHORT_NAMES.get(r.engine, r.title) for r in rows]
     latency = go.Figure(
         {

@@ -10,11 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.costs import ConvComparison, grouped_conv_cost
+from mobilenet_viz.figures import palette
 
-STANDARD_COLOR = "#c2410c"
-DEPTHWISE_COLOR = "#2563eb"
-POINTWISE_COLOR = "#0f766e"
-KERNEL_COLORS = {3: "#1d4ed8", 5: "#b45309", 7: "#7c3aed"}
 HORIZONTAL_LEGEND = {"orientation": "h", "y": -0.25}
 
 
@@ -40,7 +37,7 @@ def ratio_vs_out_channels(
     n = np.unique(np.round(np.geomspace(1, max(max_n, comparison.out_channels), 120)).astype(int))
     data, shapes = [], []
     for k in sorted(set(kernels) | {comparison.config.kernel}):
-        color = KERNEL_COLORS.get(k, "#6b7280")
+        color = palette.KERNELS.get(k, palette.KERNEL_OTHER)
         data.append(
             {
                 "type": "scatter",
@@ -60,7 +57,7 @@ def ratio_vs_out_channels(
             "y": [comparison.paper_ratio],
             "mode": "markers+text",
             "name": "current layer",
-            "marker": {"size": 14, "color": "#111827", "symbol": "diamond"},
+            "marker": {"size": 14, "color": palette.REFERENCE, "symbol": "diamond"},
             "text": [f"your layer: {comparison.paper_ratio:.3f} ({comparison.saving:.1f}x fewer)"],
             "textposition": "top left" if comparison.out_channels > 30 else "top right",
         }
@@ -120,7 +117,7 @@ def saving_heatmap(comparison: ConvComparison, kernels=(1, 3, 5, 7, 9, 11)) -> g
                     "marker": {
                         "size": 26,
                         "symbol": "square-open",
-                        "color": STANDARD_COLOR,
+                        "color": palette.STANDARD,
                         "line": {"width": 3},
                     },
                 },
@@ -142,9 +139,9 @@ def cost_split(comparison: ConvComparison) -> go.Figure:
     data = []
     for axis, attr in (("", "macs"), ("2", "params")):
         for name, x, cost, color in (
-            ("standard conv", "standard", comparison.standard, STANDARD_COLOR),
-            ("depthwise", "separable", comparison.depthwise, DEPTHWISE_COLOR),
-            ("pointwise (1×1)", "separable", comparison.pointwise, POINTWISE_COLOR),
+            ("standard conv", "standard", comparison.standard, palette.STANDARD),
+            ("depthwise", "separable", comparison.depthwise, palette.DEPTHWISE),
+            ("pointwise (1×1)", "separable", comparison.pointwise, palette.POINTWISE),
         ):
             y = getattr(cost, attr)
             data.append(
@@ -217,7 +214,7 @@ def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) ->
                     "y": macs,
                     "mode": "lines+markers",
                     "name": "grouped conv alone",
-                    "line": {"color": STANDARD_COLOR},
+                    "line": {"color": palette.STANDARD},
                     "hovertemplate": "g = %{x}<br>%{y:,} MACs<extra></extra>",
                 },
                 {
@@ -225,7 +222,7 @@ def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) ->
                     "x": [current],
                     "y": [macs[groups.index(current)]],
                     "mode": "markers",
-                    "marker": {"size": 16, "color": "#111827", "symbol": "diamond"},
+                    "marker": {"size": 16, "color": palette.REFERENCE, "symbol": "diamond"},
                     "name": f"g = {current}",
                 },
                 {
@@ -233,7 +230,7 @@ def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) ->
                     "x": [groups[0], groups[-1]],
                     "y": [comparison.separable.macs] * 2,
                     "mode": "lines",
-                    "line": {"dash": "dash", "color": POINTWISE_COLOR},
+                    "line": {"dash": "dash", "color": palette.POINTWISE},
                     "name": "depthwise + pointwise",
                 },
             ],

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.v3_block import V3BlockCost
+from mobilenet_viz.figures import palette
 
 LEGEND = {
     "orientation": "h",
@@ -16,10 +17,7 @@ LEGEND = {
     "xanchor": "left",
     "x": 0,
 }  # below the axis title
-COLORS = {
-    "ReLU6": "#6b7280", "ReLU": "#6b7280", "sigmoid": "#ca8a04", "hard-sigmoid": "#a16207",
-    "swish": "#2563eb", "h-swish": "#0f766e", "SE": "#a21caf", "rest": "#94a3b8",
-}  # fmt: skip
+COLORS = {**palette.ACTIVATIONS, "SE": palette.SE, "rest": palette.OTHER}
 
 
 def block_cost_bars(cost: V3BlockCost) -> go.Figure:
@@ -123,7 +121,6 @@ def activation_timing_bars(rows: Sequence[dict]) -> go.Figure:
 
 def last_stage_bars(saving: dict) -> go.Figure:
     """MACs of every layer of the original and the efficient last stage, stacked."""
-    palette = ["#0f766e", "#2563eb", "#94a3b8", "#c2410c", "#6b7280", "#ca8a04"]
     data = []
     names = list(
         dict.fromkeys(x["name"] for k in ("original", "efficient") for x in saving[k]["layers"])
@@ -140,7 +137,7 @@ def last_stage_bars(saving: dict) -> go.Figure:
                     "name": name,
                     "x": ["original last stage", "efficient last stage"],
                     "y": ys,
-                    "marker": {"color": palette[i % len(palette)]},
+                    "marker": {"color": palette.SERIES[i % len(palette.SERIES)]},
                     "hovertemplate": name + ": %{y:.2f}M MACs<extra></extra>",
                 }
             )
@@ -157,10 +154,10 @@ def se_scale_lines(a: np.ndarray, b: np.ndarray, labels: tuple[str, str]) -> go.
     x = list(range(len(a)))
     data = [
         {"type": "scatter", "mode": "lines", "name": labels[0], "x": x, "y": a[order].tolist(),
-         "line": {"color": "#2563eb", "width": 2.5}, "customdata": order.tolist(),
+         "line": {"color": palette.SERIES[0], "width": 2.5}, "customdata": order.tolist(),
          "hovertemplate": "channel %{customdata}: %{y:.2f}<extra>" + labels[0] + "</extra>"},
         {"type": "scatter", "mode": "markers", "name": labels[1], "x": x, "y": b[order].tolist(),
-         "marker": {"color": "#c2410c", "size": 4}, "customdata": order.tolist(),
+         "marker": {"color": palette.SERIES[1], "size": 4}, "customdata": order.tolist(),
          "hovertemplate": "channel %{customdata}: %{y:.2f}<extra>" + labels[1] + "</extra>"},
     ]  # fmt: skip
     return go.Figure({
@@ -173,7 +170,7 @@ def se_scale_lines(a: np.ndarray, b: np.ndarray, labels: tuple[str, str]) -> go.
 
 def reward_chart(curves: dict[str, list[float]]) -> go.Figure:
     """[LAT/TAR]^w against LAT/TAR (log x) for each w: how the search trades accuracy for latency."""
-    colors = ["#2563eb", "#c2410c", "#0f766e"]
+    colors = palette.SERIES
     keys = [k for k in curves if k != "ratio"]
     data = [{"type": "scatter", "mode": "lines", "name": k, "x": curves["ratio"], "y": curves[k],
              "line": {"color": colors[i % len(colors)], "width": 2.5},
