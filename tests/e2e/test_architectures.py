@@ -48,6 +48,8 @@ def test_architectures_page_in_the_browser(page, app_url):
     # another view: the accuracy-vs-MACs chart
     page.get_by_role("tab", name="Accuracy vs MACs").click()
     wait_for_app(page)
-    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=30_000)
+    page.wait_for_selector(".gtitle:has-text('Published ImageNet accuracy')", timeout=30_000)
+    # the stage's per-layer chart stays above the views, for the network now chosen
+    page.wait_for_selector(".gtitle:has-text('MobileNetV3-Small 0.5-160')", timeout=30_000)
     assert_no_exception(page)
     screenshot(page, "architectures")
