@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import streamlit as st
 import torch
-from PIL import Image
 
 from mobilenet_viz.analytic.architectures import build
 from mobilenet_viz.figures import classify as figs
@@ -19,7 +19,7 @@ from mobilenet_viz.runtime.serving import MAX_CONCURRENT, inference_slot
 from mobilenet_viz.runtime.timing import achieved_gflops, compare_engines, time_batch
 from mobilenet_viz.runtime.weights import PREPROCESSINGS, WeightsError
 from mobilenet_viz.tables import rows_to_csv
-from ui import presenter
+from ui import presenter, stage
 from ui.layout import fmt_count, show_plotly
 from ui.model import get_engines, get_model, get_uploaded
 from ui.params import BoolParam, ChoiceParam, IntParam, ListParam, PageParams
@@ -37,6 +37,11 @@ MAX_UPLOAD_BYTES = (
 # must not hold them for a minute (24 images x 100 runs would be 2,400 passes).
 MAX_TIMED_PASSES = 60
 REUSE_KEY = "cls_reuse"
+WARMUP = 1  # untimed runs per image first: the shared engine is warm, one run refills the caches
+IMAGE_WIDTH = 136  # px: the photo, the crop and the CAM of a result card, two to a row (phone too)
+# Presenter mode: smaller pictures (two to a row in the card's left column), so the first card
+# fits beside the Settings box on a 1280x720 projector (the larger root font makes text taller).
+PRESENTER_IMAGE_WIDTH = 120
 PREP_LABELS = {
     "IMAGENET1K_V1": "IMAGENET1K_V1: resize 256, crop 224",
     "IMAGENET1K_V2": "IMAGENET1K_V2: resize 232, crop 224",
@@ -46,7 +51,7 @@ PARAMS = PageParams(
     {
         "engine": ChoiceParam(default_engine(), ENGINES),
         "top": IntParam(5, 1, 20),
-        "runs": IntParam(10, 1, 100),
+        "runs": IntParam(5, 1, 100),
         "cam": BoolParam(True),
         "prep": ChoiceParam("IMAGENET1K_V1", PREPROCESSINGS),
         "samples": ListParam(
@@ -57,13 +62,21 @@ PARAMS = PageParams(
 )
 
 
-@st.cache_data(show_spinner=False)
-def _thumbnail(name: str) -> Image.Image:
-    sample = next(s for s in list_samples() if s.name == name)
-    image = Image.open(sample.path).convert("RGB")
-    side = min(image.size)
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    return image.crop((left, top, left + side, top + side)).resize((160, 160), Image.LANCZOS)
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cam(model_token: tuple, digest: str, class_index: int, _model, _tensor):
+    """The CAM of one photo's top class, computed once per model, photo content and class for
+    every student (it is a function of those three; timings are never cached): 30 students
+    opening the page with the same sample photo take the inference slot for it once."""
+    with inference_slot():
+        return cam.class_activation_map(_model, _tensor, class_index)
+
+
+def _fit(image, width: int):
+    """The image at most ``width`` px wide (aspect kept, at least 1 px high): Streamlit would
+    encode the full photo and then shrink it (and a 1000:1 panorama to 0 px high)."""
+    small = image.copy()
+    small.thumbnail((width, width * 1000))
+    return small
 
 
 def _reuse(loaded) -> dict:
@@ -127,13 +140,15 @@ def _ms(value: float | None) -> str:
 
 
 st.title("Classify with a real MobileNetV2")
-st.caption(
-    "Sandler et al., *MobileNetV2* (arXiv:1801.04381): 3.5M parameters and about 0.3G "
+PARAMS.restore()
+controls, visual = stage.frame(
+    intro="Sandler et al., *MobileNetV2* (arXiv:1801.04381): 3.5M parameters and about 0.3G "
     "multiply-accumulates (MACs) per 224×224 image. Pick sample photos, upload your own or use "
     "the camera: you see the crop the network saw, its top classes, where it looked (class "
-    "activation map) and how long each step took."
+    "activation map) and how long each step took.",
+    visual_first=False,  # on a phone: the picker, then the result card
 )
-PARAMS.restore()
+notes = st.container()  # weights and engine notes: below the stage, which the projector shows
 
 # --- weights ------------------------------------------------------------------------------------
 with st.sidebar:
@@ -164,22 +179,31 @@ if weights_file is not None:
         )
     except WeightsError as exc:
         st.sidebar.error(md(exc))
-        st.error(f"Uploaded weights not used: {md(exc)}", icon=":material/error:")
+        notes.error(f"Uploaded weights not used: {md(exc)}", icon=":material/error:")
 
 if not loaded.pretrained:
-    st.error(loaded.message or "Untrained model in use.", icon=":material/warning:")
+    notes.error(loaded.message or "Untrained model in use.", icon=":material/warning:")
 elif loaded.message:
-    st.warning(loaded.message, icon=":material/info:")
+    notes.warning(loaded.message, icon=":material/info:")
 resize = loaded.transforms.resize_size[0]
-st.caption(
+notes.caption(
     f"Weights: **{md(loaded.describe())}** · preprocessing: resize {resize}, centre crop "
     f"{loaded.transforms.crop_size[0]}, ImageNet mean/std (torchvision {loaded.preprocessing} transforms)"
 )
 
-# --- inputs -------------------------------------------------------------------------------------
+# --- inputs: the stage's Settings box -----------------------------------------------------------
 samples = list_samples()
-left, right = st.columns([3, 2])
-with left:
+with controls:
+    picked = (
+        st.pills(
+            "Sample photos (public domain / CC0, see assets/samples/ATTRIBUTION.md)",
+            [s.name for s in samples],
+            selection_mode="multi",
+            key=PARAMS.key("samples"),
+            format_func=lambda name: next(s.title for s in samples if s.name == name),
+        )
+        or []
+    )
     uploads = (
         st.file_uploader(
             "Upload photos (JPEG, PNG, WebP, BMP or GIF; several at once)",
@@ -194,62 +218,50 @@ with left:
     )
     if dropped:
         st.warning(dropped, icon=":material/block:")
-with right:
     camera_on = st.toggle("Use the camera", key="cls_camera_on")
     photo = st.camera_input("Take a photo", key="cls_camera") if camera_on else None
-
-thumbs = st.columns(len(samples)) if samples else []
-for column, sample in zip(thumbs, samples, strict=True):
-    column.image(_thumbnail(sample.name), caption=sample.title, width="stretch")
-picked = (
-    st.pills(
-        "Sample photos (public domain / CC0, see assets/samples/ATTRIBUTION.md)",
-        [s.name for s in samples],
-        selection_mode="multi",
-        key=PARAMS.key("samples"),
-        format_func=lambda name: next(s.title for s in samples if s.name == name),
-    )
-    or []
-)
-
-with presenter.more_controls("engine, top classes, timed runs, CAM"):
-    c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
-c1.selectbox(
-    "Engine",
-    ENGINES,
-    key=PARAMS.key("engine"),
-    format_func=ENGINE_TITLES.get,
-    help="The three float engines compute the same function; int8 is the model quantized to 8-bit "
-    "integers (see the page 'On a phone'). The default is the fastest float engine here.",
-)
-c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))
-c3.slider(
-    "Timed runs per image (N)",
-    1,
-    100,
-    key=PARAMS.key("runs"),
-    help="After 2 warm-up runs; median and p90 are over these N runs.",
-)
-c4.toggle(
-    "CAM", key=PARAMS.key("cam"), help="Class activation map: where the top class's evidence is"
-)
+    # folded on every screen: on a phone the four would push the result card a screen down
+    with st.expander("More settings: engine, top classes, timed runs, CAM", icon=":material/tune:"):
+        c1, c2 = st.columns(2)
+        c1.selectbox(
+            "Engine",
+            ENGINES,
+            key=PARAMS.key("engine"),
+            format_func=ENGINE_TITLES.get,
+            help="The three float engines compute the same function; int8 is the model quantized "
+            "to 8-bit integers (see the page 'On a phone'). The default is the fastest float "
+            "engine here.",
+        )
+        c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))
+        c1.slider(
+            "Timed runs per image (N)",
+            1,
+            100,
+            key=PARAMS.key("runs"),
+            help=f"After {WARMUP} warm-up run; median and p90 are over these N runs.",
+        )
+        c2.toggle(
+            "CAM",
+            key=PARAMS.key("cam"),
+            help="Class activation map: where the top class's evidence is",
+        )
 PARAMS.share()
 
 items = _items(picked, samples, uploads, photo)
 if not items:
-    st.info("Pick a sample photo, upload photos or take one with the camera to classify it.")
+    visual.info("Pick a sample photo, upload photos or take one with the camera to classify it.")
     PARAMS.stop()
 if len(items) > MAX_IMAGES:
-    st.warning(f"{len(items)} images given; classifying the first {MAX_IMAGES}.")
+    notes.warning(f"{len(items)} images given; classifying the first {MAX_IMAGES}.")
     items = items[:MAX_IMAGES]
 
 runs = min(PARAMS.value("runs"), max(1, MAX_TIMED_PASSES // len(items)))
 if runs < PARAMS.value("runs"):
-    st.caption(
+    notes.caption(
         f"{len(items)} images: timing {runs} runs per image instead of {PARAMS.value('runs')}, so one "
         f"page update stays under {MAX_TIMED_PASSES} timed passes and the server stays responsive for everyone."
     )
-with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}…"):
+with visual, st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}…"):
     report = classify(
         loaded,
         engines,
@@ -257,60 +269,70 @@ with st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}�
         engine=PARAMS.value("engine"),
         top=PARAMS.value("top"),
         runs=runs,
-        warmup=2,
+        warmup=WARMUP,
         reuse=_reuse(loaded),
     )
 if report.engine_note:
-    st.warning(md(report.engine_note))
+    notes.warning(md(report.engine_note))
 if report.engine == "int8" and not loaded.pretrained:
-    st.warning(
+    notes.warning(
         "The int8 model is quantized from the untrained weights: its predictions are meaningless too.",
         icon=":material/warning:",
     )
 for r in report.results:
     if r.error:
-        st.error(f"**{md(r.name)}**: {md(r.error)}", icon=":material/broken_image:")
+        visual.error(f"**{md(r.name)}**: {md(r.error)}", icon=":material/broken_image:")
 good = [r for r in report.results if r.error is None]
+digests = {
+    r.name: hashlib.sha256(data).hexdigest()
+    for r, (_, data) in zip(report.results, items, strict=True)
+}
+model_token = (id(loaded), loaded.describe(), loaded.preprocessing)
 
-# --- per image ----------------------------------------------------------------------------------
-for i, r in enumerate(good):
-    with st.container(border=True):
+
+# --- per image: the first card is the stage's visual, the others follow it ----------------------
+def result_card(i: int, r) -> None:
+    """One photo's result: its top class, the photo, the crop the network saw, where it looked
+    (CAM), its top-k bars and its inference timing."""
+    with st.container(border=True, key=f"cls_card_{i}"):
         best = r.top[0]
         untrained = "" if loaded.pretrained else " · untrained model, meaningless"
         st.subheader(f"{md(r.name)}: {best.label} ({best.prob * 100:.1f}%){untrained}")
         if r.notes:
             st.caption("Note: " + "; ".join(r.notes))
-        cols = st.columns([1, 1, 1, 2] if PARAMS.value("cam") else [1, 1, 2])
-        cols[0].image(r.image, caption=f"your photo ({r.size[0]}×{r.size[1]})", width="stretch")
-        view = network_view(loaded, r.tensor)
-        cols[1].image(view, caption="what the network saw (224×224)", width="stretch")
-        if PARAMS.value("cam"):
-            heat = r.extras.get(
-                "cam"
-            )  # kept with a reused result: same model, same image, same class
-            if heat is None:
-                with inference_slot():
-                    heat = r.extras["cam"] = cam.class_activation_map(
-                        loaded.model, r.tensor, best.index
-                    )
-            cols[2].image(
-                cam.overlay(view, heat),
-                caption=f"where it looked for '{best.label}' (CAM, 7×7)",
-                width="stretch",
-            )
-        with cols[-1]:
+        width = PRESENTER_IMAGE_WIDTH if presenter.is_on() else IMAGE_WIDTH
+        bars, pictures = st.columns(2)  # stacked on a phone: the top-k first
+        with pictures, st.container(horizontal=True, gap="small"):
+            st.image(_fit(r.image, width), caption="photo", width=width)
+            view = _fit(network_view(loaded, r.tensor), width)
+            st.image(view, caption="crop", width=width)
+            if PARAMS.value("cam"):
+                heat = _cam(model_token, digests[r.name], best.index, loaded.model, r.tensor)
+                st.image(cam.overlay(view, heat), caption="CAM", width=width)
+        with bars:
             show_plotly(
                 figs.topk_bars(r.top, title=f"Top-{len(r.top)} classes"), key=f"cls_top_{i}"
             )
-            when = (
-                f" · timed at {time.strftime('%H:%M:%S', time.localtime(r.measured_at))}"
-                if r.reused
-                else ""
-            )
-            st.caption(
-                f"inference median {_ms(r.timing_ms.get('inference_median'))}, "
-                f"p90 {_ms(r.timing_ms.get('inference_p90'))}{when}"
-            )
+        looked = (
+            f" → where it looked for '{best.label}' (CAM: class activation map, 7×7)"
+            if PARAMS.value("cam")
+            else ""
+        )
+        when = (
+            f" · timed at {time.strftime('%H:%M:%S', time.localtime(r.measured_at))}"
+            if r.reused
+            else ""
+        )
+        st.caption(
+            f"Your photo ({r.size[0]}×{r.size[1]}) → the 224×224 crop the network saw{looked}. "
+            f"Inference median {_ms(r.timing_ms.get('inference_median'))}, "
+            f"p90 {_ms(r.timing_ms.get('inference_p90'))}{when}."
+        )
+
+
+for i, r in enumerate(good):
+    with visual if i == 0 else st.container():
+        result_card(i, r)
 
 rows = report_rows(report)
 with st.expander("Results table", expanded=presenter.expanded(len(items) > 1)):
