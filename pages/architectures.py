@@ -107,7 +107,7 @@ for note in says.published_notes(arch):
     st.caption(note)
 
 with st.expander(
-    "Network graph: blocks as nodes, shapes C×H×W, dashed green = residual skip", expanded=False
+    "Network graph: blocks as nodes, shapes C×H×W, dashed red = residual skip", expanded=False
 ):
     st.graphviz_chart(figures.network_dot(arch), width="stretch")
 
