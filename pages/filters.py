@@ -32,7 +32,7 @@ SIZES = tuple(str(s) for s in flt.WORKING_SIZES)
 KERNEL_SIZES = tuple(str(k) for k in flt.RANDOM_KERNELS)
 MAX_POS = max(flt.WORKING_SIZES) - 1
 # Tile width (px) of the key visual's maps: two per line on a 360-430 px phone; larger on a projector.
-TILE_WIDTH = {"screen": 160, "presenter": 150, "presenter, many": 120}
+TILE_WIDTH = {"screen": 160, "presenter": 150, "presenter, many": 100}
 PARAMS = PageParams(
     "flt",
     {
@@ -188,11 +188,11 @@ out_limit = max(
     figs.interior_limit(result.standard, kernel), figs.interior_limit(result.separable, kernel)
 )
 with visual:
-    st.markdown(says.stage_title(kernel, m, n))
+    st.markdown(says.stage_title(size, kernel, m, n))
     show_tiles(
         "flt_tiles",
         [tiles.image_png(x), *(tiles.map_png(z, out_limit) for z in result.standard)],
-        [f"input X ({size}×{size}×{m})", *(f"output {i + 1}" for i in range(n))],
+        ["input X", *(f"output {i + 1}" for i in range(n))],
     )
     st.caption(says.stage_caption(out_limit, bank.exact, result.approximation_error))
 st.caption(says.input_caption(description, size, labels, kernel))
@@ -229,17 +229,28 @@ if tabs[1].open:
                 f"Every channel uses the same depthwise kernel, {flt.SOURCE_TITLES[source]}:"
             )
             st.latex("D = " + says.latex_matrix(bank.depthwise[0]))
+        else:
+            show_plotly(
+                figs.kernel_grid_figure(
+                    bank.depthwise[None], ["D"], labels, title="Depthwise kernels D[m]"
+                ),
+                key="flt_fig_dw_kernels",
+            )
         st.markdown(says.depthwise_step(kernel, m))
-        show_plotly(
-            figs.depthwise_figure(
-                x,
-                bank.depthwise,
-                result.depthwise,
-                labels,
-                limit=figs.interior_limit(result.depthwise, kernel),
-            ),
-            key="flt_fig_dw",
+        dw_limit = figs.interior_limit(result.depthwise, kernel)
+        show_tiles(  # channel m beside the map made from it alone: one pair per line on a phone
+            "flt_dw_tiles",
+            [
+                png
+                for c in range(m)
+                for png in (
+                    tiles.image_png(x[c : c + 1]),
+                    tiles.map_png(result.depthwise[c], dw_limit),
+                )
+            ],
+            [text for lab in labels for text in (f"input channel {lab}", f"map from {lab} only")],
         )
+        st.caption(says.depthwise_scale(dw_limit))
         st.markdown(says.pointwise_step(m, n))
         show_plotly(figs.pointwise_matrix_figure(bank.pointwise, labels), key="flt_fig_pw")
         st.markdown(f"**Depthwise separable output: {n} maps of {size}×{size}** (same colours)")

@@ -68,11 +68,11 @@ def input_caption(description: str, size: int, channel_labels: Sequence[str], ke
     )
 
 
-def stage_title(kernel: int, in_channels: int, out_channels: int) -> str:
+def stage_title(size: int, kernel: int, in_channels: int, out_channels: int) -> str:
     """The key visual's heading: what the tiles are."""
     return (
-        f"**The input and the {out_channels} output maps of a standard {kernel}×{kernel}×"
-        f"{in_channels} conv**"
+        f"**The {size}×{size}×{in_channels} input X and the {out_channels} output maps of a "
+        f"standard {kernel}×{kernel}×{in_channels} conv**"
     )
 
 
@@ -118,6 +118,14 @@ def depthwise_step(kernel: int, in_channels: int) -> str:
         f"**Step 1, depthwise:** {in_channels} filters of {kernel}×{kernel}×1 ({depthwise} "
         "weights), one per input channel (torch `conv2d(..., groups=M)`). Each map below is "
         "computed from **one** input channel only; nothing mixes colours yet."
+    )
+
+
+def depthwise_scale(limit: float) -> str:
+    """How to read the depthwise maps' colours (their own scale, not the outputs')."""
+    return (
+        f"Input channels in gray (0–1); depthwise maps blue < 0 < red on their own scale (±{limit:.3g}, "
+        "fitted to the interior)."
     )
 
 

@@ -60,7 +60,7 @@ def test_defaults_are_shareable_and_show_the_standard_conv(at):
     # The key visual: the input and the N = 4 output maps as image tiles; one plotly chart (the
     # N×M filter slices) in the open view.
     assert tile_captions(at) == [
-        "input X (64×64×3)",
+        "input X",
         "output 1",
         "output 2",
         "output 3",
@@ -68,18 +68,24 @@ def test_defaults_are_shareable_and_show_the_standard_conv(at):
     ]
     assert len(at.get("plotly_chart")) == 1
     assert "4 standard filters of 3×3×3** (108 weights)" in shown
-    assert "The input and the 4 output maps of a standard 3×3×3 conv" in shown
+    assert "The 64×64×3 input X and the 4 output maps of a standard 3×3×3 conv" in shown
     assert "The depthwise + pointwise pair computes the same maps" in shown
 
 
 def test_output_channels_and_the_separable_view_draw_one_tile_per_map():
     at = open_page(PAGE, query={"n": "6", "gray": "true", "view": "Depthwise + pointwise"})
     captions = tile_captions(at)
-    # stage: input + 6 standard outputs; the view: the 6 separable outputs
-    assert captions == ["input X (64×64×1)", *[f"output {i}" for i in range(1, 7)] * 2]
+    # stage: input + 6 standard outputs; the view: the gray channel beside its depthwise map,
+    # then the 6 separable outputs
+    outputs = [f"output {i}" for i in range(1, 7)]
+    assert captions == ["input X", *outputs, "input channel gray", "map from gray only", *outputs]
     assert "Depthwise separable output: 6 maps of 64×64" in texts(at)
+    assert "The 64×64×1 input X and the 6 output maps of a standard 3×3×1 conv" in texts(at)
     by_key(at.slider, "flt_n").set_value(2).run()
-    assert len(tile_captions(at)) == 1 + 2 + 2
+    assert len(tile_captions(at)) == 1 + 2 + 2 + 2
+    at.toggle(key="flt_gray").set_value(False).run()
+    pairs = tile_captions(at)[3:9]  # RGB: each channel beside the map made from it alone
+    assert pairs == [t for c in "RGB" for t in (f"input channel {c}", f"map from {c} only")]
 
 
 def test_every_kernel_preset_drives_the_depthwise_kernel_and_stays_equivalent():

@@ -104,4 +104,10 @@ def test_stage_caption_says_whether_the_pair_is_exact_from_the_run():
     run = flt.run_filters(x, general)
     text = says.stage_caption(1.0, general.exact, run.approximation_error)
     assert f"differs by up to {run.approximation_error:.3g}" in text
-    assert "4 output maps of a standard 3×3×1 conv" in says.stage_title(3, 1, 4)
+    assert says.stage_title(32, 3, 1, 4) == (
+        "**The 32×32×1 input X and the 4 output maps of a standard 3×3×1 conv**"
+    )
+
+
+def test_depthwise_scale_names_its_own_limit():
+    assert "±0.375" in says.depthwise_scale(0.375) and "own scale" in says.depthwise_scale(1.0)
