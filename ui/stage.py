@@ -45,7 +45,6 @@ PRESENTER_CHART_HEIGHT = 400
 
 CSS_MARKER = "mnl-stage-css"
 CSS = f"""
-<style id="{CSS_MARKER}">
 /* A long formula scrolls inside its own box instead of widening the page. */
 .katex-display {{ overflow-x: auto; overflow-y: hidden; padding: 0.2em 0; }}
 [data-testid="stMarkdownContainer"] .katex {{ white-space: nowrap; }}
@@ -68,20 +67,20 @@ CSS = f"""
     [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important;
         padding-right: 0.75rem !important; }}
 }}
-</style>
 """
-PRESENTER_CSS = f"""
-<style id="{CSS_MARKER}-presenter">
-/* Formulas readable from the back of the room. */
-.katex-display > .katex, [data-testid="stMarkdownContainer"] .katex {{ font-size: 1.3em; }}
-button[role="tab"] p, button[role="tab"] {{ font-size: 1.2rem !important; font-weight: 600 !important; }}
-</style>
+PRESENTER_CSS = """
+/* Formulas readable from the back of the room (KaTeX's own size is 1.21em). */
+.katex-display > .katex { font-size: 1.5em; }
+/* Tab labels (Streamlit 1.67 draws a tab as div[role=tab] with its label in a paragraph). Never
+   write a tag in these comments: the browser's sanitiser drops a style element that holds one. */
+[role="tab"], [role="tab"] p { font-size: 1.25rem !important; font-weight: 600 !important; }
 """
 
 
 def inject_css() -> None:
     """The stage's global CSS, once per run (called by ``ui.layout.sidebar`` for every page)."""
-    st.html(CSS + (PRESENTER_CSS if presenter.is_on() else ""))
+    rules = CSS + (PRESENTER_CSS if presenter.is_on() else "")
+    st.html(f'<style id="{CSS_MARKER}">{rules}</style>')  # one style element per run
 
 
 def frame(
