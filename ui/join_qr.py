@@ -92,7 +92,8 @@ def show_qr(link: str, b: lan.Base, *, width: int | str = "stretch") -> None:
 def sidebar(url_path: str) -> None:
     """The "Join on a phone" box in the sidebar: open, with the QR code, in presenter mode and for
     a teacher who unlocked the Class page; elsewhere a toggle draws it on request (making a QR code
-    takes ~30 ms of server CPU per new link, which 30 students moving sliders need not spend)."""
+    costs server CPU per new link, README "Classroom use", which 30 students moving sliders need
+    not spend)."""
     from ui import classroom
 
     teacher = presenter.is_on() or classroom.is_teacher()

@@ -2,12 +2,11 @@
 
 Streamlit runs ``gc.collect(2)`` after every script run (config ``runner.postScriptGC``) to keep
 memory from building up. With torch, torchvision, ONNX Runtime, plotly and pandas imported the
-heap holds about 460k tracked objects and that full collection takes about 0.3 s, with the GIL
-held: every click of every student waited for it (a py-spy profile of the classroom load
-benchmark put a fifth of the server's CPU there). ``gc.freeze()`` moves the objects alive at that
-moment (modules, classes, functions: they live as long as the process) into a permanent
-generation the collector skips, so the per-run collection only scans what runs created
-(under a microsecond instead of about 300 ms: `benchmarks/post_run_gc.py`) and still frees their cycles.
+heap holds hundreds of thousands of tracked objects and that full collection is slow, with the
+GIL held: every click of every student waits for it. ``gc.freeze()`` moves the objects alive at
+that moment (modules, classes, functions: they live as long as the process) into a permanent
+generation the collector skips, so the per-run collection only scans what runs created and still
+frees their cycles (before/after: ``benchmarks/post_run_gc.py``, the README's Benchmarks table).
 
 After the imports, torch's thread count is set for a shared server
 (``mobilenet_viz.runtime.serving.use_serving_threads``: one thread per inference by default).

@@ -1,7 +1,8 @@
 """Figures for "Standard vs depthwise separable" (MobileNets section 3.1): data in, plotly out.
 
 Figures are assembled as plain dicts and wrapped once in ``go.Figure``: plotly's per-call helpers
-(``add_hline``, ``make_subplots``) validate on every call and made a page rerun ~4x slower.
+(``add_hline``, ``make_subplots``) validate on every call and slow every page rerun
+(``benchmarks/separable_rerun.py`` measures the rerun).
 """
 
 from __future__ import annotations

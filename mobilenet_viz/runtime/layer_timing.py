@@ -41,8 +41,8 @@ from mobilenet_viz.runtime.serving import inference_slot
 
 # --- one standard conv vs its depthwise + pointwise pair ------------------------------------------
 
-# Keep one round (one call of each layer) short, so a time budget buys many rounds.
-# A 2-core laptop runs a standard conv at roughly 20-40 GMAC/s; ~30 timed calls at <= 1 GMAC each.
+# Keep one round (one call of each layer) short, so a time budget buys many rounds: at most 1 GMAC
+# per standard-conv call (the rates a CPU reaches are printed by benchmarks/theory_vs_practice.py).
 MAX_STANDARD_MACS_PER_RUN = 1_000_000_000
 # Memory caps (issue 16: M = N = 4096 with D_K = 15 asked for a 15 GB standard conv): the standard
 # conv's weights (D_K^2 M N) and the largest activation (M or N channels x D^2), in fp32 values.

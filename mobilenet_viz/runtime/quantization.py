@@ -13,16 +13,13 @@ min/max over the calibration images), weights int8 per output channel (symmetric
 biases int32. ReLU6 costs nothing: the quantizer drops the Clip node and the output's range
 [0, 6] is the uint8 range, so saturating to 0..255 is the clip.
 
-Why ONNX Runtime and not torch.ao (``benchmarks/inference_engines.py --torch-ao --accuracy-photos``,
-this project's shared 2-core AVX-512 VNNI CPU, 1 thread, batch 1, medians of 40 runs taken in turns):
-ORT's int8 model ran in 0.50x the time of fp32 ORT (8.5 vs 16.8 ms); torch.ao's FX x86 backend
-(``prepare_fx``/``convert_fx``, same calibration images) took 1.95x fp32 ORT as a module and 0.95x
-traced and frozen; its top-1 matched fp32 on 9 of 11 photos (ORT int8: 11 of 11) with a mean KL
-divergence of 0.29 nats against 0.034; and torch 2.14 warns that ``torch.ao.quantization`` "is
-deprecated and will be removed" (its successor, torchao, is a separate package, not installed).
-ORT's MLAS has uint8 x int8 kernels that use AVX-512 VNNI (``vpdpbusd``) when CPUID reports it;
-int8 activations (s8s8) ran 1.5x slower than uint8 (u8s8) in a first measurement, so
-activations are uint8.
+Why ONNX Runtime and not torch.ao's FX x86 backend (``prepare_fx``/``convert_fx``): on this
+project's CPU ORT's int8 model was both faster and closer to fp32 (``benchmarks/inference_engines.py
+--torch-ao --accuracy-photos`` prints both; the README's "On a phone" section records a run), and
+torch warns that ``torch.ao.quantization`` "is deprecated and will be removed" (its successor,
+torchao, is a separate package, not installed). ORT's MLAS has uint8 x int8 kernels that use
+AVX-512 VNNI (``vpdpbusd``) when CPUID reports it; int8 activations (s8s8) measured slower than
+uint8 (u8s8), so activations are uint8.
 
 Calibration: the bundled sample photos (:mod:`mobilenet_viz.inputs.samples`) in four deterministic views
 each (the preprocessed centre crop, its mirror image, and 80% crops from the top-left and the
@@ -31,15 +28,14 @@ weights hash (a SHA-256 of the state_dict) for the life of the process.
 
 Kept in float (:data:`KEEP_FLOAT`): the first inverted-residual block only (``features.1``:
 depthwise 3x3 on 32 channels + 1x1 projection to 16; 800 weights, 3.3% of the MACs). A sweep that
-kept one block at a time in float (``benchmarks/quantization_sensitivity.py``, calibration images
-only, not the test photos) found it the one block that matters: the mean KL divergence from fp32
-on the 32 calibration images was 0.018 nats with ``features.1`` in float against 0.031 - 0.041
-with any other block (or the classifier) in float and 0.034 with everything int8. (Its depthwise layer is
-also the only one with a channel that one per-tensor scale would round to all zeros,
+keeps one block at a time in float (``benchmarks/quantization_sensitivity.py``, calibration images
+only, not the test photos) found it the one block that matters: keeping it in float lowers the
+mean KL divergence from fp32 on the calibration images far more than keeping any other block (or
+the classifier) in float (the README's "On a phone" section records the numbers). (Its depthwise
+layer is also the only one with a channel that one per-tensor scale would round to all zeros,
 :func:`channel_ranges`; its weights are per-channel here, so that alone does not explain it.)
-It costs speed: 7.7 ms against 7.0 ms for the all-int8 model at batch 1, one thread (0.60x and
-0.55x fp32 ONNX Runtime's 12.7 ms, measured in one run taking turns): the float block needs its
-own Dequantize/Quantize around it and runs the fp32 kernels.
+It costs a little speed: the float block needs its own Dequantize/Quantize around it and runs the
+fp32 kernels (``benchmarks/inference_engines.py`` measures int8 against fp32).
 """
 
 from __future__ import annotations
