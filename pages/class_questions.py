@@ -255,9 +255,10 @@ def teacher_controls(code: str | None) -> None:
         )  # fmt: skip
     if st.session_state.get("cls_ask_error"):
         st.error(st.session_state.pop("cls_ask_error"), icon=":material/error:")
-    with st.expander(f"Join: class {code}", icon=":material/qr_code_2:"):
-        link, base = join_qr.join_link(URL_PATH)
-        join_qr.show_qr(link, base, width=300)
+    if store.current_question(code) is not None:  # before the first one it is the panel's
+        with st.expander(f"Join: class {code}", icon=":material/qr_code_2:"):
+            link, base = join_qr.join_link(URL_PATH)
+            join_qr.show_qr(link, base, width=300)
 
 
 teacher = classroom.is_teacher()

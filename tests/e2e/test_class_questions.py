@@ -61,8 +61,9 @@ def decode(locator) -> str:
 
 def test_teacher_and_two_students(browser, class_server):
     url, log = class_server
-    teacher = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    teacher.goto(f"{url}/class_questions")
+    # The teacher's laptop drives the projector: presenter mode at 1920x1080.
+    teacher = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    teacher.goto(f"{url}/class_questions?present=1")
     wait_for_app(teacher)
     teacher.get_by_text("Teacher: unlock the controls").click()
     teacher.get_by_label("Teacher PIN").fill("000000" if printed_pin(log) != "000000" else "111111")
@@ -99,6 +100,10 @@ def test_teacher_and_two_students(browser, class_server):
         phone.goto(link)  # what the camera app opens
         wait_for_app(phone)
         assert phone.get_by_role("textbox", name="Class code").input_value() == code
+        # The question and the answer box come first on a phone, the code/name box after them.
+        answer_box = phone.get_by_label(re.compile("Your answer")).bounding_box()
+        code_box = phone.get_by_role("textbox", name="Class code").bounding_box()
+        assert answer_box["y"] < code_box["y"] and answer_box["y"] + answer_box["height"] <= 844
         phone.get_by_label("Your name (optional, shown to the teacher)").fill(name)
         phone.get_by_label(re.compile("Your answer")).fill(answer)
         phone.get_by_role("button", name="Send my answer").click()
@@ -114,7 +119,12 @@ def test_teacher_and_two_students(browser, class_server):
     teacher.get_by_text("50%").wait_for(timeout=60_000)
     metrics = teacher.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert metrics[:2] == ["2", "50%"]
-    screenshot(teacher, "class/teacher_1280x800")
+    # The projector: the live histogram beside the question controls, inside the first screen.
+    chart = teacher.locator('.st-key-mnl-visual [data-testid="stPlotlyChart"]').bounding_box()
+    controls = teacher.locator(".st-key-mnl-controls").bounding_box()
+    assert controls["x"] + controls["width"] <= chart["x"]
+    assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 1080
+    screenshot(teacher, "class/teacher_1920x1080_present")
     teacher.get_by_role("button", name="Reveal the answer").click()
     teacher.get_by_text("Answer: 51,380,224 MACs").wait_for(timeout=60_000)
     # ... and the phones show the worked answer by themselves.
