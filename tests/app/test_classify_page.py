@@ -374,3 +374,26 @@ def test_int8_engine_classifies_and_says_untrained_int8_is_meaningless_too(offli
     assert "int8 ONNX Runtime (static quantization)" in texts(
         at
     )  # the timing caption names the engine
+
+
+def test_a_second_student_with_the_same_photo_reuses_its_cam_but_times_it_again(
+    offline, monkeypatch
+):
+    from mobilenet_viz.runtime import cam, classify
+
+    maps, timed = [], []
+    real_cam, real_time = cam.class_activation_map, classify.time_runs
+    monkeypatch.setattr(
+        cam, "class_activation_map", lambda *a, **k: maps.append(1) or real_cam(*a, **k)
+    )
+    monkeypatch.setattr(
+        classify, "time_runs", lambda *a, **k: timed.append(1) or real_time(*a, **k)
+    )
+    first = open_page(PAGE, query=FAST)  # two students open the page: the cat sample each
+    second = open_page(PAGE, query=FAST)
+    assert len(maps) == 1  # the CAM is a function of the model, the photo and the class
+    assert len(timed) == 2  # the timing is measured for each student, never cached
+    for at in (first, second):
+        shown = texts(at)
+        assert "Inference median" in shown and "timed at" not in shown
+        assert any(h.startswith("cat.jpg: ") for h in subheaders(at))

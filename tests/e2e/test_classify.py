@@ -67,3 +67,39 @@ def test_a_photo_over_the_upload_cap_is_refused_with_the_limit_and_the_next_uplo
     assert (
         page.locator("h3:has-text('cat.jpg: ')").count() == 1
     )  # the rest of the session is intact
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (360, 740)])
+def test_on_a_phone_the_picker_comes_first_and_its_top5_within_two_screens(
+    browser, app_url, width, height
+):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/classify?runs=1")
+        wait_for_app(page, timeout=180_000)
+        page.wait_for_selector("h3:has-text('cat.jpg: ')", timeout=240_000)
+        wait_for_app(page, timeout=120_000)
+        picker = page.get_by_role("button", name="Coffee", exact=True)
+        bars = page.locator('.st-key-mnl-visual [data-testid="stPlotlyChart"]').first
+        bars.locator("g.bars path").first.wait_for(timeout=60_000)
+        picker_top, bars_box = picker.bounding_box()["y"], bars.bounding_box()
+        # the page is not scrolled: positions are from the top of the page
+        assert picker_top < bars_box["y"], "the result card comes before the picker"
+        assert bars_box["y"] + bars_box["height"] <= 2 * height, (
+            "the top-5 is over two screens down"
+        )
+        overflow = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+            " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
+        )
+        assert overflow <= 1, f"Classify scrolls sideways by {overflow} px at {width}x{height}"
+        # picking another sample from the compact picker adds its card, the cat's stays first
+        picker.click()
+        page.wait_for_selector("h3:has-text('coffee.jpg: ')", timeout=180_000)
+        wait_for_app(page, timeout=120_000)
+        assert_no_exception(page)
+        assert "cat.jpg: " in page.locator(".st-key-mnl-visual h3").first.inner_text()
+        screenshot(page, f"classify-phone-{width}x{height}")
+    finally:
+        context.close()
