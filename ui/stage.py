@@ -63,9 +63,10 @@ CSS = f"""
         background-attachment: local, local, scroll, scroll; }}
     /* plotly's toolbar covered chart titles on a touch screen; pinch-zoom and tap still work. */
     .js-plotly-plot .modebar-container {{ display: none !important; }}
-    /* Less padding at the sides: the content gets the phone's width. */
+    /* Less padding at the sides and above, a smaller title: the content gets the phone's screen. */
     [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem !important;
-        padding-right: 0.75rem !important; }}
+        padding-right: 0.75rem !important; padding-top: 3.5rem !important; }}
+    h1 {{ font-size: 2rem !important; }}
 }}
 """
 PRESENTER_CSS = """
