@@ -46,6 +46,8 @@ html {{ font-size: 21px !important; }}
 [data-testid="stWidgetLabel"] p {{ font-weight: 600 !important; }}
 [data-testid="stMetricValue"] {{ font-weight: 700 !important; }}
 h1, h2, h3 {{ color: #000 !important; }}
+/* ... except on a primary button's coloured background (the rule above made them black on blue). */
+[data-testid^="stBaseButton-primary"] [data-testid="stMarkdownContainer"] p {{ color: #fff !important; }}
 a {{ color: #0b3d91 !important; }}
 /* Text that is small by default gets projector-sized too. */
 [data-testid="stCaptionContainer"] {{ font-size: 0.95rem !important; }}
