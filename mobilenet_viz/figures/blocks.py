@@ -185,7 +185,11 @@ def block_diagram(
         op = re.sub(
             r"(\d)x(\d)",
             r"\1×\2",
-            stage.operator.replace(" conv", "").replace(", stride", "<br>stride"),
+            # "dwise" on its own line, as MobileNetV2's Table 1 writes it: "3x3 depthwise" ran over
+            # the slabs beside the arrow at presenter sizes and on a phone
+            stage.operator.replace(" conv", "")
+            .replace(" depthwise", "<br>dwise")
+            .replace(", stride", "<br>stride"),
         )
         notes.append(
             _text((left + right) / 2, 0.12, f"{op}<br><i>{act}</i>", anchor="bottom", size=11)
