@@ -144,20 +144,20 @@ if tabs[0].open:
 if tabs[1].open:
     with tabs[1]:
         data, worst = curves()
-        st.markdown(text.ACTIVATIONS_INTRO)
-        cols = st.columns(2)
-        with cols[0]:
-            show_plotly(figures.activation_curves(data, activations.NAMES), key="v3_fig_curves")
-        with cols[1]:
-            show_plotly(figures.activation_differences(data), key="v3_fig_diff")
+        controls, visual = stage.frame(intro=text.ACTIVATIONS_INTRO)
+        with visual:
+            stage.plot(figures.activation_curves(data, activations.NAMES), key="v3_fig_curves")
+        with controls:
+            st.slider("Runs per function", 5, 200, key=PARAMS.key("runs"))
+            runs = PARAMS.value("runs")
+            measure = st.button(
+                "Measure the nonlinearities on this machine", key="v3_measure_act", type="primary"
+            )
+        show_plotly(figures.activation_differences(data), key="v3_fig_diff")
         st.caption(text.gaps_caption(worst))
         st.subheader("What each costs on this CPU")
         st.markdown(text.timing_method(ACTIVATION_SHAPES))
-        st.slider("Runs per function", 5, 200, key=PARAMS.key("runs"))
-        runs = PARAMS.value("runs")
-        if st.button(
-            "Measure the nonlinearities on this machine", key="v3_measure_act", type="primary"
-        ):
+        if measure:
             with st.spinner("Timing ReLU6, sigmoid, hard-sigmoid, swish and h-swish…"):
                 timing = [t.as_dict() for t in time_activations(runs=runs)]
                 st.session_state["v3_act_timing"] = (runs, timing)
@@ -181,10 +181,17 @@ if tabs[1].open:
 if tabs[2].open:
     with tabs[2]:
         saving = last_stage_saving()
-        st.markdown(text.LAST_STAGE_INTRO)
+        controls, visual = stage.frame(intro=text.LAST_STAGE_INTRO)
+        with visual:
+            stage.plot(figures.last_stage_bars(saving), key="v3_fig_last")
+        with controls:
+            st.slider("Runs per stage", 5, 100, key=PARAMS.key("stage_runs"))
+            runs = PARAMS.value("stage_runs")
+            measure = st.button(
+                "Measure both stages on this machine", key="v3_measure_last", type="primary"
+            )
         stage.metric_row(text.last_stage_metrics(saving))
         st.markdown(text.last_stage_text(saving))
-        show_plotly(figures.last_stage_bars(saving), key="v3_fig_last")
         with st.expander("The layers of both stages", expanded=presenter.expanded()):
             st.dataframe(
                 text.last_stage_rows(saving),
@@ -192,9 +199,7 @@ if tabs[2].open:
                 width="stretch",
                 column_config=NUMBERS,
             )
-        st.slider("Runs per stage", 5, 100, key=PARAMS.key("stage_runs"))
-        runs = PARAMS.value("stage_runs")
-        if st.button("Measure both stages on this machine", key="v3_measure_last", type="primary"):
+        if measure:
             with st.spinner(
                 "Timing the original and the efficient last stage and the whole network…"
             ):
@@ -235,27 +240,30 @@ if tabs[3].open:
 # --- SE on a photo -------------------------------------------------------------------------------------
 if tabs[4].open:
     with tabs[4]:
-        st.markdown(text.SE_PHOTO_INTRO)
-        cols = st.columns(3)
-        cols[0].selectbox(
-            "SE block of V3-Large",
-            tuple(map(str, SE_BLOCKS_LARGE)),
-            key=PARAMS.key("se_block"),
-            format_func=lambda n: presets("v3-large", 1.0)[int(n) - 1].label,
-        )
+        controls, visual = stage.frame(intro=text.SE_PHOTO_INTRO)
         titles = {s.name: s.title for s in list_samples()}
-        cols[1].selectbox("First photo", SAMPLES, key=PARAMS.key("photo_a"), format_func=titles.get)
-        cols[2].selectbox(
-            "Second photo", SAMPLES, key=PARAMS.key("photo_b"), format_func=titles.get
-        )
+        with controls:
+            st.selectbox(
+                "SE block of V3-Large",
+                tuple(map(str, SE_BLOCKS_LARGE)),
+                key=PARAMS.key("se_block"),
+                format_func=lambda n: presets("v3-large", 1.0)[int(n) - 1].label,
+            )
+            first, second = st.columns(2)
+            first.selectbox(
+                "First photo", SAMPLES, key=PARAMS.key("photo_a"), format_func=titles.get
+            )
+            second.selectbox(
+                "Second photo", SAMPLES, key=PARAMS.key("photo_b"), format_func=titles.get
+            )
         loaded = get_v3_model()
-        if not loaded.pretrained:
-            st.warning(
-                f"**Untrained MobileNetV3-Large** ({md(loaded.name)}): random weights, so these scales "
-                "show the mechanism (one scale per channel, image-dependent), not learned attention. "
-                + (md(loaded.message) if loaded.message else ""),
+        if not loaded.pretrained:  # beside the scales it qualifies; why, below
+            controls.warning(
+                "**Untrained MobileNetV3-Large**: random weights, so these scales show the "
+                "mechanism (one scale per channel, image-dependent), not learned attention.",
                 icon=":material/warning:",
             )
+            st.caption(f"Weights: {md(loaded.name)}. " + md(loaded.message or ""))
         else:
             st.caption(f"Pretrained weights: {md(loaded.describe())}.")
         block = int(PARAMS.value("se_block"))
@@ -266,16 +274,17 @@ if tabs[4].open:
                 a = photo_scales(loaded.model, model_name, loaded.transforms, a_name, block)
                 b = photo_scales(loaded.model, model_name, loaded.transforms, b_name, block)
         except (OSError, ValueError, RuntimeError) as exc:
-            st.error(f"Could not compute the SE scales: {md(exc)}", icon=":material/error:")
+            visual.error(f"Could not compute the SE scales: {md(exc)}", icon=":material/error:")
         else:
             summary = compare(a, b)
             pair = (titles[a_name], titles[b_name])
+            with visual:
+                stage.plot(figures.se_scale_lines(a, b, pair), key="v3_fig_se")
             pics = st.columns([1, 1, 4])
             pics[0].image(str(get_sample(a_name).path), caption=pair[0], width="stretch")
             pics[1].image(str(get_sample(b_name).path), caption=pair[1], width="stretch")
             with pics[2]:
-                show_plotly(figures.se_scale_lines(a, b, pair), key="v3_fig_se")
-            stage.metric_row(text.se_photo_metrics(summary, pair))
+                stage.metric_row(text.se_photo_metrics(summary, pair))
             if a_name == b_name:
                 st.info(
                     "Both photos are the same: pick two different ones to see the attention change."

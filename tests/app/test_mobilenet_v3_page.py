@@ -134,7 +134,7 @@ def test_search_tab_tables_are_the_librarys(at):
 def test_se_scales_offline_are_labelled_untrained(offline_v3):
     at = open_page(PAGE, {"view": "SE on a photo", "photo_a": "cat.jpg", "photo_b": "coins.jpg"})
     warning = " ".join(x.value for x in at.warning)
-    assert "Untrained MobileNetV3-Large" in warning and w.UNTRAINED_LABEL in warning
+    assert "Untrained MobileNetV3-Large" in warning and w.UNTRAINED_LABEL in texts(at)
     assert metric(at, "Channels") == "672"
     loaded = ui_model.get_v3_model()
     from PIL import Image
