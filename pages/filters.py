@@ -31,8 +31,7 @@ VIEWS = (
 SIZES = tuple(str(s) for s in flt.WORKING_SIZES)
 KERNEL_SIZES = tuple(str(k) for k in flt.RANDOM_KERNELS)
 MAX_POS = max(flt.WORKING_SIZES) - 1
-# Tile width (px) of the key visual's maps: two per line on a 360-430 px phone; larger on a projector.
-TILE_WIDTH = {"screen": 160, "presenter": 150, "presenter, many": 100}
+TILE_WIDTH = 160  # px: two map tiles per line on a 360-430 px phone
 PARAMS = PageParams(
     "flt",
     {
@@ -70,14 +69,21 @@ def prepared(image_bytes: bytes, shape: tuple[int, int], size: int, gray: bool) 
     return flt.prepare_input(image, size, grayscale=gray)
 
 
-def show_tiles(key: str, pngs: list[bytes], captions: list[str]) -> None:
-    """Maps as image tiles in a wrapping row: two per line on a phone, more on wider screens."""
-    width = TILE_WIDTH["presenter" if presenter.is_on() else "screen"]
-    if presenter.is_on() and len(pngs) > 6:
-        width = TILE_WIDTH["presenter, many"]
-    with st.container(horizontal=True, gap="small", key=key):
-        for png, caption in zip(pngs, captions, strict=True):
-            st.image(png, caption=caption, width=width, output_format="PNG")
+def show_tiles(key: str, pngs: list[bytes], captions: list[str], per_row: int = 0) -> None:
+    """Maps as image tiles. On a laptop or phone: 160 px tiles in a wrapping row (two per line
+    on a phone). In presenter mode: rows of ``per_row`` columns (4, or 5 for more than 8 tiles)
+    that stretch with the screen, so the stage fills a 1920x1080 projector and fits 1280x720."""
+    if not presenter.is_on():
+        with st.container(horizontal=True, gap="small", key=key):
+            for png, caption in zip(pngs, captions, strict=True):
+                st.image(png, caption=caption, width=TILE_WIDTH, output_format="PNG")
+        return
+    per_row = per_row or (4 if len(pngs) <= 8 else 5)
+    with st.container(key=key):
+        for start in range(0, len(pngs), per_row):
+            row = zip(st.columns(per_row), pngs[start:], captions[start:], strict=False)
+            for column, png, caption in row:
+                column.image(png, caption=caption, width="stretch", output_format="PNG")
 
 
 st.title("How the filters work")
@@ -249,6 +255,7 @@ if tabs[1].open:
                 )
             ],
             [text for lab in labels for text in (f"input channel {lab}", f"map from {lab} only")],
+            per_row=6,  # presenter: the M channel/map pairs in one row (full width)
         )
         st.caption(says.depthwise_scale(dw_limit))
         st.markdown(says.pointwise_step(m, n))

@@ -29,7 +29,7 @@ def metric(at, label_start: str) -> str:
 
 def tile_captions(at) -> list[str]:
     """Captions of the page's image tiles (the key visual's maps, then any view's), in order."""
-    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+    return [img.caption for element in at.main.get("image") for img in element.proto.imgs]
 
 
 def show(at, view: str):
@@ -314,3 +314,11 @@ def test_unconstrained_preset_bank_gives_slices_their_own_patterns():
     np.testing.assert_allclose(
         exact.standard, flt.compose_standard(exact.depthwise, exact.pointwise)
     )
+
+
+def test_presenter_mode_draws_the_same_tiles_in_rows_that_stretch():
+    at = open_page(PAGE, query={"present": "1", "n": "8"})
+    assert tile_captions(at) == ["input X", *[f"output {i}" for i in range(1, 9)]]
+    # nine tiles: rows of five columns (two rows fit a 1280x720 projector beside the Settings box)
+    assert len(at.columns) >= 10
+    assert "More settings" in " ".join(e.label for e in at.expander)
