@@ -37,7 +37,7 @@ def block_cost_bars(cost: V3BlockCost) -> go.Figure:
              "hovertemplate": "%{x}: %{customdata:,} params (%{y:.1f}% of the block)<extra></extra>"},
         ],
         "layout": {
-            "title": {"text": "Share of the block: MACs solid, params hatched, SE purple"},
+            "title": {"text": "MACs solid, params hatched; SE in purple"},
             "barmode": "group", "height": 360, "showlegend": False,
             "yaxis": {"title": {"text": "% of the block"}},
         },
