@@ -312,7 +312,9 @@ def spiral_figure(demo: SpiralDemo) -> go.Figure:
         ("ReLU: T⁺ReLU(Tx)", demo.recovered_relu),
         ("ReLU, best linear read-out", demo.recovered_readout),
     ]
-    layout, refs = _columns([p[0] for p in panels], spacing=0.04)
+    # Two by two: four panels in a row were ~80 px wide on a phone, their titles ran together
+    layout = grid(2, 2, [p[0] for p in panels], hspace=0.1, vspace=0.2, image_axes=False)
+    refs = [(f"x{axis_suffix(i)}", f"y{axis_suffix(i)}") for i in range(1, 5)]
     colors = np.linspace(0, 1, len(demo.points)).round(4).tolist()
     data = []
     for i, ((title, pts), (xref, yref)) in enumerate(zip(panels, refs, strict=True)):
@@ -331,21 +333,24 @@ def spiral_figure(demo: SpiralDemo) -> go.Figure:
             }
         )
         suffix = "" if i == 0 else str(i + 1)
-        layout[f"xaxis{suffix}"].update({"range": [-1.15, 1.15], "title": {"text": "x₁"}})
+        layout[f"xaxis{suffix}"].update(
+            {
+                "range": [-1.15, 1.15],
+                "constrain": "domain",  # a wide panel gets margins, not x from -3 to 3
+                "title": {"text": "x₁" if i >= 2 else ""},
+            }
+        )
         layout[f"yaxis{suffix}"].update(
             {
                 "range": [-1.15, 1.15],
                 "scaleanchor": xref,
                 "scaleratio": 1,
-                "title": {"text": "x₂" if i == 0 else ""},
+                "title": {"text": "x₂" if i % 2 == 0 else ""},
             }
         )
     layout.update(
-        height=330,
-        title={
-            "text": f"n = {demo.dimensions}: spiral → random T (n×2) → ReLU → "
-            f"back to 2D (seed {demo.seed})"
-        },
+        height=600,
+        title={"text": f"n = {demo.dimensions}: spiral → T, ReLU, T⁺ (seed {demo.seed})"},
     )
     return figure(data, layout, validate=False)
 
