@@ -205,11 +205,10 @@ def inspector_figure(
     layout = grid(
         1,
         2,
-        [
-            f"input: {kernel}×{kernel} receptive field at (row {row}, col {col})",
-            f"{output_label}: pixel (row {row}, col {col})",
-        ],
-        hspace=0.1,
+        # short panel titles: on a 390 px phone each panel is ~110 px wide (the sliders above
+        # give the row and column)
+        [f"input: {kernel}×{kernel} field", output_label],
+        hspace=0.16,
         ticks=True,
     )
     line = {"color": palette.HIGHLIGHT, "width": 3}
