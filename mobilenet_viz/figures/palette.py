@@ -87,8 +87,10 @@ EDGE = "#64748b"  # diagram edges
 TRANSPARENT = "rgba(0,0,0,0)"
 LEGEND_BACKGROUND = "rgba(255,255,255,0.85)"
 FILL_NEUTRAL = "#eeeeee"
-GRAY_SCALE = [[0.0, "#7a7a7a"], [1.0, "#ffffff"]]  # light gray ramp: black value labels stay legible
-DIVERGING = "RdBu_r"  # signed values (weights, feature maps): negative blue, zero white, positive red
+# A light gray ramp for pixel intensities (black value labels stay legible on it), and the one
+# diverging scale for signed values (weights, feature maps): negative blue, zero white, positive red.
+GRAY_SCALE = [[0.0, "#7a7a7a"], [1.0, "#ffffff"]]
+DIVERGING = "RdBu_r"
 
 # Series without a concept of their own (photo 1 vs photo 2, a parameter's values), in order.
 SERIES = ("#1e293b", "#db2777", "#65a30d", "#854d0e", "#64748b", "#0e7490")
