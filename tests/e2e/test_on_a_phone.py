@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     assert_no_exception,
@@ -64,16 +65,16 @@ def test_size_layer_channels_and_speed_in_the_browser(page, app_url):
     screenshot(page, "on_a_phone-size")
 
     show_tab(page, "Per-tensor vs per-channel")
+    # the view runs only when chosen (the 8-photo trial takes seconds): wait for its last sentence
     panel = page.locator('[role="tabpanel"]:visible')
-    assert (
-        panel.locator('[data-testid="stPlotlyChart"]').count() == 3
-    )  # dw ranges, pw ranges, predictions
-    assert (
-        panel.get_by_text(
-            re.compile(r"with one scale per tensor the top-1 class stays the same on")
-        ).count()
-        == 1
+    verdict = panel.get_by_text(
+        re.compile(r"with one scale per tensor the top-1 class stays the same on")
     )
+    verdict.first.wait_for(timeout=180_000)
+    wait_for_app(page, timeout=120_000)
+    assert verdict.count() == 1
+    # dw ranges, pw ranges, predictions
+    expect(panel.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=60_000)
     panel.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
     screenshot(page, "on_a_phone-channels")
 
