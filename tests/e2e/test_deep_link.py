@@ -9,6 +9,8 @@ proves it for the first request of a fresh server, on a page and on the home pag
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from tests.e2e.conftest import assert_no_exception, free_port, start_server, wait_for_app
@@ -16,52 +18,41 @@ from tests.e2e.conftest import assert_no_exception, free_port, start_server, wai
 pytestmark = pytest.mark.e2e
 
 
-def test_first_request_deep_link_uses_the_router(browser):
+@contextmanager
+def first_request(browser, path: str):
+    """The page at `path` as the very first request to a fresh server (1280x800)."""
     port = free_port()
     server = start_server(port)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/separable?kernel=5&in_channels=64")
+        page.goto(f"http://127.0.0.1:{port}{path}")
         wait_for_app(page)
         assert_no_exception(page)
+        yield page
+    finally:
+        context.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_first_request_deep_link_uses_the_router(browser):
+    with first_request(browser, "/separable?kernel=5&in_channels=64") as page:
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Standard vs depthwise separable" in nav  # the router's titles, not file names
         assert "app" not in nav.split("\n")
         sidebar = page.locator('[data-testid="stSidebar"]')
-        assert (
-            sidebar.get_by_text("Presenter mode", exact=True).count() >= 1
-        )  # the shared sidebar ran
-        assert (
-            page.locator('[data-testid="stSlider"]')
-            .first.inner_text()
-            .strip()
-            .startswith("Kernel size D_K")
-        )
+        # the shared sidebar ran
+        assert sidebar.get_by_text("Presenter mode", exact=True).count() >= 1
+        slider = page.locator('[data-testid="stSlider"]').first
+        assert slider.inner_text().strip().startswith("Kernel size D_K")
         assert "kernel=5" in page.url  # the query string survived the hand-over
-        thumb = page.locator('[data-testid="stSlider"]').first.locator(
-            '[data-testid="stSliderThumbValue"]'
-        )
+        thumb = slider.locator('[data-testid="stSliderThumbValue"]')
         assert thumb.inner_text().strip() == "5"  # ... and the page read it
-        context.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_first_request_to_home_uses_the_router(browser):
-    port = free_port()
-    server = start_server(port)
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/")
-        wait_for_app(page)
-        assert_no_exception(page)
+    with first_request(browser, "/") as page:
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Class questions" in nav and "app" not in nav.split("\n")
         assert page.get_by_role("heading", name="MobileNet Lab").count() == 1
-        context.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
