@@ -133,11 +133,13 @@ def wait_for_app(page, timeout: float = 90_000) -> None:
     page.wait_for_timeout(300)
 
 
-def wait_for_query(page, fragment: str, timeout: float = 30_000) -> None:
-    """Wait until the address bar holds ``fragment`` (e.g. "model=v1").
+def wait_for_query(page, fragment: str, timeout: float = 30_000) -> str:
+    """Wait until the address bar holds ``fragment`` (e.g. "model=v1"); return the query string.
 
     Streamlit writes st.query_params into the URL in its own message, which can arrive after
-    the run's last element has been drawn; reading page.url at once races it.
+    the run's last element has been drawn; reading page.url at once races it. Playwright's
+    page.url can also lag the browser's history.replaceState, so read the returned string
+    (window.location.search, as the browser holds it), not page.url.
     """
     page.wait_for_function(
         "fragment => window.location.search.includes(fragment)",
@@ -145,6 +147,7 @@ def wait_for_query(page, fragment: str, timeout: float = 30_000) -> None:
         timeout=timeout,
         polling=100,
     )
+    return page.evaluate("window.location.search")
 
 
 def wait_for_charts(page, timeout: float = 120_000) -> None:

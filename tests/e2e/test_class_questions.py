@@ -74,8 +74,8 @@ def test_teacher_and_two_students(browser, class_server):
     teacher.get_by_role("button", name="Unlock").click()
     teacher.get_by_role("button", name="Start a class").click()
     wait_for_app(teacher)
-    wait_for_query(teacher, "code=")
-    code = re.search(r"code=([A-Z2-9]{5})", teacher.url).group(1)
+    query = wait_for_query(teacher, "code=")
+    code = re.search(r"code=([A-Z2-9]{5})", query).group(1)
 
     # The QR code on the page decodes to the student link: this page, the class code, no present=1.
     main_qr = teacher.locator('[data-testid="stMain"] [data-testid="stImage"] img').first

@@ -123,9 +123,9 @@ def test_presenter_toggle_and_the_projector_link_keep_the_configuration(browser,
     # the teacher switches presenter mode on in the sidebar: bigger text, link says so
     page.get_by_test_id("stSidebarContent").get_by_text("Presenter mode", exact=True).first.click()
     wait_for_app(page)
-    wait_for_query(page, "present=1")
+    query = wait_for_query(page, "present=1")
     page.wait_for_function("parseFloat(getComputedStyle(document.documentElement).fontSize) >= 19")
-    assert "kernel=5" in page.url and "out_channels=64" in page.url
+    assert "kernel=5" in query and "out_channels=64" in query
     assert page.get_by_label("Output channels N").input_value() == "64"
 
     # presenter mode folds the sidebar away; the » button brings it back, with the share box:

@@ -46,7 +46,9 @@ def test_first_request_deep_link_uses_the_router(browser):
         assert sidebar.get_by_text("Presenter mode", exact=True).count() >= 1
         slider = page.locator('[data-testid="stSlider"]').first
         assert slider.inner_text().strip().startswith("Kernel size D_K")
-        assert "kernel=5" in page.url  # the query string survived the hand-over
+        assert "kernel=5" in page.evaluate(
+            "window.location.search"
+        )  # the query string survived the hand-over
         thumb = slider.locator('[data-testid="stSliderThumbValue"]')
         assert thumb.inner_text().strip() == "5"  # ... and the page read it
 
