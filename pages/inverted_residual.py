@@ -34,6 +34,7 @@ from ui.image_input import image_param_specs, pick_image
 from ui.layout import show_plotly
 from ui.model import get_model
 from ui.params import ChoiceParam, IntParam, PageParams
+from ui.presets import preset_picker
 from ui.routing import through_router
 from ui.text import md
 
@@ -73,35 +74,6 @@ PARAMS = PageParams(
         **IMAGE_SPECS,
     },
 )
-
-
-def apply_preset() -> None:
-    label = st.session_state.get("ir_preset")
-    if label in PRESETS:
-        c = PRESETS[label].config
-        PARAMS.set(
-            input_size=c.input_size,
-            in_channels=c.in_channels,
-            expansion=c.expansion,
-            out_channels=c.out_channels,
-            stride=c.stride,
-            kernel="3",
-            alpha="1.0",
-            fm_block=PRESETS[label].number,
-        )
-
-
-def block_config(v: dict) -> BlockConfig:
-    """The block the page's settings describe."""
-    return BlockConfig(
-        v["input_size"],
-        v["in_channels"],
-        v["expansion"],
-        v["out_channels"],
-        v["stride"],
-        int(v["kernel"]),
-        float(v["alpha"]),
-    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -144,19 +116,13 @@ def feature_map_grids(_model, model_name: str, _transforms, pixels: np.ndarray, 
 st.title("Inverted residual block")
 PARAMS.restore()  # a bad shared link's warning shows under the title
 controls, visual = stage.frame(intro=text.INTRO)
-
-# The box names a block only while the controls still describe it (a changed control clears it).
-chosen = st.session_state.get("ir_preset")
-if chosen in PRESETS and PRESETS[chosen].config != block_config(PARAMS.values()):
-    st.session_state["ir_preset"] = None
 with controls:
-    st.selectbox(
+    preset_picker(  # names the block only while the controls still describe it
+        PARAMS,
         "Load one of MobileNetV2's 17 bottleneck blocks (224×224 input, Table 2)",
-        list(PRESETS),
-        index=None,
-        key="ir_preset",
-        on_change=apply_preset,
+        {label: text.preset_values(p) for label, p in PRESETS.items()},
         placeholder="Choose a block…",
+        also_set=lambda label: {"fm_block": PRESETS[label].number},  # the feature-map view's block
     )
     key_row = st.columns(2)
     key_row[0].slider(
@@ -187,7 +153,7 @@ with controls:
             help="k → αk and k′ → αk′, rounded to a multiple of 8 as torchvision does.",
         )
 
-config = block_config(PARAMS.values())
+config = text.block_config(PARAMS.values())
 try:
     cost = block_cost(config)
 except ValueError as exc:

@@ -16,6 +16,7 @@ from mobilenet_viz.runtime.layer_timing import (
 from ui import presenter, stage
 from ui.layout import show_plotly
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, PageParams
+from ui.presets import preset_picker
 from ui.routing import through_router
 
 through_router()  # a deep link that is a fresh server's first request still goes through app.py
@@ -46,30 +47,16 @@ PARAMS = PageParams(
     },
 )
 
-PRESETS = text.PRESETS
-
-
-def apply_preset() -> None:
-    name = st.session_state.get("sep_preset")
-    if name in PRESETS:
-        PARAMS.set(**text.preset_values(name), groups=1)
-
-
 st.title("Standard vs depthwise separable")
 PARAMS.restore()  # a bad shared link's warning shows under the title
 controls, visual = stage.frame(intro=text.INTRO)
-# The box names a preset only while every control still matches it (a changed control clears it).
-chosen = st.session_state.get("sep_preset")
-if chosen in PRESETS and any(PARAMS.value(k) != v for k, v in text.preset_values(chosen).items()):
-    st.session_state["sep_preset"] = None
 with controls:
-    st.selectbox(
+    preset_picker(  # names the layer only while every control still matches it
+        PARAMS,
         "Load a preset",
-        list(PRESETS),
-        index=None,
-        key="sep_preset",
-        on_change=apply_preset,
+        {name: text.preset_values(name) for name in text.PRESETS},
         placeholder="Choose a layer from the paper…",
+        also_set=lambda name: {"groups": 1},  # the Groups view starts from the standard conv
     )
     key_row = st.columns(2)
     key_row[0].slider("Kernel size D_K", 1, 15, key=PARAMS.key("kernel"))

@@ -28,6 +28,34 @@ def byte_size(value: int) -> str:
     return f"{value / 1e6:.3g} MB" if value >= 1e5 else f"{value / 1e3:.3g} KB"
 
 
+def preset_values(preset: Preset) -> dict:
+    """The page's settings for one of MobileNetV2's 17 blocks (Table 2): its h, k, t, k′, s, and
+    the depthwise kernel and α as the page's choices ("3", "1.0"); ``block_config`` inverts it."""
+    c = preset.config
+    return {
+        "input_size": c.input_size,
+        "in_channels": c.in_channels,
+        "expansion": c.expansion,
+        "out_channels": c.out_channels,
+        "stride": c.stride,
+        "kernel": str(c.kernel),
+        "alpha": str(c.alpha),
+    }
+
+
+def block_config(values: dict) -> BlockConfig:
+    """The block the page's settings describe (kernel and α arrive as the page's choice strings)."""
+    return BlockConfig(
+        values["input_size"],
+        values["in_channels"],
+        values["expansion"],
+        values["out_channels"],
+        values["stride"],
+        int(values["kernel"]),
+        float(values["alpha"]),
+    )
+
+
 def which_block(presets: list[Preset], config: BlockConfig) -> str:
     """Which of MobileNetV2's 17 bottleneck blocks (Table 2, 224 px, α = 1) ``config`` is."""
     matches = [p for p in presets if p.config == config]

@@ -222,6 +222,22 @@ def test_preset_box_clears_when_a_control_changes():
     assert page.selectbox(key="ir_preset").value is None
 
 
+def test_a_cleared_block_applies_again_and_sets_the_feature_map_block():
+    """Changing the stride (under More settings) clears the name; choosing the block again restores
+    it (a box still naming it could not be chosen again) and the feature-map view follows it."""
+    preset = next(p for p in mobilenet_v2_presets() if p.number == 4)
+    page = open_page(PAGE)
+    page.selectbox(key="ir_preset").set_value(preset.label).run()
+    assert page.query_params["fm_block"] == "4"
+    by_key(page.radio, "ir_stride").set_value(1).run()
+    assert page.selectbox(key="ir_preset").value is None
+    assert texts(page).count("A custom block") == 1
+    page.selectbox(key="ir_preset").set_value(preset.label).run()
+    assert page.selectbox(key="ir_preset").value == preset.label
+    assert by_key(page.radio, "ir_stride").value == 2 and page.query_params["stride"] == "2"
+    assert "This is **block 4** of MobileNetV2" in texts(page)
+
+
 def test_figure2_cuts_glossary_and_spiral_tied_to_k_and_tk():
     page = open_page(PAGE, query={"view": "Inverted vs classic"})
     shown = texts(page)

@@ -204,6 +204,29 @@ def test_preset_box_names_the_preset_only_while_it_matches():
     assert at.selectbox(key="sep_preset").value is None
 
 
+def test_a_cleared_preset_applies_again_and_the_groups_view_does_not_clear_it():
+    """Moving α (under More settings) clears the name; choosing the preset again restores its
+    layer (a box still naming it could not be chosen again). The Groups view's slider is not part
+    of the layer: it leaves the name."""
+    name = "Last layer: 7×7×1024 → 1024, 3×3"
+    at = open_page(PAGE, query={"view": "Groups"})
+    at.selectbox(key="sep_preset").set_value(name).run()
+    by_key(at.slider, "sep_alpha").set_value(0.5).run()
+    assert at.selectbox(key="sep_preset").value is None
+    assert metrics(at)["Standard conv MACs"] == fmt_count(
+        compare(ConvConfig(7, 1024, 1024, 3, alpha=0.5)).standard.macs
+    )
+    at.selectbox(key="sep_preset").set_value(name).run()
+    assert at.selectbox(key="sep_preset").value == name
+    assert by_key(at.slider, "sep_alpha").value == 1.0 and at.query_params["alpha"] == "1"
+    assert metrics(at)["Standard conv MACs"] == fmt_count(
+        compare(ConvConfig(7, 1024, 1024, 3)).standard.macs
+    )
+    at.select_slider(key="sep_groups").set_value(32).run()
+    assert at.selectbox(key="sep_preset").value == name
+    assert at.query_params["groups"] == "32"
+
+
 def test_first_layer_preset_keeps_three_colour_channels_under_alpha():
     at = open_page(PAGE)
     at.selectbox(key="sep_preset").set_value("First layer: 224×224×3 → 32, 3×3, stride 2")

@@ -54,6 +54,22 @@ def test_which_block_names_table_2s_row_and_repeats():
     assert says.which_block(PRESETS, BlockConfig(56, 24, 5, 24)).startswith("A custom block")
 
 
+def test_preset_values_are_the_pages_settings_of_each_block():
+    for preset in PRESETS:
+        values = says.preset_values(preset)
+        assert says.block_config(values) == preset.config
+        assert (values["kernel"], values["alpha"]) == ("3", "1.0")  # the page's radio and slider
+    assert says.preset_values(PRESETS[3]) == {
+        "input_size": 56,
+        "in_channels": 24,
+        "expansion": 6,
+        "out_channels": 32,
+        "stride": 2,
+        "kernel": "3",
+        "alpha": "1.0",
+    }  # block 4: Table 2 row 3's first block (t = 6, c = 32, s = 2) on block 3's 56×56×24
+
+
 def test_formula_latex_has_the_papers_formula_and_the_stages_adding_up():
     paper, stages = says.formula_latex(COST, BLOCK_3)
     assert r"56\cdot56\cdot24\cdot6\,(24 + 3^2 + 24) = 25{,}740{,}288" in paper
