@@ -216,19 +216,3 @@ def classify(
         queued_ms=queued,
     )
 
-
-def report_rows(report: ClassifyReport) -> list[dict[str, object]]:
-    """One flat row per image (for the results table and its CSV download)."""
-    rows = []
-    for r in report.results:
-        row: dict[str, object] = {"image": r.name, "error": r.error or ""}
-        for rank in range(5):
-            has = r.top is not None and rank < len(r.top)
-            row[f"top{rank + 1}_label"] = r.top[rank].label if has else ""
-            row[f"top{rank + 1}_prob"] = round(r.top[rank].prob, 6) if has else None
-        for step in ("decode", "preprocess", "inference_median", "inference_p90", "postprocess"):
-            value = r.timing_ms.get(step)
-            row[f"{step}_ms"] = round(value, 3) if value is not None else None
-        row["engine"] = report.engine
-        rows.append(row)
-    return rows

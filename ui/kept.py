@@ -1,0 +1,33 @@
+"""Results of a page's buttons that stay until the settings change.
+
+A button is True only in the run right after its click; a measurement it started (engines timed
+side by side, a layer profile) would vanish at the next click of another button. :func:`kept`
+keeps the result in ``st.session_state`` with the ``settings`` it was computed for and shows it
+again on every later run with the same settings; changed settings drop it. This keeps one
+session's result, per session: nothing is cached across users (a timing is measured anew for each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+
+def shown(key: str, settings: Hashable, clicked: bool) -> bool:
+    """Whether the button's section is shown: it was just clicked, or its result is kept for these
+    ``settings``."""
+    stored = st.session_state.get(key)
+    return clicked or (stored is not None and stored[0] == settings)
+
+
+def kept(key: str, settings: Hashable, clicked: bool, compute: Callable[[], T]) -> T | None:
+    """``compute()`` when ``clicked`` (stored under ``key`` with ``settings``), else the result
+    stored for the same ``settings`` (None when there is none)."""
+    if clicked:
+        st.session_state[key] = (settings, compute())
+    stored = st.session_state.get(key)
+    return stored[1] if stored is not None and stored[0] == settings else None
