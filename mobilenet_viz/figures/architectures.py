@@ -1,8 +1,9 @@
 """Figures for the "Architectures" page: data in (an ``Architecture``), plotly figure out.
 
 Figures are assembled as plain dicts and wrapped once in ``go.Figure`` (plotly's helpers such as
-``make_subplots``/``add_vline`` validate on every call and slow a page rerun down). The network
-graph is a Graphviz DOT string, which ``st.graphviz_chart`` renders in the browser.
+``make_subplots``/``add_vline`` validate on every call and slow a page rerun down); two-panel
+figures take their axes from ``build.grid``. The network graph is a Graphviz DOT string, which
+``st.graphviz_chart`` renders in the browser.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import plotly.graph_objects as go
 from mobilenet_viz.analytic.architectures import LAYER_TYPES, MODEL_NAMES, Architecture
 from mobilenet_viz.analytic.published import PublishedPoint
 from mobilenet_viz.figures import palette
+from mobilenet_viz.figures.build import figure, grid
 
 SOURCE_SYMBOLS = {
     "MobileNets": "circle",
@@ -55,19 +57,17 @@ def per_layer_bars(arch: Architecture) -> go.Figure:
             "showlegend": False, "xaxis": "x2", "yaxis": "y2", "customdata": hover,
             "hovertemplate": "%{customdata}<br>%{y:.1f}K params<extra></extra>",
         })  # fmt: skip
-    return go.Figure({
-        "data": data,
-        "layout": {
-            "title": {"text": f"{arch.title}:<br>cost of every layer, in depth order"},
-            "barmode": "overlay", "height": 560, "legend": {"orientation": "h", "y": -0.04},
-            "xaxis": {"categoryorder": "array", "categoryarray": names, "showticklabels": False,
-                      "anchor": "y", "matches": "x2"},
-            "yaxis": {"title": {"text": "MACs (M)"}, "domain": [0.55, 1]},
-            "xaxis2": {"categoryorder": "array", "categoryarray": names, "anchor": "y2",
-                       "showticklabels": False},
-            "yaxis2": {"title": {"text": "params (K)"}, "domain": [0.06, 0.45]},
-        },
-    })  # fmt: skip
+    layout = grid(2, 1, [], vspace=0.1, image_axes=False)  # MACs above params, same layers
+    for x in ("xaxis", "xaxis2"):
+        layout[x].update(categoryorder="array", categoryarray=names, showticklabels=False)
+    layout["xaxis"]["matches"] = "x2"
+    layout["yaxis"]["title"] = {"text": "MACs (M)"}
+    layout["yaxis2"]["title"] = {"text": "params (K)"}
+    layout.update(
+        title={"text": f"{arch.title}:<br>cost of every layer, in depth order"},
+        barmode="overlay", height=560, legend={"orientation": "h", "y": -0.1},
+    )  # fmt: skip
+    return figure(data, layout)
 
 
 def breakdown_bars(arch: Architecture) -> go.Figure:
@@ -197,16 +197,14 @@ def v1_v2_bars(v1: Architecture, v2: Architecture) -> go.Figure:
         )
         data.append({**common, "x": x, "y": params, "xaxis": "x2", "yaxis": "y2", "showlegend": False,
                      "hovertemplate": f"{kind}: %{{y:.2f}}M params<extra></extra>"})  # fmt: skip
-    return go.Figure({
-        "data": data,
-        "layout": {
-            "title": {"text": "V1 vs V2 at the same settings, split by layer type"},
-            "barmode": "stack", "height": 380, "legend": LEGEND,
-            "xaxis": {"domain": [0, 0.45]}, "xaxis2": {"domain": [0.55, 1], "anchor": "y2"},
-            "yaxis": {"title": {"text": "MACs (millions)"}},
-            "yaxis2": {"title": {"text": "params (millions)"}, "anchor": "x2"},
-        },
-    })  # fmt: skip
+    layout = grid(1, 2, [], hspace=0.1, image_axes=False)  # MACs left, params right
+    layout["yaxis"]["title"] = {"text": "MACs (millions)"}
+    layout["yaxis2"]["title"] = {"text": "params (millions)"}
+    layout.update(
+        title={"text": "V1 vs V2 at the same settings, split by layer type"},
+        barmode="stack", height=380, legend=LEGEND,
+    )  # fmt: skip
+    return figure(data, layout)
 
 
 def network_dot(arch: Architecture) -> str:

@@ -1,6 +1,6 @@
 """Figure for the width and resolution multipliers (MobileNets sections 3.3-3.4): data in, plotly out.
 
-Built from dicts (no make_subplots), as the other figure modules.
+Built from dicts on ``build.grid``'s two panels (no make_subplots), as the other figure modules.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.multipliers import SweepPoint
 from mobilenet_viz.figures import palette
+from mobilenet_viz.figures.build import figure, grid
 
 
 def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint]) -> go.Figure:
@@ -82,27 +83,18 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
 
     series(alpha_points, [p.alpha for p in alpha_points], 1, True)
     series(rho_points, [p.resolution / top for p in rho_points], 2, False)
-    axis_y = {"range": [0, 1.15], "title": {"text": f"fraction of {base.model.upper()} 1.0-{top}"}}
-    return go.Figure(
-        {
-            "data": data,
-            "layout": {
-                "title": {"text": "Cost falls as α² and ρ²; weights with α only"},
-                "xaxis": {
-                    "domain": [0, 0.46],
-                    "range": [0, 1.08],
-                    "title": {"text": f"width multiplier α ({top} px)"},
-                },
-                "xaxis2": {
-                    "domain": [0.54, 1],
-                    "range": [0.45, 1.05],
-                    "anchor": "y2",
-                    "title": {"text": f"resolution multiplier ρ = px / {top} (α = 1)"},
-                },
-                "yaxis": axis_y,
-                "yaxis2": {**axis_y, "anchor": "x2", "title": {"text": ""}},
-                "legend": {"orientation": "h", "y": -0.25},
-                "height": 440,
-            },
-        }
+    layout = grid(1, 2, [], hspace=0.08, image_axes=False)  # α left, ρ right, one y scale
+    layout["xaxis"].update(range=[0, 1.08], title={"text": f"width multiplier α ({top} px)"})
+    layout["xaxis2"].update(
+        range=[0.45, 1.05], title={"text": f"resolution multiplier ρ = px / {top} (α = 1)"}
     )
+    layout["yaxis"].update(
+        range=[0, 1.15], title={"text": f"fraction of {base.model.upper()} 1.0-{top}"}
+    )
+    layout["yaxis2"].update(range=[0, 1.15])
+    layout.update(
+        title={"text": "Cost falls as α² and ρ²; weights with α only"},
+        legend={"orientation": "h", "y": -0.25},
+        height=440,
+    )
+    return figure(data, layout)

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.costs import ConvComparison, grouped_conv_cost
 from mobilenet_viz.figures import palette
+from mobilenet_viz.figures.build import figure, grid
 
 HORIZONTAL_LEGEND = {"orientation": "h", "y": -0.25}
 
@@ -163,34 +164,16 @@ def cost_split(comparison: ConvComparison) -> go.Figure:
             )
     # Panel names above the panels, not as y-axis titles: a title between the panels overlapped
     # the left panel's bars at presenter sizes, and a phone cut both off.
-    panels = [
-        {
-            "text": f"<b>{text}</b>",
-            "xref": "paper",
-            "yref": "paper",
-            "x": x,
-            "y": 1,
-            "yanchor": "bottom",
-            "showarrow": False,
-        }
-        for text, x in (("MACs", 0.21), ("weights (params)", 0.79))
-    ]
-    return go.Figure(
-        {
-            "data": data,
-            "layout": {
-                "title": {"text": "Where the cost goes"},
-                "annotations": panels,
-                "barmode": "stack",
-                "height": 420,
-                "legend": {"orientation": "h", "y": -0.15},
-                "xaxis": {"domain": [0, 0.42]},
-                "xaxis2": {"domain": [0.58, 1], "anchor": "y2"},
-                "yaxis": {"tickformat": "~s"},
-                "yaxis2": {"anchor": "x2", "tickformat": "~s"},
-            },
-        }
+    layout = grid(1, 2, ["<b>MACs</b>", "<b>weights (params)</b>"], hspace=0.16, image_axes=False)
+    for axis in ("yaxis", "yaxis2"):
+        layout[axis]["tickformat"] = "~s"
+    layout.update(
+        title={"text": "Where the cost goes"},
+        barmode="stack",
+        height=420,
+        legend={"orientation": "h", "y": -0.15},
     )
+    return figure(data, layout)
 
 
 def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) -> go.Figure:
