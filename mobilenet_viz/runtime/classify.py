@@ -215,4 +215,3 @@ def classify(
         timing_ms=timing,
         queued_ms=queued,
     )
-
