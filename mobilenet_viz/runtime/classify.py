@@ -6,6 +6,11 @@ and p90 are over all timed runs. Decoding an upload takes an inference slot too 
 bomb cannot run on 30 script threads at once), at most ``images.MAX_PIXELS_PER_RUN`` pixels per
 :func:`classify` call and at most :data:`KEPT_IMAGE_SIDE` pixels on the longest side (JPEGs are
 decoded at reduced scale). Preprocessing is the weights' own torchvision ``transforms()``.
+
+The class activation map of each image's top class (:attr:`ImageResult.cam`) comes from the first
+warm-up run when the engine offers its features (``Engine.run_with_features``: eager, onnx): the
+pass runs anyway and is not timed, so a CAM costs no forward pass of its own. With no warm-up, or
+another engine, ``cam`` is None and a caller runs :func:`mobilenet_viz.runtime.cam.class_activation_map`.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import torch
 from PIL import Image
 
 from mobilenet_viz.inputs.images import DecodedImage, ImageDecodeError, PixelBudget, decode_image
-from mobilenet_viz.runtime.engines import EngineSet, default_engine
+from mobilenet_viz.runtime import cam as cams
+from mobilenet_viz.runtime.engines import Engine, EngineSet, default_engine
 from mobilenet_viz.runtime.serving import inference_slot
 from mobilenet_viz.runtime.timing import check_settings, percentile, time_runs
 from mobilenet_viz.runtime.weights import LoadedModel
@@ -88,6 +94,9 @@ class ImageResult:
     extras: dict[str, object] = field(
         default_factory=dict, repr=False
     )  # what a caller derived (e.g. a CAM)
+    cam: np.ndarray | None = field(
+        default=None, repr=False
+    )  # 7x7 CAM of top[0] from the warm-up run's features; None: the engine gives none
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -116,6 +125,17 @@ class ClassifyReport:
 
 def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if values else None
+
+
+def _timed(
+    engine: Engine, batch: torch.Tensor, runs: int, warmup: int
+) -> tuple[list[float], torch.Tensor, torch.Tensor | None]:
+    """:func:`time_runs`, the first warm-up run also returning the last conv features when the
+    engine offers them (untimed, so the timed runs are exactly what ``time_runs`` times)."""
+    if warmup < 1 or engine.run_with_features is None:
+        return *time_runs(engine, batch, runs, warmup), None
+    _, features = engine.run_with_features(batch)
+    return *time_runs(engine, batch, runs, warmup - 1), features
 
 
 def classify(
@@ -180,13 +200,15 @@ def classify(
         result.timing_ms["preprocess"] = (time.perf_counter() - start) * 1e3
         with inference_slot() as slot:
             queued += slot["queued_ms"]
-            times, logits = time_runs(chosen, result.tensor.unsqueeze(0), runs, warmup)
+            times, logits, features = _timed(chosen, result.tensor.unsqueeze(0), runs, warmup)
         result.inference_runs_ms = times
         result.timing_ms["inference_median"] = _median(times)
         result.timing_ms["inference_p90"] = percentile(times, 90)
         start = time.perf_counter()
         result.top, result.probs = top_k(loaded, logits[0], top)
         result.timing_ms["postprocess"] = (time.perf_counter() - start) * 1e3
+        if features is not None:  # 1280 x 49 multiply-adds, outside the slot
+            result.cam = cams.from_features(loaded.model, features[0], result.top[0].index)
     if reuse is not None:
         for earlier in kept.values():  # what is kept lives as long as the session: no 40 MP photos
             if earlier.image is not None and max(earlier.image.size) > KEPT_IMAGE_SIDE:

@@ -14,6 +14,11 @@ identical and probabilities within 1e-3); ``int8`` approximates it:
 :func:`default_engine` is ``onnx`` when onnxruntime imports, else ``optimized`` (which is faster
 here is measured by ``benchmarks/inference_engines.py``; README "Benchmarks"). :class:`EngineSet`
 builds each engine lazily and thread-safely, one build at a time per process.
+
+``eager`` and ``onnx`` also offer :attr:`Engine.run_with_features`: the same forward pass that
+also returns MobileNetV2's last conv features F_k(x, y) (1280x7x7), from which
+:mod:`mobilenet_viz.runtime.cam` takes the class activation map without a pass of its own. The
+ONNX graph has both outputs; a timed run fetches only ``logits`` (same kernels, same logits).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from torch import nn
+from torchvision.models import MobileNetV2
 
 from mobilenet_viz.runtime.weights import LoadedModel
 
@@ -83,6 +90,10 @@ class Engine:
     device: str
     build_s: float
     threads: int
+    # (logits, last conv features [B, 1280, 7, 7]) from one pass; None where not offered
+    run_with_features: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def title(self) -> str:
@@ -97,15 +108,43 @@ def _example(device: torch.device) -> torch.Tensor:
     return torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE, device=device)
 
 
-def _build_eager(model: torch.nn.Module, device: torch.device) -> Callable:
+def has_cam_features(model: nn.Module) -> bool:
+    """True for a torchvision MobileNetV2 whose classifier has exactly one linear layer: its
+    logits are that layer applied to the global average of ``model.features`` (what the CAM
+    needs; Zhou et al. 2016, eq. 2)."""
+    linear = [m for m in model.classifier.modules() if isinstance(m, nn.Linear)]
+    return isinstance(model, MobileNetV2) and len(linear) == 1
+
+
+class _LogitsAndFeatures(nn.Module):
+    """torchvision's ``MobileNetV2.forward`` (features, global average pool, flatten, classifier),
+    also returning the features it pooled."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.model.features(x)
+        pooled = torch.flatten(nn.functional.adaptive_avg_pool2d(features, (1, 1)), 1)
+        return self.model.classifier(pooled), features
+
+
+def _build_eager(model: torch.nn.Module, device: torch.device) -> tuple[Callable, Callable | None]:
     if device.type != "cpu":
         model = copy.deepcopy(model).to(device)
+    both = _LogitsAndFeatures(model) if has_cam_features(model) else None
 
     def run(batch: torch.Tensor) -> torch.Tensor:
         with torch.inference_mode():
             return model(batch.to(device, non_blocking=True)).float().cpu()
 
-    return run
+    def run_with_features(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.inference_mode():
+            logits, features = both(batch.to(device, non_blocking=True))
+            return logits.float().cpu(), features.float().cpu()
+
+    return run, run_with_features if both is not None else None
 
 
 def _build_optimized(model: torch.nn.Module, device: torch.device) -> Callable:
@@ -125,9 +164,13 @@ def _build_optimized(model: torch.nn.Module, device: torch.device) -> Callable:
     return run
 
 
-def export_onnx(model: torch.nn.Module) -> bytes:
-    """``torch.onnx.export`` of ``model`` (dynamic batch) into bytes: input 'image', output 'logits'."""
+def export_onnx(model: torch.nn.Module, *, features: bool = False) -> bytes:
+    """``torch.onnx.export`` of ``model`` (dynamic batch) into bytes: input 'image', output
+    'logits' (and, with ``features``, a second output 'features': the last conv features)."""
     private = copy.deepcopy(model).cpu().eval()
+    outputs = ["logits", "features"] if features else ["logits"]
+    if features:
+        private = _LogitsAndFeatures(private).eval()
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -136,23 +179,26 @@ def export_onnx(model: torch.nn.Module) -> bytes:
             (_example(torch.device("cpu")),),
             buffer,
             input_names=["image"],
-            output_names=["logits"],
-            dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
+            output_names=outputs,
+            dynamic_axes={"image": {0: "batch"}, **{name: {0: "batch"} for name in outputs}},
             opset_version=17,
             dynamo=False,
         )
     return buffer.getvalue()
 
 
-def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable, str]:
+def _build_onnx(
+    model: torch.nn.Module, device: torch.device
+) -> tuple[Callable, Callable | None, str]:
     if not onnx_available():
         raise EngineUnavailable(
             "the onnx engine needs the packages onnx and onnxruntime (pip install onnxruntime onnx)"
         )
     import onnxruntime as ort
 
+    features = has_cam_features(model)
     try:
-        data = export_onnx(model)
+        data = export_onnx(model, features=features)
     except Exception as exc:  # noqa: BLE001 - exporter failures vary by version
         raise EngineUnavailable(f"ONNX export failed: {exc}") from None
     options = ort.SessionOptions()
@@ -173,7 +219,12 @@ def _build_onnx(model: torch.nn.Module, device: torch.device) -> tuple[Callable,
         array = batch.detach().cpu().numpy().astype(np.float32, copy=False)
         return torch.from_numpy(session.run(["logits"], {"image": array})[0])
 
-    return run, used
+    def run_with_features(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        array = batch.detach().cpu().numpy().astype(np.float32, copy=False)
+        logits, maps = session.run(["logits", "features"], {"image": array})
+        return torch.from_numpy(logits), torch.from_numpy(maps)
+
+    return run, run_with_features if features else None, used
 
 
 def _build_int8(loaded: LoadedModel) -> tuple[Callable, str]:
@@ -230,19 +281,27 @@ class EngineSet:
                 raise EngineUnavailable(self._failures[name])
             start = time.perf_counter()
             model = self.loaded.model
+            with_features = None  # optimized (a traced graph) and int8 (other numbers) offer none
             try:
                 if name == "eager":
-                    run, where = _build_eager(model, self.device), str(self.device)
+                    (run, with_features), where = _build_eager(model, self.device), str(self.device)
                 elif name == "optimized":
                     run, where = _build_optimized(model, self.device), str(self.device)
                 elif name == "int8":
                     run, where = _build_int8(self.loaded)
                 else:
-                    run, where = _build_onnx(model, self.device)
+                    run, with_features, where = _build_onnx(model, self.device)
             except EngineUnavailable as exc:
                 self._failures[name] = str(exc)
                 raise
-            engine = Engine(name, run, where, time.perf_counter() - start, torch.get_num_threads())
+            engine = Engine(
+                name,
+                run,
+                where,
+                time.perf_counter() - start,
+                torch.get_num_threads(),
+                with_features,
+            )
             self._engines[name] = engine
             return engine
 
