@@ -17,16 +17,16 @@ from mobilenet_viz.runtime.engines import ENGINE_TITLES, ENGINES, default_engine
 from mobilenet_viz.runtime.layer_timing import group_by_kind, profile_layers
 from mobilenet_viz.runtime.serving import MAX_CONCURRENT, inference_slot
 from mobilenet_viz.runtime.timing import achieved_gflops, compare_engines, time_batch
-from mobilenet_viz.runtime.weights import PREPROCESSINGS, WeightsError
+from mobilenet_viz.runtime.weights import PREPROCESSINGS
 from mobilenet_viz.tables import rows_to_csv
 from ui import presenter, stage
-from ui.kept import kept, shown
-from ui.layout import fmt_count, show_plotly
-from ui.model import get_engines, get_model, get_uploaded
+from ui.kept import forget, kept, session_results, shown
+from ui.layout import fit_width, fmt_count, show_plotly
 from ui.params import BoolParam, ChoiceParam, IntParam, ListParam, PageParams
 from ui.routing import through_router
 from ui.text import md
 from ui.uploads import bounded
+from ui.weights_picker import weights_sidebar
 
 through_router()  # a deep link that is a fresh server's first request still goes through app.py
 
@@ -65,82 +65,18 @@ def _cam(model_token: tuple, digest: str, class_index: int, _model, _tensor):
         return cam.class_activation_map(_model, _tensor, class_index)
 
 
-def _fit(image, width: int):
-    """The image at most ``width`` px wide (aspect kept, at least 1 px high): Streamlit would
-    encode the full photo and then shrink it (and a 1000:1 panorama to 0 px high)."""
-    small = image.copy()
-    small.thumbnail((width, width * 1000))
-    return small
-
-
-def _reuse(loaded) -> dict:
-    """This session's earlier results for this model: a rerun (another photo added, the CAM
-    switched on) times only what is new instead of every photo again (``classify(reuse=...)``)."""
-    token = (id(loaded), loaded.describe())
-    store = st.session_state.get(REUSE_KEY)
-    if store is None or store["model"] != token:
-        store = st.session_state[REUSE_KEY] = {"model": token, "results": {}}
-    return store["results"]
-
-
 def _profile(model, tensor):
     with inference_slot():
         return profile_layers(model, tensor.unsqueeze(0), runs=5)
 
 
-def _time_again() -> None:
-    st.session_state.pop(REUSE_KEY, None)
-
-
 st.title("Classify with a real MobileNetV2")
 PARAMS.restore()
-controls, visual = stage.frame(
-    intro=text.INTRO,
-    visual_first=False,  # on a phone: the picker, then the result card
-)
+# on a phone: the picker, then the result card
+controls, visual = stage.frame(intro=text.INTRO, visual_first=False)
 notes = st.container()  # weights and engine notes: below the stage, which the projector shows
 
-# --- weights ------------------------------------------------------------------------------------
-with st.sidebar:
-    with st.expander("Model weights", expanded=False):
-        weights_file = st.file_uploader(
-            "Use your own MobileNetV2 state_dict (.pth)",
-            key="cls_weights_file",
-            max_upload_size=16,
-            help="A file saved with torch.save(model.state_dict(), path) for torchvision's "
-            "mobilenet_v2 (1000 classes). It is read with weights_only=True: no code runs.",
-        )
-        st.radio(
-            "Preprocessing the uploaded weights expect",
-            PREPROCESSINGS,
-            key=PARAMS.key("prep"),
-            format_func=text.PREP_LABELS.get,
-        )
-        st.caption(
-            "Without an upload the app uses $MOBILENET_VIZ_WEIGHTS, then torchvision's cached "
-            "file, then a download; `python -m mobilenet_viz weights where` lists the places."
-        )
-
-loaded, engines = get_model(), get_engines()
-if weights_file is not None:
-    try:
-        loaded, engines = get_uploaded(
-            weights_file.name, weights_file.getvalue(), PARAMS.value("prep")
-        )
-    except WeightsError as exc:
-        st.sidebar.error(md(exc))
-        notes.error(f"Uploaded weights not used: {md(exc)}", icon=":material/error:")
-
-if not loaded.pretrained:
-    notes.error(loaded.message or text.UNTRAINED, icon=":material/warning:")
-elif loaded.message:
-    notes.warning(loaded.message, icon=":material/info:")
-size = loaded.transforms
-notes.caption(
-    text.weights_caption(
-        md(loaded.describe()), size.resize_size[0], size.crop_size[0], loaded.preprocessing
-    )
-)
+loaded, engines = weights_sidebar(PARAMS, notes)  # the sidebar's "Model weights" box
 
 # --- inputs: the stage's Settings box -----------------------------------------------------------
 with controls:
@@ -178,9 +114,7 @@ with controls:
             ENGINES,
             key=PARAMS.key("engine"),
             format_func=ENGINE_TITLES.get,
-            help="The three float engines compute the same function; int8 is the model quantized "
-            "to 8-bit integers (see the page 'On a phone'). The default is the fastest float "
-            "engine here.",
+            help=text.ENGINE_HELP,
         )
         c2.slider("Top classes shown", 1, 20, key=PARAMS.key("top"))
         c1.slider(
@@ -221,7 +155,7 @@ with visual, st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 e
         top=PARAMS.value("top"),
         runs=runs,
         warmup=WARMUP,
-        reuse=_reuse(loaded),
+        reuse=session_results(REUSE_KEY, (id(loaded), loaded.describe())),
     )
 if report.engine_note:
     notes.warning(md(report.engine_note))
@@ -249,8 +183,8 @@ def result_card(i: int, r) -> None:
         width = PRESENTER_IMAGE_WIDTH if presenter.is_on() else IMAGE_WIDTH
         bars, pictures = st.columns(2)  # stacked on a phone: the top-k first
         with pictures, st.container(horizontal=True, gap="small"):
-            st.image(_fit(r.image, width), caption="photo", width=width)
-            view = _fit(network_view(loaded, r.tensor), width)
+            st.image(fit_width(r.image, width), caption="photo", width=width)
+            view = fit_width(network_view(loaded, r.tensor), width)
             st.image(view, caption="crop", width=width)
             if PARAMS.value("cam"):
                 heat = r.cam  # from the warm-up run (runtime.classify), else a pass of its own
@@ -303,7 +237,11 @@ st.caption(
 if reused := text.reused_caption(report):
     st.caption(reused)
     st.button(
-        "Time them all again", key="cls_time_again", on_click=_time_again, icon=":material/replay:"
+        "Time them all again",
+        key="cls_time_again",
+        on_click=forget,
+        args=(REUSE_KEY,),
+        icon=":material/replay:",
     )
 if not torch.cuda.is_available():
     st.caption(text.NO_GPU)

@@ -1,4 +1,5 @@
-"""Results of a page's buttons that stay until the settings change.
+"""Results that stay in a session: a page's button results until the settings change, and the
+earlier results a page reuses instead of measuring them again.
 
 A button is True only in the run right after its click; a measurement it started (engines timed
 side by side, a layer profile) would vanish at the next click of another button. :func:`kept`
@@ -31,3 +32,18 @@ def kept(key: str, settings: Hashable, clicked: bool, compute: Callable[[], T]) 
         st.session_state[key] = (settings, compute())
     stored = st.session_state.get(key)
     return stored[1] if stored is not None and stored[0] == settings else None
+
+
+def session_results(key: str, token: Hashable) -> dict:
+    """This session's store of earlier results for ``token`` (e.g. a model), a dict the caller
+    fills; another token starts an empty one. Classify passes it as ``classify(reuse=...)``: a
+    rerun (another photo added, the CAM switched on) times only what is new."""
+    store = st.session_state.get(key)
+    if store is None or store["token"] != token:
+        store = st.session_state[key] = {"token": token, "results": {}}
+    return store["results"]
+
+
+def forget(key: str) -> None:
+    """Drop what is stored under ``key`` (a button's ``on_click``: "time them all again")."""
+    st.session_state.pop(key, None)

@@ -48,3 +48,12 @@ def show_plotly(fig, *, key: str | None = None, height: int | None = None) -> No
         width="stretch",
         config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}},
     )
+
+
+def fit_width(image, width: int):
+    """A copy of a PIL image at most ``width`` px wide (aspect kept, at least 1 px high), for
+    ``st.image(..., width=width)``: Streamlit would encode the full photo and then shrink it (and
+    a 1000:1 panorama to 0 px high)."""
+    small = image.copy()
+    small.thumbnail((width, width * 1000))
+    return small

@@ -25,6 +25,10 @@ PREP_LABELS = {
     "IMAGENET1K_V1": "IMAGENET1K_V1: resize 256, crop 224",
     "IMAGENET1K_V2": "IMAGENET1K_V2: resize 232, crop 224",
 }
+ENGINE_HELP = (
+    "The three float engines compute the same function; int8 is the model quantized to 8-bit "
+    "integers (see the page 'On a phone'). The default is the fastest float engine here."
+)
 NOTHING_PICKED = "Pick a sample photo, upload photos or take one with the camera to classify it."
 UNTRAINED = "Untrained model in use."
 UNTRAINED_INT8 = (
