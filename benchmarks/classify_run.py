@@ -7,8 +7,9 @@ is Python under the GIL. For each checkout (--before, --after: folders with app.
 router and page), then repeats two runs the way a student makes them:
 
   open    the Classify page (the cat sample is classified on opening)
-  upload  a photo added on that page (a new file each time: one pixel changed, so nothing cached
-          per image content is reused)
+  upload  a photo added on that page (a new file each time: the repetition's number painted in
+          as 16 black or white 16x16 squares, so nothing cached per image content is reused; one
+          changed pixel was not enough, JPEG encoded neighbouring values to the same bytes)
 
 and reports per run kind: the run's wall time, the time it held the inference slot, and how
 often the slot was taken. The two workers take turns, one repetition each, so both see the same
@@ -88,6 +89,20 @@ def worker(photo: Path) -> None:
 
     script_runner.ScriptRunner._run_script = timed
     base = Image.open(photo).convert("RGB")
+    seen: set[bytes] = set()
+
+    def unique_photo(rep: int) -> bytes:
+        """The photo with ``rep`` in binary in its top row of 16x16 squares (JPEG keeps them)."""
+        image = base.copy()
+        for bit in range(16):
+            square = (255, 255, 255) if rep >> bit & 1 else (0, 0, 0)
+            image.paste(square, (16 * bit, 0, 16 * bit + 16, 16))
+        data = io.BytesIO()
+        image.save(data, "JPEG", quality=92)
+        if data.getvalue() in seen:
+            raise RuntimeError(f"repetition {rep}: the same upload as an earlier one")
+        seen.add(data.getvalue())
+        return data.getvalue()
 
     def one(rep: int) -> dict:
         out = {}
@@ -95,12 +110,8 @@ def worker(photo: Path) -> None:
         walls.clear()
         at = open_page("pages/classify.py")  # runs app.py (home), then the page: the last run
         out["open"] = {"wall": walls[-1], "slot": clock.held, "taken": clock.taken}
-        image = base.copy()
-        image.putpixel((0, 0), (rep % 256, rep // 256 % 256, 7))
-        data = io.BytesIO()
-        image.save(data, "JPEG", quality=92)
         by_key(at.file_uploader, "cls_uploads").set_value(
-            [(f"photo{rep}.jpg", data.getvalue(), "image/jpeg")]
+            [(f"photo{rep}.jpg", unique_photo(rep), "image/jpeg")]
         )
         clock.reset()
         walls.clear()
