@@ -22,6 +22,7 @@ from ui.params import BoolParam, parse_query
 KEY = "present"
 _SPEC = BoolParam(False)
 _LAST = "_present_qp_last"  # what presenter mode last wrote to the URL ("1" or None)
+SHARE_KEY = "share_view"  # the sidebar's "Share this view" expander (open or not)
 
 # Chart scaling in presenter mode (text readable from the back of a classroom).
 FONT_SCALE = 1.6
@@ -148,11 +149,19 @@ def share_links(url_path: str) -> None:
     ``st.context.url`` is the app's address as the browser sees it; when it is unknown (tests,
     some proxies) the box shows the path and query string to append to the app's address.
     """
+    box = st.sidebar.expander(
+        "Share this view", icon=":material/link:", key=SHARE_KEY, on_change="rerun"
+    )
+    if not box.open:
+        # Drawn only when opened: a collapsed expander still renders its content, and st.code
+        # made every student's browser load Streamlit's 1.5 MB syntax highlighter on every page
+        # (benchmarks/browser_cpu.py: +0.6 CPU-s per page load).
+        return
     pairs = _shared_pairs()
     base = _page_url(url_path)
     student = student_link(url_path)
     projector = base + "?" + urlencode([*pairs, (KEY, "1")])
-    with st.sidebar.expander("Share this view", icon=":material/link:", expanded=False):
+    with box:
         st.caption(
             "The address bar always holds this page's settings. Copy a link (button at the "
             "right of each box) to open this page with the same configuration."

@@ -92,6 +92,11 @@ def test_mode_survives_page_navigation_and_restyles_charts():
 
 def test_share_links_carry_the_page_configuration():
     at = open_page(SEPARABLE, query={"kernel": "5"})
+    # the box draws its links only when opened (a student who never opens it never loads
+    # st.code's syntax highlighter)
+    assert not at.sidebar.get("code")
+    at.session_state[presenter.SHARE_KEY] = True
+    at.run()
     links = [c.value for c in at.sidebar.get("code")]
     assert len(links) == 2, links
     student, projector = links
@@ -150,6 +155,8 @@ def test_share_box_is_drawn_even_when_the_page_stops_early():
     filters = next(p for p in _PAGES if p.endswith("filters.py"))
     at = open_page(filters, query={"source": "upload"})
     assert any(e.label == "Share this view" for e in at.sidebar.expander)
+    at.session_state[presenter.SHARE_KEY] = True
+    at.run()
     assert any("source=upload" in c.value for c in at.sidebar.code)
 
 

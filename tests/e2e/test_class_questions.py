@@ -150,6 +150,8 @@ def test_sidebar_qr_is_the_share_box_student_link(browser, class_server):
     ):  # presenter mode folds the sidebar away
         page.locator('[data-testid="stExpandSidebarButton"]').click()
     page.get_by_text("Share this view").click()
+    # the box draws its two links when opened (a rerun); the QR box's link is the third stCode
+    sidebar.locator('[data-testid="stCode"]').nth(2).wait_for()
     student = sidebar.locator('[data-testid="stCode"]').first.inner_text().strip()
     assert "kernel=5" in student and "present" not in student
     qr = sidebar.locator('[data-testid="stImage"] img').first  # open by default in presenter mode
