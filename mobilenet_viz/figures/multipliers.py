@@ -84,9 +84,13 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
     series(alpha_points, [p.alpha for p in alpha_points], 1, True)
     series(rho_points, [p.resolution / top for p in rho_points], 2, False)
     layout = grid(1, 2, [], hspace=0.08, image_axes=False)  # α left, ρ right, one y scale
-    layout["xaxis"].update(range=[0, 1.08], title={"text": f"width multiplier α ({top} px)"})
+    # Two-line axis titles: on one line each, they ran into each other on a 390 px phone.
+    small = {"size": 12}
+    layout["xaxis"].update(
+        range=[0, 1.08], title={"text": f"width multiplier α<br>({top} px)", "font": small}
+    )
     layout["xaxis2"].update(
-        range=[0.45, 1.05], title={"text": f"resolution multiplier ρ = px / {top} (α = 1)"}
+        range=[0.45, 1.05], title={"text": f"resolution ρ<br>= px / {top} (α = 1)", "font": small}
     )
     layout["yaxis"].update(
         range=[0, 1.15], title={"text": f"fraction of {base.model.upper()} 1.0-{top}"}
@@ -94,7 +98,7 @@ def multiplier_sweep(alpha_points: list[SweepPoint], rho_points: list[SweepPoint
     layout["yaxis2"].update(range=[0, 1.15])
     layout.update(
         title={"text": "Cost falls as α² and ρ²; weights with α only"},
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": -0.3},
         height=440,
     )
     return figure(data, layout)
