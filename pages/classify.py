@@ -20,7 +20,7 @@ from mobilenet_viz.runtime.timing import achieved_gflops, compare_engines, time_
 from mobilenet_viz.runtime.weights import PREPROCESSINGS
 from mobilenet_viz.tables import rows_to_csv
 from ui import presenter, stage
-from ui.kept import forget, kept, session_results, shown
+from ui.kept import forget, section, session_results
 from ui.layout import fit_width, fmt_count, show_plotly
 from ui.params import BoolParam, ChoiceParam, IntParam, ListParam, PageParams
 from ui.routing import through_router
@@ -275,17 +275,16 @@ settings = (
     tuple((r.name, r.size) for r in good),
 )
 
-if shown("cls_compare_result", settings, compare_clicked):
-    st.subheader("Engines side by side")
-    with st.spinner(
-        "Building and timing every engine (the first ONNX export and the int8 quantization take a few seconds)…"
-    ):
-        comparison = kept(
-            "cls_compare_result",
-            settings,
-            compare_clicked,
-            lambda: compare_engines(engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3),
-        )
+comparison = section(
+    "cls_compare_result",
+    settings,
+    compare_clicked,
+    "Engines side by side",
+    "Building and timing every engine (the first ONNX export and the int8 quantization take a "
+    "few seconds)…",
+    lambda: compare_engines(engines, good[0].tensor, runs=PARAMS.value("runs"), warmup=3),
+)
+if comparison is not None:
     show_plotly(figs.engine_comparison(comparison), key="cls_engines")
     st.dataframe(
         text.engine_rows(comparison),
@@ -298,15 +297,15 @@ if shown("cls_compare_result", settings, compare_clicked):
     )
     st.caption(text.engine_caption(md(good[0].name), PARAMS.value("runs")))
 
-if shown("cls_profile_result", settings, layers_clicked):
-    st.subheader("Where the time goes, by layer type")
-    with st.spinner("Timing every layer…"):
-        profile = kept(
-            "cls_profile_result",
-            settings,
-            layers_clicked,
-            lambda: _profile(loaded.model, good[0].tensor),
-        )
+profile = section(
+    "cls_profile_result",
+    settings,
+    layers_clicked,
+    "Where the time goes, by layer type",
+    "Timing every layer…",
+    lambda: _profile(loaded.model, good[0].tensor),
+)
+if profile is not None:
     shares = group_by_kind(profile)
     left, right = st.columns([2, 3])
     with left:
@@ -315,17 +314,17 @@ if shown("cls_profile_result", settings, layers_clicked):
         show_plotly(figs.layer_latency(profile), key="cls_layers")
     st.markdown(text.profile_text(shares, torch.get_num_threads()))
 
-if shown("cls_batch_result", settings, batch_clicked):
-    st.subheader("Batch mode")
-    engine = engines.get_or_fallback(report.engine)[0]
-    with st.spinner(f"Timing a batch of {len(good)}…"):
-        timing, _ = kept(
-            "cls_batch_result",
-            settings,
-            batch_clicked,
-            lambda: time_batch(
-                engine, [r.tensor for r in good], runs=min(PARAMS.value("runs"), 10)
-            ),
-        )
-    # a slowdown shows red, pointing down
-    stage.metric_row(text.batch_metrics(timing, median_ms), delta_color="normal")
+batch = section(
+    "cls_batch_result",
+    settings,
+    batch_clicked,
+    "Batch mode",
+    f"Timing a batch of {len(good)}…",
+    lambda: time_batch(
+        engines.get_or_fallback(report.engine)[0],
+        [r.tensor for r in good],
+        runs=min(PARAMS.value("runs"), 10),
+    ),
+)
+if batch is not None:  # a slowdown shows red, pointing down
+    stage.metric_row(text.batch_metrics(batch[0], median_ms), delta_color="normal")

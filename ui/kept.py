@@ -47,3 +47,16 @@ def session_results(key: str, token: Hashable) -> dict:
 def forget(key: str) -> None:
     """Drop what is stored under ``key`` (a button's ``on_click``: "time them all again")."""
     st.session_state.pop(key, None)
+
+
+def section(
+    key: str, settings: Hashable, clicked: bool, title: str, spinner: str, compute: Callable[[], T]
+) -> T | None:
+    """A button's section below the button row: nothing (None) while the button was not clicked
+    and no result is kept for these ``settings``; else its subheader, then the result (computed
+    under ``spinner`` when just clicked, else the kept one)."""
+    if not shown(key, settings, clicked):
+        return None
+    st.subheader(title)
+    with st.spinner(spinner):
+        return kept(key, settings, clicked, compute)

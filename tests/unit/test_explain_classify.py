@@ -215,6 +215,17 @@ def test_batch_verdict_flips_when_the_batch_is_slower_than_batch_1(per_s, verdic
     assert metrics["Batch latency (median)"].value == text.ms(4000 / per_s)
     assert metrics["Throughput"].value == f"{per_s:.0f} images/s"
     assert metrics["Throughput"].delta == verdict
+    assert "Batch 4: 4 ÷ the batch latency" in metrics["Throughput"].help
+    assert "the inference median above (10.0 ms)" in metrics["Throughput"].help
+
+
+def test_a_batch_of_one_says_its_difference_from_batch_1_is_load_not_batching():
+    one = SimpleNamespace(batch_size=1, median_ms=5.0, images_per_s=200.0)
+    (*_, throughput) = text.batch_metrics(one, batch1_ms=10.0)
+    assert throughput.delta == "+100% vs batch 1 (2.00×)"
+    assert "the difference is the load on the server, not batching" in throughput.help
+    four = SimpleNamespace(batch_size=4, median_ms=20.0, images_per_s=200.0)
+    assert "load on the server" not in text.batch_metrics(four, batch1_ms=10.0)[-1].help
 
 
 def test_results_csv_has_a_header_and_one_row_per_photo_errors_included():
