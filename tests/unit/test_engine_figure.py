@@ -15,4 +15,28 @@ def test_labels_sit_above_the_p90_whiskers():
     bars, labels = fig.data[0], fig.data[1]
     assert bars.text is None  # no label at the bar top, where the whisker starts
     assert list(labels.y) == [31.0, 12.5] and labels.textposition == "top center"
-    assert list(labels.text) == ["20.0 ms (1.0x eager)", "10.0 ms (2.0x eager)"]
+    assert list(labels.text) == ["20.0 ms<br>(1.0x eager)", "10.0 ms<br>(2.0x eager)"]
+
+
+def test_engine_names_fit_under_four_bars_on_a_phone_and_the_hover_keeps_the_full_title():
+    """Four bars on a 390 px phone: each axis name is at most two lines of at most 12 characters
+    (the full titles rotated the labels and squeezed the plot into a corner); the labels above the
+    whiskers break after the time for the same reason."""
+    titles = {
+        "eager": "eager PyTorch",
+        "optimized": "TorchScript frozen + optimize_for_inference",
+        "onnx": "ONNX Runtime",
+        "int8": "int8 ONNX Runtime (static quantization)",
+    }
+    rows = [
+        EngineComparison(engine, title, 10.0 + k, 12.0 + k, 1.0, 1.0, True, 0.0, 0.1)
+        for k, (engine, title) in enumerate(titles.items())
+    ]
+    fig = engine_comparison(rows)
+    bars, labels = fig.data[0], fig.data[1]
+    for name in bars.x:
+        lines = name.split("<br>")
+        assert len(lines) <= 2 and max(len(line) for line in lines) <= 12, name
+    assert list(bars.x) == list(labels.x) and len(set(bars.x)) == 4
+    assert list(bars.customdata) == list(titles.values()) and "%{customdata}" in bars.hovertemplate
+    assert all(len(part) <= 12 for text in labels.text for part in text.split("<br>"))
