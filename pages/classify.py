@@ -264,7 +264,11 @@ batch_clicked = b3.button(
     f"Time as one batch ({len(good)})",
     key="cls_batch",
     icon=":material/dynamic_feed:",
-    help=f"Classify all {len(good)} image{'s' if len(good) != 1 else ''} in one batch",
+    help=(
+        f"Classify all {len(good)} images in one batch"
+        if len(good) > 1
+        else "Classify the image as a batch of one (add images to see batching pay off)"
+    ),
 )
 # Results of the three buttons stay until the model, the images or the settings change.
 settings = (

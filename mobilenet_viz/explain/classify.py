@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from mobilenet_viz.explain import Metric
 
 INTRO = (
-    "Sandler et al., *MobileNetV2* (arXiv:1801.04381): 3.5M parameters and about 0.3G "
-    "multiply-accumulates (MACs) per 224×224 image. Pick sample photos, upload your own or use "
+    "Sandler et al., *MobileNetV2* (arXiv:1801.04381v4, Table 4): 3.4M parameters and 300M "
+    "multiply-adds (MACs) per 224×224 image (torchvision's copy counts 3.5M with BatchNorm). Pick sample photos, upload your own or use "
     "the camera: you see the crop the network saw, its top classes, where it looked (class "
     "activation map) and how long each step took."
 )

@@ -242,3 +242,11 @@ def test_results_csv_has_a_header_and_one_row_per_photo_errors_included():
     assert cat["top2_prob"] == "0.25" and cat["top4_label"] == "" and cat["top4_prob"] == ""
     assert cat["inference_median_ms"] == "12.34" and cat["engine"] == "onnx"
     assert bad["error"] == "not an image (looks like text)" and bad["top1_label"] == ""
+
+
+def test_the_intro_quotes_the_papers_table_4_not_torchvisions_count():
+    from mobilenet_viz.analytic.published import at_setting
+
+    paper = next(p for p in at_setting("v2", 1.0, 224) if "Table 4" in p.source)
+    assert f"{paper.params_m}M parameters and {paper.macs_m:.0f}M multiply-adds" in text.INTRO
+    assert "Table 4" in text.INTRO
