@@ -46,7 +46,7 @@ from classroom_load import (  # noqa: E402 - the same browser flags, server and 
     ROOT,
     RUN_TRACKER,
     Server,
-    _stat,
+    descendants_cpu,
     seed_question,
 )
 
@@ -121,21 +121,10 @@ def process_type(pid: int) -> str:
 
 def chromium_cpu(exclude: set[int]) -> dict[int, tuple[str, float]]:
     """pid -> (process type, CPU s) of every live process below this one, except ``exclude``'s."""
-    parents, cpu = {}, {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parents[int(entry)], cpu[int(entry)] = _stat(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    me, found = os.getpid(), {}
-    for pid, seconds in cpu.items():
-        p, seen = pid, 0
-        while p in parents and p not in (me, 0, 1) and p not in exclude and seen < 64:
-            p, seen = parents[p], seen + 1
-        if p == me and pid != me:
-            found[pid] = (process_type(pid), seconds)
-    return found
+    return {
+        pid: (process_type(pid), seconds)
+        for pid, seconds in descendants_cpu(os.getpid(), exclude).items()
+    }
 
 
 def by_type(before: dict, after: dict) -> dict[str, float]:

@@ -167,8 +167,10 @@ def cpu_seconds(pid: int) -> float:
     return _stat(pid)[1]
 
 
-def descendants_cpu(root: int, exclude: int) -> dict[int, float]:
-    """pid -> CPU seconds of every live process below `root` (the browsers), except `exclude`'s tree."""
+def descendants_cpu(root: int, exclude: int | set[int]) -> dict[int, float]:
+    """pid -> CPU seconds of every live process below `root` (the browsers), except the trees of
+    `exclude` (a pid or a set of pids: the server)."""
+    excluded = {exclude} if isinstance(exclude, int) else exclude
     parents, cpu = {}, {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -179,7 +181,7 @@ def descendants_cpu(root: int, exclude: int) -> dict[int, float]:
     found = {}
     for pid, seconds in cpu.items():
         p, seen = pid, 0
-        while p in parents and p not in (root, exclude, 0, 1) and seen < 64:
+        while p in parents and p not in (root, 0, 1) and p not in excluded and seen < 64:
             p, seen = parents[p], seen + 1
         if p == root and pid != root:
             found[pid] = seconds
