@@ -133,7 +133,11 @@ def engine_comparison(rows: list[EngineComparison]) -> go.Figure:
 
 
 def kind_shares(shares: list[KindShare]) -> go.Figure:
-    """Per layer type: share of MACs vs share of measured time (%), side by side."""
+    """Per layer type: share of MACs vs share of measured time (%), side by side.
+
+    Each bar names itself ("MACs" / "time" above its value): the time bars take the layer type's
+    colour (as in :func:`layer_latency`), so a legend swatch could show only one of them.
+    """
     kinds = [s.kind for s in shares]
     data = [
         {
@@ -142,7 +146,7 @@ def kind_shares(shares: list[KindShare]) -> go.Figure:
             "x": kinds,
             "y": [s.mac_share * 100 for s in shares],
             "marker": {"color": palette.BACKGROUND_BAR},
-            "text": [f"{s.mac_share * 100:.1f}%" for s in shares],
+            "text": [f"MACs<br>{s.mac_share * 100:.1f}%" for s in shares],
             "textposition": "outside",
         },
         {
@@ -151,7 +155,7 @@ def kind_shares(shares: list[KindShare]) -> go.Figure:
             "x": kinds,
             "y": [s.time_share * 100 for s in shares],
             "marker": {"color": [KIND_COLORS[k] for k in kinds]},
-            "text": [f"{s.time_share * 100:.1f}%" for s in shares],
+            "text": [f"time<br>{s.time_share * 100:.1f}%" for s in shares],
             "textposition": "outside",
         },
     ]
@@ -159,9 +163,9 @@ def kind_shares(shares: list[KindShare]) -> go.Figure:
         "barmode": "group",
         "title": {"text": "Share of MACs vs share of time"},
         "height": 380,
-        "yaxis": {"title": {"text": "share of the whole network (%)"}, "range": [0, 105]},
+        "showlegend": False,
+        "yaxis": {"title": {"text": "share of the whole network (%)"}, "range": [0, 118]},
         "xaxis": {"title": {"text": "layer type"}},
-        "legend": {"orientation": "h", "y": 1.08, "x": 0},
     }
     return figure(data, layout)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mobilenet_viz.figures.classify import engine_comparison
+from mobilenet_viz.figures.classify import engine_comparison, kind_shares
+from mobilenet_viz.runtime.layer_timing import KindShare
 from mobilenet_viz.runtime.timing import EngineComparison
 
 
@@ -40,3 +41,17 @@ def test_engine_names_fit_under_four_bars_on_a_phone_and_the_hover_keeps_the_ful
     assert list(bars.x) == list(labels.x) and len(set(bars.x)) == 4
     assert list(bars.customdata) == list(titles.values()) and "%{customdata}" in bars.hovertemplate
     assert all(len(part) <= 12 for text in labels.text for part in text.split("<br>"))
+
+
+def test_kind_shares_bars_name_themselves_instead_of_a_one_colour_legend():
+    fig = kind_shares(
+        [
+            KindShare("pointwise", 34, 267_000_000, 5.6, 0.891, 0.556),
+            KindShare("depthwise", 17, 20_700_000, 3.7, 0.069, 0.372),
+        ]
+    )
+    assert fig.layout.showlegend is False
+    macs, time_ = fig.data
+    assert list(macs.text) == ["MACs<br>89.1%", "MACs<br>6.9%"]
+    assert list(time_.text) == ["time<br>55.6%", "time<br>37.2%"]
+    assert len(set(time_.marker.color)) == 2  # each layer type in its own colour
