@@ -22,11 +22,17 @@ from PIL import Image
 from torch import nn
 
 
-def _last_linear(model: nn.Module) -> nn.Linear:
+def single_linear(model: nn.Module) -> nn.Linear | None:
+    """The classifier's linear layer when it has exactly one (the CAM's w_ck), else None."""
     linear = [m for m in model.classifier.modules() if isinstance(m, nn.Linear)]
-    if len(linear) != 1:
+    return linear[0] if len(linear) == 1 else None
+
+
+def _last_linear(model: nn.Module) -> nn.Linear:
+    linear = single_linear(model)
+    if linear is None:
         raise ValueError("CAM needs a classifier with exactly one linear layer")
-    return linear[0]
+    return linear
 
 
 def from_features(model: nn.Module, features: torch.Tensor, class_index: int) -> np.ndarray:

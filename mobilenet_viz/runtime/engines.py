@@ -37,6 +37,7 @@ import torch
 from torch import nn
 from torchvision.models import MobileNetV2
 
+from mobilenet_viz.runtime import cam
 from mobilenet_viz.runtime.weights import LoadedModel
 
 ENGINES = ("eager", "optimized", "onnx", "int8")
@@ -112,8 +113,7 @@ def has_cam_features(model: nn.Module) -> bool:
     """True for a torchvision MobileNetV2 whose classifier has exactly one linear layer: its
     logits are that layer applied to the global average of ``model.features`` (what the CAM
     needs; Zhou et al. 2016, eq. 2)."""
-    linear = [m for m in model.classifier.modules() if isinstance(m, nn.Linear)]
-    return isinstance(model, MobileNetV2) and len(linear) == 1
+    return isinstance(model, MobileNetV2) and cam.single_linear(model) is not None
 
 
 class _LogitsAndFeatures(nn.Module):
