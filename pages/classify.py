@@ -146,7 +146,7 @@ if len(items) > MAX_IMAGES:
 runs = text.timed_runs(PARAMS.value("runs"), len(items), MAX_TIMED_PASSES)
 if capped := text.runs_caption(len(items), runs, PARAMS.value("runs"), MAX_TIMED_PASSES):
     notes.caption(capped)
-with visual, st.spinner(f"Classifying {len(items)} image{'s' if len(items) > 1 else ''}…"):
+with visual, st.spinner(f"Classifying {text.plural(len(items), 'image')}…"):
     report = classify(
         loaded,
         engines,
@@ -165,10 +165,7 @@ for r in report.results:
     if r.error:
         visual.error(f"**{md(r.name)}**: {md(r.error)}", icon=":material/broken_image:")
 good = [r for r in report.results if r.error is None]
-digests = {
-    r.name: hashlib.sha256(data).hexdigest()
-    for r, (_, data) in zip(report.results, items, strict=True)
-}
+photo_bytes = dict(items)  # name -> bytes (names are unique): hashed only for a CAM pass
 model_token = (id(loaded), loaded.describe(), loaded.preprocessing)
 
 
@@ -189,9 +186,8 @@ def result_card(i: int, r) -> None:
             if PARAMS.value("cam"):
                 heat = r.cam  # from the warm-up run (runtime.classify), else a pass of its own
                 if heat is None:
-                    heat = _cam(
-                        model_token, digests[r.name], r.top[0].index, loaded.model, r.tensor
-                    )
+                    digest = hashlib.sha256(photo_bytes[r.name]).hexdigest()
+                    heat = _cam(model_token, digest, r.top[0].index, loaded.model, r.tensor)
                 st.image(cam.overlay(view, heat), caption="CAM", width=width)
         with bars:
             show_plotly(
