@@ -76,7 +76,11 @@ def named_items(
             k += 1
         items.append((shown, data))
     if photo is not None:
-        items.append(("camera photo", photo))
+        taken, shown, k = {n for n, _ in items}, "camera photo", 1
+        while shown in taken:  # an upload named "camera photo"
+            k += 1
+            shown = f"camera photo {k}"
+        items.append((shown, photo))
     return items
 
 

@@ -250,3 +250,9 @@ def test_the_intro_quotes_the_papers_table_4_not_torchvisions_count():
     paper = next(p for p in at_setting("v2", 1.0, 224) if "Table 4" in p.source)
     assert f"{paper.params_m}M parameters and {paper.macs_m:.0f}M multiply-adds" in text.INTRO
     assert "Table 4" in text.INTRO
+
+
+def test_an_upload_named_camera_photo_is_told_apart_from_the_camera():
+    items = text.named_items([], [("camera photo", b"upload")], b"camera")
+    assert items == [("camera photo", b"upload"), ("camera photo 2", b"camera")]
+    assert len(dict(items)) == 2  # the page looks photos up by name
