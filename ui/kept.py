@@ -18,11 +18,16 @@ import streamlit as st
 T = TypeVar("T")
 
 
+def _stored(key: str, settings: Hashable):
+    """The result kept under ``key`` for these ``settings``, or None."""
+    stored = st.session_state.get(key)
+    return stored[1] if stored is not None and stored[0] == settings else None
+
+
 def shown(key: str, settings: Hashable, clicked: bool) -> bool:
     """Whether the button's section is shown: it was just clicked, or its result is kept for these
     ``settings``."""
-    stored = st.session_state.get(key)
-    return clicked or (stored is not None and stored[0] == settings)
+    return clicked or _stored(key, settings) is not None
 
 
 def kept(key: str, settings: Hashable, clicked: bool, compute: Callable[[], T]) -> T | None:
@@ -30,8 +35,7 @@ def kept(key: str, settings: Hashable, clicked: bool, compute: Callable[[], T]) 
     stored for the same ``settings`` (None when there is none)."""
     if clicked:
         st.session_state[key] = (settings, compute())
-    stored = st.session_state.get(key)
-    return stored[1] if stored is not None and stored[0] == settings else None
+    return _stored(key, settings)
 
 
 def session_results(key: str, token: Hashable) -> dict:
