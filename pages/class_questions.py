@@ -11,7 +11,6 @@ from mobilenet_viz.classroom import class_questions, class_store
 from mobilenet_viz.classroom.class_questions import Question
 from mobilenet_viz.figures.class_questions import answers_figure
 from ui import classroom, join_qr, presenter, stage
-from ui.layout import show_plotly
 from ui.params import PageParams
 from ui.routing import through_router
 from ui.text import md
@@ -201,7 +200,7 @@ def live_answers(code: str) -> None:
     cols[1].metric("Correct", share, help=q.tolerance_text() or None)
     bars = class_questions.tally(q, [(a.answer, a.correct) for a in answers])
     title = "Answers so far" if not live.revealed else "Final answers"
-    show_plotly(answers_figure(bars, title), key=f"cls_chart_{live.id}")
+    stage.chart(answers_figure(bars, title, revealed=live.revealed), key=f"cls_chart_{live.id}")
     if not live.revealed:
         st.button(
             "Reveal the answer",

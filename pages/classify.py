@@ -9,6 +9,7 @@ import torch
 
 from mobilenet_viz.analytic.architectures import build
 from mobilenet_viz.explain import classify as text
+from mobilenet_viz.explain import fmt_count
 from mobilenet_viz.figures import classify as figs
 from mobilenet_viz.inputs.samples import list_samples
 from mobilenet_viz.runtime import cam
@@ -21,7 +22,7 @@ from mobilenet_viz.runtime.weights import PREPROCESSINGS
 from mobilenet_viz.tables import rows_to_csv
 from ui import presenter, stage
 from ui.kept import forget, section, session_results
-from ui.layout import fit_width, fmt_count, show_plotly
+from ui.layout import fit_width, show_plotly
 from ui.params import BoolParam, ChoiceParam, IntParam, ListParam, PageParams
 from ui.routing import through_router
 from ui.text import md
@@ -190,7 +191,7 @@ def result_card(i: int, r) -> None:
                     heat = _cam(model_token, digest, r.top[0].index, loaded.model, r.tensor)
                 st.image(cam.overlay(view, heat), caption="CAM", width=width)
         with bars:
-            show_plotly(
+            stage.chart(
                 figs.topk_bars(r.top, title=f"Top-{len(r.top)} classes"), key=f"cls_top_{i}"
             )
         st.caption(text.card_caption(r, PARAMS.value("cam")))
@@ -241,7 +242,7 @@ if reused := text.reused_caption(report):
     )
 if not torch.cuda.is_available():
     st.caption(text.NO_GPU)
-show_plotly(figs.timing_breakdown(report.timing_ms), key="cls_timing")
+stage.chart(figs.timing_breakdown(report.timing_ms), key="cls_timing")
 
 b1, b2, b3 = st.columns(3)
 compare_clicked = b1.button(

@@ -16,6 +16,7 @@ from mobilenet_viz.analytic.v3_block import (
     v3_block,
     v3_presets,
 )
+from mobilenet_viz.explain import fmt_count
 from mobilenet_viz.explain import v3 as text
 from mobilenet_viz.figures import architectures as arch_figures
 from mobilenet_viz.figures import v3 as figures
@@ -24,7 +25,7 @@ from mobilenet_viz.runtime.se_attention import compare, se_scales
 from mobilenet_viz.runtime.serving import inference_slot
 from mobilenet_viz.runtime.v3_timing import ACTIVATION_SHAPES, time_activations, time_last_stages
 from ui import presenter, stage
-from ui.layout import fmt_count, show_plotly
+from ui.layout import show_plotly
 from ui.model import get_v3_model
 from ui.params import ChoiceParam, IntParam, PageParams
 from ui.routing import through_router

@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 
 from mobilenet_viz.analytic.architectures import build
+from mobilenet_viz.explain import fmt_count
 from mobilenet_viz.explain import int8 as text
 from mobilenet_viz.figures import quantization as figs
 from mobilenet_viz.inputs.images import decode_image
@@ -17,7 +18,7 @@ from mobilenet_viz.runtime import quantization as qz
 from mobilenet_viz.runtime.engines import EngineUnavailable
 from mobilenet_viz.runtime.serving import inference_slot
 from ui import presenter, stage
-from ui.layout import fmt_count, show_plotly
+from ui.layout import show_plotly
 from ui.model import get_engines, get_int8, get_model
 from ui.params import ChoiceParam, IntParam, PageParams
 from ui.routing import through_router

@@ -130,7 +130,7 @@ with controls:
         st.caption(note)
 with visual:
     stage.metric_row(text.mac_metrics(c), delta_color="inverse")
-    stage.plot(figures.cost_split(c), key="sep_fig_split")
+    stage.chart(figures.cost_split(c), key="sep_fig_split")
 stage.metric_row(text.param_metrics(c))
 
 # Lazy tabs: only the open tab runs, so a rerun builds one view's figures, not all of them.

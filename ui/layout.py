@@ -19,18 +19,6 @@ def sidebar() -> None:
         )
 
 
-def fmt_count(value: float) -> str:
-    """A count in engineering units: 462.4M, 2.36M, 52.3K."""
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= scale:
-            return (
-                f"{value / scale:.3g}{unit}"
-                if value / scale < 100
-                else f"{value / scale:.1f}{unit}"
-            )
-    return f"{value:g}"
-
-
 def show_plotly(fig, *, key: str | None = None, height: int | None = None) -> None:
     """Every page draws its plotly figures through here, so the shared look (presenter mode's
     larger text, the download-as-PNG button in the toolbar, hidden on a phone by ``ui.stage``'s

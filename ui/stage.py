@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mobilenet_viz.explain import fmt_count
+from mobilenet_viz.figures import html_charts
 from ui import presenter
-from ui.layout import fmt_count, show_plotly
+from ui.layout import show_plotly
 
 STAGE_KEY = "mnl-stage"
 CONTROLS_KEY = "mnl-controls"
@@ -75,12 +77,14 @@ PRESENTER_CSS = """
 /* Tab labels (Streamlit 1.67 draws a tab as div[role=tab] with its label in a paragraph). Never
    write a tag in these comments: the browser's sanitiser drops a style element that holds one. */
 [role="tab"], [role="tab"] p { font-size: 1.25rem !important; font-weight: 600 !important; }
+/* Light charts (bars, diagrams) in the room's size. */
+.mnl-chart { font-size: 1.25rem; }
 """
 
 
 def inject_css() -> None:
     """The stage's global CSS, once per run (called by ``ui.layout.sidebar`` for every page)."""
-    rules = CSS + (PRESENTER_CSS if presenter.is_on() else "")
+    rules = CSS + html_charts.CSS + (PRESENTER_CSS if presenter.is_on() else "")
     st.html(f'<style id="{CSS_MARKER}">{rules}</style>')  # one style element per run
 
 
@@ -118,6 +122,18 @@ def plot(fig, *, key: str) -> None:
     """Draw the stage's plotly figure: in presenter mode at :data:`PRESENTER_CHART_HEIGHT`, so
     the visual fits the projector's screen beside the Settings box; elsewhere at its own height."""
     show_plotly(fig, key=key, height=PRESENTER_CHART_HEIGHT if presenter.is_on() else None)
+
+
+def chart(markup: str, *, key: str) -> None:
+    """Draw a light chart (HTML/SVG markup from ``mobilenet_viz.figures.html_charts`` and the
+    figure modules built on it) in a keyed container: ``.st-key-<key>`` is its hook for CSS and
+    tests, as a plotly chart's key is. No plotly JavaScript: a first screen that shows only such
+    charts loads none."""
+    with st.container(key=key):
+        if "<svg" in markup:  # st.html's sanitiser (DOMPurify, HTML profile) drops every SVG tag
+            st.markdown(markup, unsafe_allow_html=True)
+        else:
+            st.html(markup)
 
 
 def metric_row(metrics, *, delta_color: str = "off") -> None:

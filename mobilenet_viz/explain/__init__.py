@@ -22,3 +22,15 @@ def hwc(shape) -> str:
     """A (C, H, W) shape written h×w×c, as the papers' tables write tensors."""
     c, h, w = shape
     return f"{h}×{w}×{c}"
+
+
+def fmt_count(value: float) -> str:
+    """A count in engineering units: 462.4M, 2.36M, 52.3K."""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(value) >= scale:
+            return (
+                f"{value / scale:.3g}{unit}"
+                if value / scale < 100
+                else f"{value / scale:.1f}{unit}"
+            )
+    return f"{value:g}"

@@ -2,43 +2,35 @@
 
 from __future__ import annotations
 
-from mobilenet_viz.figures import palette
+from mobilenet_viz.figures import html_charts, palette
+from mobilenet_viz.figures.html_charts import Row, Segment
 
 
-def answers_figure(bars: list[dict], title: str):
-    """Horizontal bars, one per choice or answer band, the accepted one(s) green, counts printed."""
-    import plotly.graph_objects as go
+def _colour(correct: bool, revealed: bool) -> str:
+    if not revealed:
+        return palette.OPEN_ANSWER
+    return palette.CORRECT if correct else palette.WRONG
 
-    labels = [b["label"] for b in bars][::-1]  # first bar at the top
-    counts = [b["count"] for b in bars][::-1]
-    colours = [palette.CORRECT if b["correct"] else palette.WRONG for b in bars][::-1]
-    return go.Figure(
-        {
-            "data": [
-                {
-                    "type": "bar",
-                    "orientation": "h",
-                    "x": counts,
-                    "y": labels,
-                    "marker": {"color": colours},
-                    "text": [str(c) for c in counts],
-                    "textposition": "outside",
-                    "cliponaxis": False,
-                    "hovertemplate": "%{y}: %{x} answers<extra></extra>",
-                }
-            ],
-            "layout": {
-                "title": {"text": title},
-                "xaxis": {
-                    "title": {"text": "answers"},
-                    "rangemode": "tozero",
-                    "dtick": max(1, max(counts or [0]) // 5 or 1),
-                    "range": [0, max(counts or [0]) * 1.15 + 1],
-                },
-                "yaxis": {"automargin": True},
-                "height": 120 + 42 * len(bars),
-                "showlegend": False,
-                "bargap": 0.25,
-            },
-        }
-    )
+
+def answers_figure(bars: list[dict], title: str, *, revealed: bool) -> str:
+    """One bar per choice or answer band (light HTML bars, ``html_charts``: the projector redraws
+    it every few seconds), counts printed; once ``revealed``, the accepted one(s) green and in
+    bold, before that every bar in one colour (the class still answering sees no answer)."""
+    rows = [
+        Row(
+            b["label"],
+            (
+                Segment(
+                    b["label"],
+                    b["count"],
+                    _colour(b["correct"], revealed),
+                    f"{b['count']} answers",
+                ),
+            ),
+            str(b["count"]),
+            strong=revealed and bool(b["correct"]),
+        )
+        for b in bars
+    ]
+    top = max((b["count"] for b in bars), default=0)
+    return html_charts.bar_chart("answers", title, rows, scale_max=max(top, 1))

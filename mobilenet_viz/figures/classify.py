@@ -1,14 +1,16 @@
 """Figures for the Classify page: top-k bars, timing breakdown, engine comparison, and where the
 time goes per layer type next to where the MACs are (MobileNets section 3.1: the depthwise
-convs hold few MACs but, being memory bound, a much larger share of the time). Data in, plotly out.
+convs hold few MACs but, being memory bound, a much larger share of the time). Data in, plotly out (top-k and the
+timing breakdown: light HTML bars, drawn on every upload).
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from mobilenet_viz.figures import palette
+from mobilenet_viz.figures import html_charts, palette
 from mobilenet_viz.figures.build import figure
+from mobilenet_viz.figures.html_charts import Row, Segment
 from mobilenet_viz.runtime.classify import Prediction
 from mobilenet_viz.runtime.layer_timing import KindShare, LayerProfile
 from mobilenet_viz.runtime.timing import EngineComparison
@@ -28,69 +30,45 @@ ENGINE_AXIS = {
 }
 
 
-def topk_bars(top: list[Prediction], *, title: str = "Top-5 classes") -> go.Figure:
-    """Horizontal bars of the top-k softmax probabilities (%), most probable on top."""
-    labels = [f"{p.label} ({p.index})" for p in top][::-1]
-    probs = [p.prob * 100 for p in top][::-1]
-    bars = {
-        "type": "bar",
-        "x": probs,
-        "y": labels,
-        "orientation": "h",
-        "marker": {"color": palette.PROBABILITY},
-        "text": [f"{v:.1f}%" for v in probs],
-        "textposition": "auto",
-        "hovertemplate": "%{y}: %{x:.2f}%<extra></extra>",
-    }
-    layout = {
-        "title": {"text": title},
-        "height": 80 + 34 * len(top),
-        "showlegend": False,
-        "xaxis": {"title": {"text": "probability (%)"}, "range": [0, 100]},
-        "yaxis": {"automargin": True},
-    }
-    return figure([bars], layout)
-
-
-def timing_breakdown(timing_ms: dict[str, float | None]) -> go.Figure:
-    """One stacked bar: decode, preprocess, inference (median), postprocess, in ms per image."""
-    steps = [
-        ("decode", "decode"),
-        ("preprocess", "preprocess"),
-        ("inference", "inference_median"),
-        ("postprocess", "postprocess"),
-    ]
-    data = []
-    for label, key in steps:
-        value = timing_ms.get(key) or 0.0
-        data.append(
-            {
-                "type": "bar",
-                "x": [value],
-                "y": ["per image"],
-                "orientation": "h",
-                "name": f"{label} {value:.1f} ms",
-                "marker": {"color": palette.STEPS[label]},
-                "hovertemplate": f"{label}: %{{x:.2f}} ms<extra></extra>",
-            }
+def topk_bars(top: list[Prediction], *, title: str = "Top-5 classes") -> str:
+    """The top-k softmax probabilities (%) as light HTML bars (``html_charts``), most probable
+    first, on a 0-100% scale, each with its ImageNet class index."""
+    rows = [
+        Row(
+            f"{p.label} ({p.index})",
+            (Segment(p.label, p.prob * 100, palette.PROBABILITY, f"{p.prob * 100:.2f}%"),),
+            f"{p.prob * 100:.1f}%",
+            strong=i == 0,
         )
-    layout = {
-        "barmode": "stack",
-        "height": 260,
-        "title": {"text": "Where one image's time goes (median, ms)"},
-        "xaxis": {"title": {"text": "time per image (ms)"}},
-        "yaxis": {"showticklabels": False},
-        # below the axis: on a phone the legend takes two rows, which above the bar ran into
-        # the title
-        "legend": {
-            "orientation": "h",
-            "y": -0.45,
-            "yanchor": "top",
-            "x": 0,
-            "traceorder": "normal",
-        },
-    }
-    return figure(data, layout)
+        for i, p in enumerate(top)
+    ]
+    return html_charts.bar_chart("topk", title, rows, scale_max=100.0)
+
+
+TIMING_STEPS = (
+    ("decode", "decode"),
+    ("preprocess", "preprocess"),
+    ("inference", "inference_median"),
+    ("postprocess", "postprocess"),
+)
+
+
+def timing_breakdown(timing_ms: dict[str, float | None]) -> str:
+    """One stacked bar, in ms per image: decode, preprocess, inference (median of the timed
+    runs), postprocess; the legend gives each step's time."""
+    steps = [(label, timing_ms.get(key) or 0.0) for label, key in TIMING_STEPS]
+    total = sum(ms for _, ms in steps)
+    row = Row(
+        "per image",
+        tuple(Segment(label, ms, palette.STEPS[label], f"{ms:.2f} ms") for label, ms in steps),
+        f"{total:.1f} ms",
+    )
+    return html_charts.bar_chart(
+        "timing",
+        "Where one image's time goes (median, ms)",
+        [row],
+        legend_items=[(f"{label} {ms:.1f} ms", palette.STEPS[label]) for label, ms in steps],
+    )
 
 
 def engine_comparison(rows: list[EngineComparison]) -> go.Figure:

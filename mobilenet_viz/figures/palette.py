@@ -74,11 +74,14 @@ KERNEL_OTHER = "#6b7280"
 
 # --- answers, text, neutral ----------------------------------------------------------------------
 CORRECT = "#1a7f37"
+OPEN_ANSWER = "#4f46e5"  # every bar before the reveal: one colour, so it gives no answer away
 WRONG = "#9aa4b2"
 TEXT = "#111827"
 OUTLINE = "#374151"  # slab outlines, arrows between tensors
 MUTED = "#d1d5db"  # what is outside the current selection
 BACKGROUND_BAR = "#cbd5e1"
+TRACK = "#f1f5f9"  # the empty part of a light chart's bar (figures/html_charts.py)
+SMALL_PRINT = "#4b5563"  # a light chart's notes and details
 PANEL = "#eef2ff"  # diagram boxes
 PANEL_EDGE = "#6366f1"
 PANEL_WARM = "#fff7ed"  # the diagram's stem, last conv and classifier boxes

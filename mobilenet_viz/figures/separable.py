@@ -1,4 +1,5 @@
-"""Figures for "Standard vs depthwise separable" (MobileNets section 3.1): data in, plotly out.
+"""Figures for "Standard vs depthwise separable" (MobileNets section 3.1): data in, plotly out
+(the stage's cost split: light HTML bars, ``figures/html_charts.py``).
 
 Figures are assembled as plain dicts and wrapped once in ``go.Figure``: plotly's per-call helpers
 (``add_hline``, ``make_subplots``) validate on every call and slow every page rerun
@@ -11,8 +12,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.costs import ConvComparison, grouped_conv_cost
-from mobilenet_viz.figures import palette
-from mobilenet_viz.figures.build import figure, grid
+from mobilenet_viz.explain import fmt_count
+from mobilenet_viz.figures import html_charts, palette
+from mobilenet_viz.figures.html_charts import Row, Segment
 
 HORIZONTAL_LEGEND = {"orientation": "h", "y": -0.25}
 
@@ -135,45 +137,43 @@ def saving_heatmap(comparison: ConvComparison, kernels=(1, 3, 5, 7, 9, 11)) -> g
     )
 
 
-def cost_split(comparison: ConvComparison) -> go.Figure:
-    """Stacked bars, one panel for MACs and one for parameters (their magnitudes differ):
-    the standard conv next to depthwise + pointwise, showing that the 1x1 conv dominates."""
-    data = []
-    for axis, attr in (("", "macs"), ("2", "params")):
-        for name, x, cost, color in (
-            ("standard conv", "standard", comparison.standard, palette.STANDARD),
-            ("depthwise", "separable", comparison.depthwise, palette.DEPTHWISE),
-            ("pointwise (1×1)", "separable", comparison.pointwise, palette.POINTWISE),
-        ):
-            y = getattr(cost, attr)
-            data.append(
-                {
-                    "type": "bar",
-                    "x": [x],
-                    "y": [y],
-                    "name": name,
-                    "marker": {"color": color},
-                    "showlegend": axis == "",
-                    "legendgroup": name,
-                    "text": [f"{y:,}"],
-                    "textposition": "inside",
-                    "hovertemplate": f"{name}: %{{y:,}}<extra></extra>",
-                    "xaxis": f"x{axis}",
-                    "yaxis": f"y{axis}",
-                }
-            )
-    # Panel names above the panels, not as y-axis titles: a title between the panels overlapped
-    # the left panel's bars at presenter sizes, and a phone cut both off.
-    layout = grid(1, 2, ["<b>MACs</b>", "<b>weights (params)</b>"], hspace=0.16, image_axes=False)
-    for axis in ("yaxis", "yaxis2"):
-        layout[axis]["tickformat"] = "~s"
-    layout.update(
-        title={"text": "Where the cost goes"},
-        barmode="stack",
-        height=420,
-        legend={"orientation": "h", "y": -0.15},
+def cost_split(comparison: ConvComparison) -> str:
+    """Where the cost goes, as light HTML bars (``html_charts``): one panel for MACs and one
+    for weights (their magnitudes differ), the standard conv's bar above depthwise + pointwise
+    stacked, each panel on its own scale, so the 1x1 conv's dominance (MobileNets section 3.1:
+    95% of the MACs in the 1x1 convs) is seen at a glance on a phone or a projector."""
+    panels = []
+    for title, attr, unit in (("MACs", "macs", "MACs"), ("Weights (params)", "params", "weights")):
+        standard = getattr(comparison.standard, attr)
+        depthwise = getattr(comparison.depthwise, attr)
+        pointwise = getattr(comparison.pointwise, attr)
+        rows = [
+            Row(
+                "standard conv",
+                (Segment("standard conv", standard, palette.STANDARD, f"{standard:,} {unit}"),),
+                fmt_count(standard),
+            ),
+            Row(
+                "depthwise + pointwise",
+                (
+                    Segment("depthwise", depthwise, palette.DEPTHWISE, f"{depthwise:,} {unit}"),
+                    Segment(
+                        "pointwise (1×1)", pointwise, palette.POINTWISE, f"{pointwise:,} {unit}"
+                    ),
+                ),
+                fmt_count(depthwise + pointwise),
+                detail=f"depthwise {fmt_count(depthwise)} + pointwise {fmt_count(pointwise)}",
+            ),
+        ]
+        panels.append(html_charts.panel(title, rows))
+    items = [
+        ("standard conv", palette.STANDARD),
+        ("depthwise", palette.DEPTHWISE),
+        ("pointwise (1×1)", palette.POINTWISE),
+    ]
+    return html_charts.figure_markup(
+        "cost-split", "Where the cost goes", "".join(panels) + html_charts.legend(items)
     )
-    return figure(data, layout)
 
 
 def groups_sweep(comparison: ConvComparison, groups: list[int], current: int) -> go.Figure:

@@ -83,6 +83,19 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def light_charts(at: AppTest) -> dict[str, str]:
+    """The page's light charts (``mobilenet_viz.figures.html_charts``): their ``data-chart``
+    name -> markup, in page order (a name drawn twice keeps the first)."""
+    import re
+
+    found: dict[str, str] = {}
+    for h in at.html:
+        m = re.match(r'<figure class="mnl-chart" data-chart="([^"]+)"', h.proto.body)
+        if m:
+            found.setdefault(m.group(1), h.proto.body)
+    return found
+
+
 def clear_model_cache() -> None:
     """Forget the app's cached MobileNetV2 and engines (the next page run loads them afresh)."""
     from ui import model as ui_model

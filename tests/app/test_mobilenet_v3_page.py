@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from mobilenet_viz.analytic.v3_block import last_stage_saving, placement, v3_block, v3_presets
+from mobilenet_viz.explain import fmt_count
 from mobilenet_viz.runtime import weights as w
 from mobilenet_viz.runtime.se_attention import compare
 from tests.app.helpers import assert_no_exception, by_key, open_page, texts
 from ui import model as ui_model
-from ui.layout import fmt_count
 
 PAGE = "pages/mobilenet_v3.py"
 

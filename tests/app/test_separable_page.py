@@ -6,8 +6,8 @@ import pytest
 
 from mobilenet_viz.analytic import formulas
 from mobilenet_viz.analytic.costs import ConvConfig, compare
-from tests.app.helpers import assert_no_exception, by_key, open_page, texts
-from ui.layout import fmt_count
+from mobilenet_viz.explain import fmt_count
+from tests.app.helpers import assert_no_exception, by_key, light_charts, open_page, texts
 
 PAGE = "pages/separable.py"
 
@@ -41,6 +41,10 @@ def test_changing_controls_changes_numbers_to_the_librarys():
     assert shown["Standard conv MACs"] == fmt_count(expected.standard.macs)
     assert shown["Separable MACs"] == fmt_count(expected.separable.macs)
     assert shown["Saving"] == f"{expected.saving:.1f}×"
+    split = light_charts(at)["cost-split"]  # the stage's chart follows the controls too
+    assert (
+        f"{expected.standard.macs:,} MACs" in split and f"{expected.pointwise.macs:,} MACs" in split
+    )
     assert at.query_params["kernel"] == "5" and at.query_params["stride"] == "2"
     assert "D_O" in texts(at)  # stride 2: the page explains the output size
 
@@ -182,15 +186,13 @@ def test_pytorch_code_matches_configuration():
 
 def test_only_the_open_tab_is_built_and_charts_render():
     at = open_page(PAGE)
-    # Formulas tab: no figures built; the one chart is the stage's (where the cost goes)
-    assert [c.key for c in at.get("plotly_chart")] == ["sep_fig_split"]
+    # Formulas tab: no plotly figure built (a first screen without plotly's JavaScript); the one
+    # chart is the stage's light cost split
+    assert not at.get("plotly_chart") and list(light_charts(at)) == ["cost-split"]
     at.session_state["sep_view"] = "Charts"
     at.run()
-    assert [c.key for c in at.get("plotly_chart")] == [
-        "sep_fig_split",
-        "sep_fig_ratio",
-        "sep_fig_heatmap",
-    ]
+    assert [c.key for c in at.get("plotly_chart")] == ["sep_fig_ratio", "sep_fig_heatmap"]
+    assert list(light_charts(at)) == ["cost-split"]
     assert at.query_params["view"] == "Charts"
 
 
@@ -263,7 +265,7 @@ def test_multipliers_tab_shows_eq_7_with_the_numbers_and_the_sweep_with_publishe
     latex = "\n".join(e.value for e in at.latex)
     assert r"\alpha M \cdot \alpha N \cdot \rho D_F \cdot \rho D_F" in latex
     assert "15{,}091{,}200" in latex
-    assert [c.key for c in at.get("plotly_chart")] == ["sep_fig_split", "sep_fig_multipliers"]
+    assert [c.key for c in at.get("plotly_chart")] == ["sep_fig_multipliers"]
     table = at.dataframe[0].value
     assert list(table["published top-1 %"])[:4] == [50.6, 63.7, 68.4, 70.6]
 

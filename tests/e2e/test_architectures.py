@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mobilenet_viz.analytic.architectures import build
+from mobilenet_viz.explain import fmt_count
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_app, wait_for_query
-from ui.layout import fmt_count
 
 pytestmark = pytest.mark.e2e
 

@@ -120,7 +120,7 @@ def test_teacher_and_two_students(browser, class_server):
     metrics = teacher.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert metrics[:2] == ["2", "50%"]
     # The projector: the live histogram beside the question controls, inside the first screen.
-    chart = teacher.locator('.st-key-mnl-visual [data-testid="stPlotlyChart"]').bounding_box()
+    chart = teacher.locator('.st-key-mnl-visual figure[data-chart="answers"]').bounding_box()
     controls = teacher.locator(".st-key-mnl-controls").bounding_box()
     assert controls["x"] + controls["width"] <= chart["x"]
     assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 1080

@@ -62,7 +62,7 @@ def show_the_first_chart(page) -> None:
     """Scroll the page's first chart to the middle of the window (what a screenshot should show)."""
     page.evaluate(
         """() => {
-            const chart = document.querySelector('[data-testid="stPlotlyChart"]');
+            const chart = document.querySelector('[data-testid="stPlotlyChart"], figure.mnl-chart');
             if (chart) chart.scrollIntoView({block: "center"});
         }"""
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mobilenet_viz.analytic.v3_block import v3_block, v3_presets
+from mobilenet_viz.explain import fmt_count
 from tests.e2e.conftest import (
     assert_no_exception,
     screenshot,
@@ -12,7 +13,6 @@ from tests.e2e.conftest import (
     wait_for_charts,
     wait_for_query,
 )
-from ui.layout import fmt_count
 
 pytestmark = pytest.mark.e2e
 

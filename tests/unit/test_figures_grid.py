@@ -8,8 +8,7 @@ import pytest
 
 from mobilenet_viz.analytic import multipliers
 from mobilenet_viz.analytic.architectures import build
-from mobilenet_viz.analytic.costs import ConvConfig, compare
-from mobilenet_viz.figures import architectures, separable
+from mobilenet_viz.figures import architectures
 from mobilenet_viz.figures import multipliers as multiplier_figures
 from mobilenet_viz.figures.build import axes, grid
 
@@ -51,7 +50,6 @@ def test_grid_panels_tile_the_figure_without_overlap_and_titles_sit_above_them(r
 
 def two_panel_figures():
     return {
-        "cost split": separable.cost_split(compare(ConvConfig(14, 512, 512, 3))),
         "multiplier sweep": multiplier_figures.multiplier_sweep(*multipliers.network_sweep("v1")),
         "V1 vs V2": architectures.v1_v2_bars(build("v1"), build("v2")),
         "per-layer bars": architectures.per_layer_bars(build("v2")),
@@ -68,13 +66,3 @@ def test_two_panel_figures_put_their_traces_on_two_separate_panels(name):
     assert not (overlap(x1, x2) and overlap(y1, y2))
     used = {(t.xaxis or "x", t.yaxis or "y") for t in fig.data}
     assert used == {("x", "y"), ("x2", "y2")}  # both panels drawn, nothing on a missing axis
-
-
-def test_cost_split_names_each_panel_centred_above_it():
-    """The panel names were anchored at the panels' outer edges and ran into each other on a phone."""
-    layout = two_panel_figures()["cost split"].layout.to_plotly_json()
-    (x1, _), (x2, _) = panels(layout)
-    names = {a["text"]: a for a in layout["annotations"]}
-    for text, x in (("<b>MACs</b>", x1), ("<b>weights (params)</b>", x2)):
-        assert names[text]["xanchor"] == "center"
-        assert names[text]["x"] == pytest.approx((x[0] + x[1]) / 2)
