@@ -67,6 +67,14 @@ if "latex" in parts:
     st.latex(r"D_K \\cdot D_K \\cdot M \\cdot D_F \\cdot D_F")
 if "dataframe" in parts:
     st.dataframe({"a": [1, 2], "b": [3, 4]})
+if "dataframe_folded" in parts:  # in a collapsed expander (Classify's results table)
+    with st.expander("table"):
+        st.dataframe({"a": [1, 2], "b": [3, 4]})
+if "table" in parts:  # a static HTML table (no data grid)
+    st.table({"a": [1, 2], "b": [3, 4]})
+if "html" in parts:  # a light chart (mobilenet_viz/figures/html_charts.py): markup, no chunk
+    st.html('<figure><figcaption>bars</figcaption><span style="display:block;width:40%;'
+            'height:1em;background:#f97316"></span></figure>')
 if "wait" in parts:  # a 4 s run: what the browser spends while a student waits for the server
     import time
 
@@ -81,6 +89,9 @@ TARGETS = {
     "bare+plotly": "/?with=plotly",
     "bare+latex": "/?with=latex",
     "bare+dataframe": "/?with=dataframe",
+    "bare+dataframe_folded": "/?with=dataframe_folded",
+    "bare+table": "/?with=table",
+    "bare+html": "/?with=html",
     "bare+wait": "/?with=wait",
     "join": JOIN_LINK,
     "home": "/",

@@ -202,8 +202,13 @@ for i, r in enumerate(good):
         result_card(i, r)
 
 rows = text.result_rows(report)
-with st.expander("Results table", expanded=presenter.expanded(len(items) > 1)):
-    st.dataframe(rows, hide_index=True)
+# Drawn only while open: a folded st.dataframe still loads the data grid's JavaScript (~0.5 CPU-s
+# in a fresh browser, benchmarks/browser_cpu.py) on every student's phone.
+results_box = st.expander(
+    "Results table", expanded=presenter.expanded(len(items) > 1), on_change="rerun"
+)
+if results_box.open:
+    results_box.dataframe(rows, hide_index=True)
 st.download_button(
     "Download results (CSV)",
     rows_to_csv(rows),

@@ -211,6 +211,10 @@ def test_results_table_opens_for_several_photos_but_stays_folded_on_the_projecto
     assert_no_exception(at)
     table = next(e for e in at.expander if e.label == "Results table")
     assert table.proto.expanded is open_
+    # the table is built only while its box is open (a folded one would still load the grid)
+    assert [list(d.value["image"]) for d in table.dataframe] == (
+        [["cat.jpg", "coffee.jpg"]] if open_ else []
+    )
 
 
 def test_adding_a_photo_times_only_the_new_one_until_the_student_asks_to_time_all_again(
