@@ -85,8 +85,10 @@ def bars(rows: list[Row], *, scale_max: float | None = None) -> str:
         for s in r.segments:
             share = 0.0 if top <= 0 else max(0.0, min(100.0, 100.0 * s.value / top))
             hover = f"{s.name}: {s.text}" if s.text else s.name
+            thin = "" if s.value > 0 else ";min-width:0"  # a tiny value shows; a zero does not
             parts.append(
-                f'<span class="mnl-bar-seg" style="width:{share:.3f}%;background:{color(s.color)}"'
+                f'<span class="mnl-bar-seg" style="width:{share:.3f}%;background:{color(s.color)}'
+                f'{thin}"'
                 f' title="{escape(hover)}"></span>'
             )
         label_tag = "strong" if r.strong else "span"

@@ -51,6 +51,8 @@ def test_bars_are_as_long_as_their_values_on_one_scale():
     assert [w for _, w, _ in segments(clipped)] == [100.0]
     empty = html_charts.bars([Row("x", (Segment("x", 0, palette.MACS),))])
     assert [w for _, w, _ in segments(empty)] == [0.0]
+    # a tiny value keeps a visible sliver (CSS min-width); a zero draws nothing
+    assert "min-width:0" in empty and "min-width:0" not in clipped
 
 
 def test_every_string_is_escaped_and_a_colour_cannot_carry_markup():
