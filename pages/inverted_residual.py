@@ -165,7 +165,7 @@ with controls:
     (st.success if cost.residual else st.info)(cost.residual_reason)
 with visual:
     stage.metric_row(text.headline_metrics(cost, splits))
-    stage.plot(figures.block_diagram(cost), key="ir_fig_diagram")
+    stage.chart(figures.block_diagram(cost), key="ir_fig_diagram")
 
 with st.expander("Notation: M/N, k/k′, t, C and the papers' other letters"):
     st.markdown(glossary_markdown())
@@ -178,6 +178,13 @@ tabs = st.tabs(VIEWS, key=PARAMS.key("view"), on_change="rerun")
 if tabs[0].open:
     with tabs[0]:
         st.caption(text.DIAGRAM_NOTE)
+        st.download_button(
+            "Download the diagram (SVG)",
+            figures.block_svg(cost),
+            file_name="inverted_residual_block.svg",
+            mime="image/svg+xml",
+            key="ir_svg",
+        )
         st.subheader("Stage by stage")
         rows = stage_rows(cost)
         st.dataframe(
@@ -210,9 +217,10 @@ if tabs[1].open:
         st.markdown(text.COMPARISON_TEXT)
         costs = compare_blocks(config)
         scale_c, scale_s = figures.diagram_scale(costs)
+        slots = max(len(c.tensors()) for c in costs)  # one width, so one scale for all three
         for c in costs:
-            show_plotly(
-                figures.block_diagram(c, max_channels=scale_c, max_size=scale_s, height=300),
+            stage.chart(
+                figures.block_diagram(c, max_channels=scale_c, max_size=scale_s, slots=slots),
                 key=f"ir_fig_cmp_{c.kind}",
             )
         table = comparison_rows(costs)

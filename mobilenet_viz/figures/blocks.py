@@ -1,4 +1,5 @@
-"""Figures for "Inverted residual block" (MobileNetV2 sections 3-5): data in, plotly out.
+"""Figures for "Inverted residual block" (MobileNetV2 sections 3-5): data in, figure out (the
+block diagram as SVG, a light chart for ``ui.stage.chart``; the other figures plotly).
 
 The block diagram follows the paper's Figures 2-3: every tensor is a slab whose thickness grows
 with its channel count and whose face grows with its spatial size; tensors produced by a linear
@@ -8,15 +9,17 @@ non-linearities; the residual arrow is drawn only when the block has one.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.blocks import BlockCost, SweepPoint
 from mobilenet_viz.analytic.spiral import SpiralDemo
-from mobilenet_viz.figures import palette
+from mobilenet_viz.figures import html_charts, palette
 from mobilenet_viz.figures.build import axis_suffix, figure, grid
 
 RELU6_COLOR = palette.ACTIVATIONS["ReLU6"]
@@ -43,63 +46,251 @@ def _slab_size(
     return thickness, height
 
 
-def _polygon(xs, ys, color, *, pattern: bool, name: str, hover: str, legend: bool) -> dict:
-    trace = {
-        "type": "scatter",
-        "x": [*xs, xs[0]],
-        "y": [*ys, ys[0]],
-        "mode": "lines",
-        "fill": "toself",
-        "fillcolor": color,
-        "line": {"color": palette.OUTLINE, "width": 1},
-        "name": name,
-        "legendgroup": name,
-        "showlegend": legend,
-        "hoverinfo": "text",
-        "text": hover,
-        "hoveron": "fills",
-    }
-    if pattern:
-        trace["fillpattern"] = {
-            "shape": "/",
-            "fgcolor": palette.OUTLINE,
-            "bgcolor": color,
-            "size": 7,
-            "solidity": 0.25,
-        }
-    return trace
+# The diagram's geometry, in SVG user units (the SVG scales to its box, so these set proportions).
+# Text is FONT units high in a diagram at most 4 * PITCH + 2 * PAD wide: 9 px or more when the
+# diagram fills a 360 px phone column.
+UNIT = 26.0  # one unit of _slab_size
+PITCH = 124.0  # width of one tensor's slot: its slab, its shape label and half of each arrow
+PAD = 6.0
+FONT = 13.0
+LINE = 15.0  # line height
+HEAD = 7.0  # arrowhead length
+TEXT_EM = 1.0  # on a wide screen the text is drawn this many of the page's em high, no larger
+SVG_NS = "http://www.w3.org/2000/svg"
+FONT_FAMILY = "Source Sans, Source Sans Pro, sans-serif"  # the app's font; sans-serif in a file
+LINEAR_LABEL = "linear (no activation, hatched)"
 
 
-def _arrow(x, y, ax, ay, color, width) -> dict:
-    return {
-        "x": x,
-        "y": y,
-        "ax": ax,
-        "ay": ay,
-        "xref": "x",
-        "yref": "y",
-        "axref": "x",
-        "ayref": "y",
-        "showarrow": True,
-        "arrowhead": 2,
-        "arrowsize": 1.2,
-        "arrowwidth": width,
-        "arrowcolor": color,
-        "text": "",
-    }
+def text_width(text: str, *, bold: bool = False) -> float:
+    """A generous estimate of ``text``'s width at :data:`FONT` (the layout keeps labels apart
+    with it; the browser test measures the real boxes)."""
+    return len(text) * FONT * (0.6 if bold else 0.55)
 
 
-def _text(x, y, text, *, anchor="middle", size=12, color=palette.TEXT) -> dict:
-    return {
-        "x": x,
-        "y": y,
-        "text": text,
-        "showarrow": False,
-        "font": {"size": size, "color": color},
-        "yanchor": anchor,
-        "xref": "x",
-        "yref": "y",
-    }
+def _points(pts) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+
+
+def _op_lines(operator: str, activation: str) -> list[str]:
+    """The operator as short lines, as MobileNetV2's Table 1 writes it ("3×3" over "dwise"):
+    one long line ran over the slabs beside the arrow on a phone. The activation, drawn in
+    italics under these lines, is not repeated ("1x1 conv, + x, ReLU" -> "1×1", "+ x")."""
+    op = re.sub(r"(\d)x(\d)", r"\1×\2", operator).replace(" conv", "")
+    op = op.replace(" depthwise", ", dwise")
+    parts = [p.strip() for p in op.split(",")]
+    if len(parts) > 1 and parts[-1] == activation:
+        parts.pop()
+    return parts
+
+
+def _arrowhead(x: float, y: float, dx: float, dy: float, color: str) -> str:
+    """A filled triangle whose tip is at (x, y), pointing along (dx, dy) (a unit vector)."""
+    back_x, back_y = x - dx * HEAD, y - dy * HEAD
+    side_x, side_y = -dy * HEAD * 0.55, dx * HEAD * 0.55
+    pts = [(x, y), (back_x + side_x, back_y + side_y), (back_x - side_x, back_y - side_y)]
+    return f'<polygon points="{_points(pts)}" fill="{html_charts.color(color)}"/>'
+
+
+def _hatch(pattern_id: str, background: str) -> str:
+    """A diagonal hatch over ``background``: how the paper marks a linear (no activation) layer."""
+    return (
+        f'<pattern id="{pattern_id}" width="7" height="7" patternUnits="userSpaceOnUse">'
+        f'<rect width="7" height="7" fill="{html_charts.color(background)}"/>'
+        f'<path d="M0,7 L7,0 M-1,1 L1,-1 M6,8 L8,6" stroke="{palette.OUTLINE}"'
+        ' stroke-width="1.2" stroke-opacity="0.6"/></pattern>'
+    )
+
+
+def _lines(x: float, y: float, lines: list[tuple[str, str]], *, css: str) -> str:
+    """A centred multi-line label: ``lines`` of (text, style) with style "", "bold" or "italic";
+    the first line's baseline at ``y``."""
+    spans = []
+    for i, (line, style) in enumerate(lines):
+        attr = {"bold": ' font-weight="bold"', "italic": ' font-style="italic"'}.get(style, "")
+        dy = "0" if i == 0 else f"{LINE:g}"
+        spans.append(f'<tspan x="{x:.1f}" dy="{dy}"{attr}>{escape(line)}</tspan>')
+    return (
+        f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{"".join(spans)}</text>'
+    )
+
+
+def block_svg(
+    cost: BlockCost,
+    *,
+    max_channels: int | None = None,
+    max_size: int | None = None,
+    slots: int | None = None,
+) -> str:
+    """The slab diagram of one block as a standalone SVG document (MobileNetV2 Figures 2-3):
+    input -> stage outputs, each operator and its activation on its arrow, the shape and name
+    under each slab, the shortcut above when the block has one, a legend at the bottom.
+
+    The ``<svg>`` has ``xmlns`` and the block's title as ``<title>``, so the string is a valid
+    .svg file as well as inline markup (:func:`block_diagram`). Pass the same ``max_channels``,
+    ``max_size`` and ``slots`` (the most tensors of any of them) to several diagrams to draw
+    them on one scale. Each slab is a ``<g class="slab">`` with a hover ``<title>``
+    ("expand: 56×56×144 (ReLU6)"); a linear tensor's faces are filled with a hatch pattern.
+    """
+    tensors = cost.tensors()
+    max_channels = max_channels or max(t[1][0] for t in tensors)
+    max_size = max_size or max(t[1][1] for t in tensors)
+    slots = max(slots or 0, len(tensors))
+    width = 2 * PAD + slots * PITCH
+    offset = PAD + (slots - len(tensors)) * PITCH / 2  # fewer tensors than slots: centred
+    # Pattern ids must be unique on the page (several diagrams can share it) and stable across
+    # reruns (the same markup is not redrawn): a digest of what the diagram draws.
+    digest = hashlib.sha1(
+        repr((cost.title, tensors, max_channels, max_size, slots)).encode()
+    ).hexdigest()[:10]
+    activation_color = RELU6_COLOR if cost.kind == "inverted_residual" else RELU_COLOR
+    faces = (1.0, 1.45, 0.7)  # front, top (lighter), side (darker)
+
+    slabs = []  # (left, right, thickness, face height, depth) of each slab
+    for i, (_, shape, _) in enumerate(tensors):
+        thickness, face = _slab_size(shape, max_channels, max_size)
+        depth = 0.35 * face  # the W axis drawn in perspective
+        footprint = (thickness + depth) * UNIT
+        left = offset + (i + 0.5) * PITCH - footprint / 2
+        slabs.append((left, left + footprint, thickness * UNIT, face * UNIT, depth * UNIT))
+    ops = []
+    for stage in cost.main_path:
+        act = "linear" if stage.linear else stage.activation
+        ops.append([(line, "") for line in _op_lines(stage.operator, act)] + [(act, "italic")])
+
+    # Vertical layout, top down: the shortcut's label and line, the slabs' top faces and the
+    # operator labels, the slabs (centred on the arrows' line), shapes and names, the legend.
+    above = max(
+        [face / 2 + depth for _, _, _, face, depth in slabs]
+        + [len(lines) * LINE + 7 for lines in ops]
+    )
+    top = PAD
+    if cost.residual:
+        label_y = top + FONT
+        lift = label_y + 8
+        centre = lift + 8 + above
+    else:
+        centre = top + above + 2
+    below = max(face / 2 for _, _, _, face, _ in slabs) + 4 + 2 * LINE
+    legend_y = centre + below + 10 + FONT
+
+    defs = {}  # one hatch pattern per face (front, top, side), drawn over that face's colour
+    body = []
+    for (left, right, thick, face, depth), (name, shape, activation) in zip(
+        slabs, tensors, strict=True
+    ):
+        linear = activation == "linear"
+        color = LINEAR_COLOR if linear else activation_color
+        label = LINEAR_LABEL if linear else activation
+        hover = f"{name}: {shape[1]}×{shape[2]}×{shape[0]} ({label})"
+        front = left + thick
+        y0, y1 = centre - face / 2, centre + face / 2
+        polygons = (
+            [(left, y0), (front, y0), (front, y1), (left, y1)],
+            [(left, y0), (front, y0), (front + depth, y0 - depth), (left + depth, y0 - depth)],
+            [(front, y0), (front + depth, y0 - depth), (front + depth, y1 - depth), (front, y1)],
+        )
+        parts = []
+        for k, (pts, factor) in enumerate(zip(polygons, faces, strict=True)):
+            fill = color if factor == 1.0 else _shade(color, factor)
+            if linear:
+                pattern_id = f"mnl-hatch-{digest}-{k}"
+                defs.setdefault(pattern_id, _hatch(pattern_id, fill))
+                fill = f"url(#{pattern_id})"
+            else:
+                fill = html_charts.color(fill)
+            parts.append(
+                f'<polygon points="{_points(pts)}" fill="{fill}" stroke="{palette.OUTLINE}"'
+                ' stroke-width="1" stroke-linejoin="round"/>'
+            )
+        body.append(
+            f'<g class="slab" data-tensor="{escape(name)}" data-linear="{int(linear)}">'
+            f"<title>{escape(hover)}</title>{''.join(parts)}</g>"
+        )
+        body.append(
+            _lines(
+                (left + right) / 2,
+                y1 + 4 + FONT,
+                [(f"{shape[1]}×{shape[2]}×{shape[0]}", "bold"), (name, "")],
+                css="tensor-label",
+            )
+        )
+    for (_, right, *_), (left, *_), lines in zip(slabs[:-1], slabs[1:], ops, strict=True):
+        x0, x1 = right + 3, left - 3
+        body.append(
+            f'<g class="arrow"><line x1="{x0:.1f}" y1="{centre:.1f}" x2="{x1 - HEAD:.1f}"'
+            f' y2="{centre:.1f}" stroke="{palette.OUTLINE}" stroke-width="1.6"/>'
+            f"{_arrowhead(x1, centre, 1, 0, palette.OUTLINE)}</g>"
+        )
+        first = centre - 8 - (len(lines) - 1) * LINE
+        body.append(_lines((x0 + x1) / 2, first, lines, css="op-label"))
+    if cost.residual:
+        if cost.kind == "inverted_residual":
+            label = "+ x (residual)"
+        elif "Identity" in cost.residual_reason:
+            label = "+ x (identity shortcut)"
+        else:
+            label = "+ 1×1 conv(x) (projection shortcut)"
+        (l0, _, t0, f0, d0), (l1, _, t1, f1, d1) = slabs[0], slabs[-1]
+        x0, x1 = l0 + d0 + t0 / 2, l1 + d1 + t1 / 2  # the middle of each slab's top edge
+        start, end = centre - f0 / 2 - d0 - 3, centre - f1 / 2 - d1 - 3
+        stroke = f'stroke="{palette.RESIDUAL}" stroke-width="2.5" stroke-linecap="round"'
+        body.append(
+            '<g class="shortcut">'
+            f'<line x1="{x0:.1f}" y1="{start:.1f}" x2="{x0:.1f}" y2="{lift:.1f}" {stroke}/>'
+            f'<line x1="{x0:.1f}" y1="{lift:.1f}" x2="{x1:.1f}" y2="{lift:.1f}" {stroke}/>'
+            f'<line x1="{x1:.1f}" y1="{lift:.1f}" x2="{x1:.1f}" y2="{end - HEAD + 1:.1f}"'
+            f" {stroke}/>{_arrowhead(x1, end, 0, 1, palette.RESIDUAL)}</g>"
+        )
+        body.append(
+            f'<text class="shortcut-label" x="{(x0 + x1) / 2:.1f}" y="{label_y:.1f}"'
+            f' text-anchor="middle" fill="{palette.RESIDUAL}">{escape(label)}</text>'
+        )
+
+    # The legend: the activations drawn (the linear one's swatch hatched) and the shortcut. Each
+    # line is one text element whose swatches are glyphs, so the browser spaces the entries in
+    # whatever font it has; a line that may not fit the width goes onto the next line.
+    items = []
+    for activation in dict.fromkeys(act for _, _, act in tensors):
+        linear = activation == "linear"
+        fill = f"url(#mnl-hatch-{digest}-0)" if linear else activation_color
+        items.append((LINEAR_LABEL if linear else activation, fill, "■"))
+    if cost.residual:
+        items.append(("shortcut", palette.RESIDUAL, "—"))
+    rows: list[list[tuple[str, str, str]]] = [[]]
+    used = 0.0
+    for item in items:
+        size = text_width(f"{item[2]} {item[0]}") + 2 * FONT
+        if rows[-1] and used + size > width - offset - PAD:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(item)
+        used += size
+    entries = []
+    y = legend_y
+    for i, row in enumerate(rows):
+        y = legend_y + i * (LINE + 3)
+        spans = []
+        for j, (name, fill, mark) in enumerate(row):
+            gap = "" if j == 0 else f' dx="{1.5 * FONT:g}"'
+            look = (
+                ' font-weight="bold"'
+                if mark == "—"
+                else f' stroke="{palette.OUTLINE}" stroke-width="0.6" font-size="{1.3 * FONT:g}"'
+            )
+            spans.append(
+                f'<tspan{gap} fill="{fill}"{look}>{mark}</tspan><tspan> {escape(name)}</tspan>'
+            )
+        entries.append(f'<text class="legend" x="{offset:g}" y="{y:.1f}">{"".join(spans)}</text>')
+    height = y + PAD + 4
+    return (
+        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width:g} {height:.0f}" width="{width:g}"'
+        f' height="{height:.0f}" role="img" style="max-width:{width / FONT * TEXT_EM:.1f}em">'
+        f"<title>{escape(cost.title)}</title><defs>{''.join(defs.values())}</defs>"
+        # Text sizes on this group, not on the svg: the svg's max-width is in the page's em.
+        # Text in the page's colour (dark on a light theme, light on a dark one; black in a file).
+        f'<g font-family="{FONT_FAMILY}" font-size="{FONT:g}" fill="currentColor">'
+        f"{''.join(body)}{''.join(entries)}</g></svg>"
+    )
 
 
 def block_diagram(
@@ -107,130 +298,17 @@ def block_diagram(
     *,
     max_channels: int | None = None,
     max_size: int | None = None,
-    height: int = 360,
-) -> go.Figure:
-    """Slab diagram of one block: input -> stage outputs, ops on the arrows, shapes underneath.
-
-    Pass the same ``max_channels``/``max_size`` to several diagrams to draw them on one scale.
-    """
-    tensors = cost.tensors()
-    max_channels = max_channels or max(t[1][0] for t in tensors)
-    max_size = max_size or max(t[1][1] for t in tensors)
-    data: list[dict] = []
-    notes: list[dict] = []
-    x = 0.0
-    gap = 1.9
-    boxes = []  # (left, right, top) of each slab
-    legend_seen: set[str] = set()
-    activation_color = RELU6_COLOR if cost.kind == "inverted_residual" else RELU_COLOR
-    for name, shape, activation in tensors:
-        thickness, face = _slab_size(shape, max_channels, max_size)
-        depth = 0.35 * face  # the W axis drawn in perspective
-        linear = activation == "linear"
-        color = LINEAR_COLOR if linear else activation_color
-        label = "linear (no activation, hatched)" if linear else activation
-        hover = f"{name}: {shape[1]}×{shape[2]}×{shape[0]} ({label})"
-        y0, y1 = -face / 2, face / 2
-        legend = label not in legend_seen
-        legend_seen.add(label)
-        right = x + thickness
-        data.append(
-            _polygon(
-                [x, right, right, x],
-                [y0, y0, y1, y1],
-                color,
-                pattern=linear,
-                name=label,
-                hover=hover,
-                legend=legend,
-            )
-        )
-        data.append(
-            _polygon(
-                [x, right, right + depth, x + depth],
-                [y1, y1, y1 + depth, y1 + depth],
-                _shade(color, 1.45),
-                pattern=linear,
-                name=label,
-                hover=hover,
-                legend=False,
-            )
-        )
-        data.append(
-            _polygon(
-                [right, right + depth, right + depth, right],
-                [y0, y0 + depth, y1 + depth, y1],
-                _shade(color, 0.7),
-                pattern=linear,
-                name=label,
-                hover=hover,
-                legend=False,
-            )
-        )
-        notes.append(
-            _text(
-                x + (thickness + depth) / 2,
-                y0 - 0.2,
-                f"<b>{shape[1]}×{shape[2]}×{shape[0]}</b><br>{name}",
-                anchor="top",
-            )
-        )
-        boxes.append((x, right + depth, y1 + depth))
-        x = right + depth + gap
-    for (_, right, _), (left, _, _), stage in zip(
-        boxes[:-1], boxes[1:], cost.main_path, strict=True
-    ):
-        notes.append(_arrow(left - 0.08, 0, right + 0.08, 0, palette.OUTLINE, 1.6))
-        act = "linear" if stage.linear else stage.activation
-        op = re.sub(
-            r"(\d)x(\d)",
-            r"\1×\2",
-            # "dwise" on its own line, as MobileNetV2's Table 1 writes it: "3x3 depthwise" ran over
-            # the slabs beside the arrow at presenter sizes and on a phone
-            stage.operator.replace(" conv", "")
-            .replace(" depthwise", "<br>dwise")
-            .replace(", stride", "<br>stride"),
-        )
-        notes.append(
-            _text((left + right) / 2, 0.12, f"{op}<br><i>{act}</i>", anchor="bottom", size=11)
-        )
-    top = max(b[2] for b in boxes)
-    if cost.residual:
-        x0 = (boxes[0][0] + boxes[0][1]) / 2
-        x1 = (boxes[-1][0] + boxes[-1][1]) / 2
-        lift = top + 0.6
-        if cost.kind == "inverted_residual":
-            label = "+ x (residual)"
-        elif "Identity" in cost.residual_reason:
-            label = "+ x (identity shortcut)"
-        else:
-            label = "+ 1×1 conv(x) (projection shortcut)"
-        data.append(
-            {
-                "type": "scatter",
-                "x": [x0, x0, x1],
-                "y": [boxes[0][2] + 0.1, lift, lift],
-                "mode": "lines",
-                "line": {"color": palette.RESIDUAL, "width": 2.5},
-                "name": "shortcut",
-                "hoverinfo": "skip",
-                "showlegend": True,
-            }
-        )
-        notes.append(_arrow(x1, boxes[-1][2] + 0.1, x1, lift, palette.RESIDUAL, 2.5))
-        notes.append(_text((x0 + x1) / 2, lift, label, anchor="bottom", color=palette.RESIDUAL))
-        top = lift + 0.5
-    layout = {
-        "title": {"text": cost.title},
-        "height": height,
-        "plot_bgcolor": "white",
-        "hovermode": "closest",
-        "xaxis": {"visible": False, "range": [-0.4, x - gap + 0.4]},
-        "yaxis": {"visible": False, "range": [-2.6, top + 0.4]},
-        "legend": {"orientation": "h", "y": -0.02, "x": 0},
-        "annotations": notes,
-    }
-    return figure(data, layout, validate=False)
+    slots: int | None = None,
+) -> str:
+    """The block's slab diagram (:func:`block_svg`) as a light chart: ``<figure
+    class="mnl-chart" data-chart="block-diagram">`` with the title as its caption; draw it with
+    ``ui.stage.chart``. No plotly: a few kB of SVG that scales to its box, its text 9 px or more
+    on a 360 px phone and no larger than the page's text on a laptop."""
+    return html_charts.figure_markup(
+        "block-diagram",
+        cost.title,
+        block_svg(cost, max_channels=max_channels, max_size=max_size, slots=slots),
+    )
 
 
 def diagram_scale(costs: list[BlockCost]) -> tuple[int, int]:

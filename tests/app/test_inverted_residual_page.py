@@ -81,14 +81,33 @@ def test_residual_rule(stride, out_channels, residual, words):
     )
     assert ("Residual applies" in texts(at)) == residual
     assert words in texts(at)
-    ir_diagram = _traces(at.get("plotly_chart")[0])
-    assert any(t.get("name") == "shortcut" for t in ir_diagram) == residual
+    svg = diagram(at, "ir_fig_diagram")
+    assert (svg.find(f".//{SVG}g[@class='shortcut']") is not None) == residual
+    assert ("+ x (residual)" in "".join(svg.itertext())) == residual
 
 
-def _traces(chart) -> list[dict]:
-    import json
+SVG = "{http://www.w3.org/2000/svg}"
 
-    return json.loads(chart.proto.spec)["data"]
+
+def diagram(at, key: str):
+    """The block diagram drawn in the keyed container ``key`` (ui.stage.chart), parsed: the
+    ``<svg>`` element inside its ``<figure class="mnl-chart">``."""
+    import xml.etree.ElementTree as ET
+
+    def find(node):
+        if getattr(node, "key", None) == key:
+            return node
+        for child in getattr(node, "children", {}).values():
+            if (found := find(child)) is not None:
+                return found
+        return None
+
+    box = find(at.main)
+    assert box is not None, f"no container keyed {key}"
+    (markup,) = [c.value for c in box.children.values() if "mnl-chart" in str(c.value)]
+    figure = ET.fromstring(markup)  # the light chart's markup is well-formed XML too
+    assert figure.tag == "figure" and figure.get("data-chart") == "block-diagram"
+    return figure.find(f"{SVG}svg")
 
 
 def test_widgets_drive_numbers_and_url():
@@ -177,7 +196,28 @@ def test_every_view_in_presenter_mode():
     at = open_page(PAGE, query={"present": "1", "stride": "2", "out_channels": "32"})
     for view in ("The block", "Inverted vs classic", "Expansion sweep", "Linear bottleneck"):
         show(at, view)
-        assert at.get("plotly_chart"), view
+        assert "28×28×144" in "".join(diagram(at, "ir_fig_diagram").itertext()), view
+        assert at.get("plotly_chart") or view == "The block", view
+
+
+def test_the_comparison_draws_three_diagrams_on_one_scale(at):
+    by_key(at.selectbox, "ir_preset").set_value(mobilenet_v2_presets()[2].label).run()
+    show(at, "Inverted vs classic")
+    kinds = ("resnet_bottleneck", "separable", "inverted_residual")
+    svgs = {kind: diagram(at, f"ir_fig_cmp_{kind}") for kind in kinds}
+    assert len({svg.get("viewBox").split()[2] for svg in svgs.values()}) == 1
+    shortcuts = {
+        k: svg.find(f".//{SVG}g[@class='shortcut']") is not None for k, svg in svgs.items()
+    }
+    assert shortcuts == {"resnet_bottleneck": True, "separable": False, "inverted_residual": True}
+    assert "identity shortcut" in "".join(svgs["resnet_bottleneck"].itertext())
+
+
+def test_the_block_view_offers_the_diagram_as_an_svg_file(at):
+    show(at, "The block")
+    buttons = [b.proto for b in at.get("download_button")]
+    (svg_button,) = [b for b in buttons if b.label == "Download the diagram (SVG)"]
+    assert svg_button.id.endswith("ir_svg")
 
 
 def test_one_pixel_stride_2_block_says_why_the_formula_is_exact_and_names_no_stride_1():

@@ -280,32 +280,109 @@ def test_impossible_configs_raise_value_error(changes, message):
         inverted_residual(replace(BlockConfig(56, 24, 6, 24), **changes))
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg_texts(node) -> str:
+    """All text drawn in ``node`` (its <title> children excluded), one string."""
+    return " ".join("".join(t.itertext()) for t in node.iter(f"{SVG}text") if t is not None)
+
+
 @pytest.mark.parametrize(
     "config",
-    [BlockConfig(56, 24, 6, 24), BlockConfig(28, 32, 6, 64, 2), BlockConfig(112, 32, 1, 16)],
+    [
+        BlockConfig(56, 24, 6, 24),
+        BlockConfig(28, 32, 6, 64, 2),
+        BlockConfig(112, 32, 1, 16),
+        BlockConfig(56, 24, 6, 24, kernel=7),
+        BlockConfig(56, 24, 1, 24),  # t = 1 with a residual: three tensors and the shortcut
+    ],
 )
 def test_figures_are_valid_and_draw_the_rules(config):
+    import xml.etree.ElementTree as ET
+
     import plotly.graph_objects as go
 
     from mobilenet_viz.analytic.spiral import linear_bottleneck_demo
     from mobilenet_viz.figures import blocks as figures
 
-    for cost in compare_blocks(config):
-        fig = figures.block_diagram(cost)
-        go.Figure(fig.to_dict())  # plotly's own validation of every property
-        names = [t.name for t in fig.data]
-        assert ("shortcut" in names) == cost.residual
-        hatched = {
-            t.text.split(":")[0] for t in fig.data if t.fillpattern and t.fillpattern.shape == "/"
-        }
+    costs = compare_blocks(config)
+    for cost in costs:
+        svg = ET.fromstring(figures.block_svg(cost))  # a valid standalone .svg document
+        assert svg.tag == f"{SVG}svg" and svg.findtext(f"{SVG}title") == cost.title
+        shortcut = svg.find(f".//{SVG}g[@class='shortcut']")
+        assert (shortcut is not None) == cost.residual
+        labels = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "shortcut-label"]
+        if cost.residual:
+            expected = {
+                "inverted_residual": "+ x (residual)",
+                "resnet_bottleneck": "+ x (identity shortcut)"
+                if "Identity" in cost.residual_reason
+                else "+ 1×1 conv(x) (projection shortcut)",
+            }[cost.kind]
+            assert [t.text for t in labels] == [expected]
+        else:
+            assert labels == []
+        assert ("shortcut" in _svg_texts(svg)) == cost.residual  # in the legend only then
+        slabs = svg.findall(f".//{SVG}g[@class='slab']")
+        assert [s.get("data-tensor") for s in slabs] == [n for n, _, _ in cost.tensors()]
+        patterns = {p.get("id") for p in svg.iter(f"{SVG}pattern")}
+        hatched = set()
+        for slab in slabs:
+            fills = [p.get("fill") for p in slab.iter(f"{SVG}polygon")]
+            assert len(fills) == 3  # front, top and side faces
+            if all(f.startswith("url(#") for f in fills):
+                assert {f[5:-1] for f in fills} <= patterns
+                hatched.add(slab.get("data-tensor"))
+            else:
+                assert not any(f.startswith("url(") for f in fills)
         assert hatched == {name for name, _, act in cost.tensors() if act == "linear"}
-        labels = " ".join(a.text for a in fig.layout.annotations)
-        for _, shape, _ in cost.tensors():
-            assert f"{shape[1]}×{shape[2]}×{shape[0]}" in labels
+        hovers = [s.findtext(f"{SVG}title") for s in slabs]
+        shown = _svg_texts(svg)
+        for (name, shape, act), hover in zip(cost.tensors(), hovers, strict=True):
+            size = f"{shape[1]}×{shape[2]}×{shape[0]}"
+            assert size in shown and name in shown
+            assert hover == f"{name}: {size} ({figures.LINEAR_LABEL if act == 'linear' else act})"
+        arrows = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "op-label"]
+        assert len(arrows) == len(cost.main_path)
+        for stage, arrow in zip(cost.main_path, arrows, strict=True):
+            words = [s.text for s in arrow]
+            assert words[-1] == ("linear" if stage.linear else stage.activation)
+            assert arrow[-1].get("font-style") == "italic"
+            assert f"{config.kernel}×{config.kernel}" in words or words[0] == "1×1"
     ir = inverted_residual(config)
     assert {n for n, _, a in ir.tensors() if a == "linear"} == {"input", "project"}
+    # one scale: the same width for all three diagrams, as the comparison tab draws them
+    scale_c, scale_s = figures.diagram_scale(costs)
+    widths = {
+        ET.fromstring(figures.block_svg(c, max_channels=scale_c, max_size=scale_s, slots=4))
+        .get("viewBox")
+        .split()[2]
+        for c in costs
+    }
+    assert len(widths) == 1
     for fig in (
         figures.expansion_sweep_chart(expansion_sweep(config), config.expansion),
         figures.spiral_figure(linear_bottleneck_demo(5)),
     ):
         go.Figure(fig.to_dict())
+
+
+def test_block_diagram_is_a_light_chart_with_escaped_text_and_ids_of_its_own():
+    import xml.etree.ElementTree as ET
+
+    from mobilenet_viz.figures import blocks as figures
+
+    cost = inverted_residual(BlockConfig(56, 24, 6, 24))
+    markup = figures.block_diagram(cost)
+    assert markup.startswith('<figure class="mnl-chart" data-chart="block-diagram">')
+    assert "<figcaption>Inverted residual (MobileNetV2)</figcaption><svg " in markup
+    assert markup == figures.block_diagram(cost)  # stable: a rerun does not redraw it
+    hostile = replace(cost, title='<b onclick="x()">&</b>')
+    svg = figures.block_svg(hostile)
+    assert ET.fromstring(svg).findtext(f"{SVG}title") == hostile.title
+    assert "<b " not in svg and "<b " not in figures.block_diagram(hostile)
+    # Two diagrams on one page: their hatch patterns have different ids.
+    pair = (figures.block_svg(cost), figures.block_svg(cost, max_channels=960))
+    ids = [{p.get("id") for p in ET.fromstring(s).iter(f"{SVG}pattern")} for s in pair]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
