@@ -807,7 +807,10 @@ def serve(streamlit_args: list[str]) -> None:
     sys.path.insert(0, os.getcwd())  # the served checkout (--app-root), not necessarily this one
     import torchvision.models
 
-    import mobilenet_viz.runtime.weights as weights
+    try:
+        import mobilenet_viz.runtime.weights as weights
+    except ModuleNotFoundError:  # a checkout from before the library's runtime/ package
+        import mobilenet_viz.weights as weights
 
     def counted(fn, mark):
         def wrapper(*a, **k):
