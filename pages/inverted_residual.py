@@ -44,9 +44,6 @@ IMAGE_SPECS = image_param_specs()  # the shared picker: sample photos / upload /
 
 PRESETS = {p.label: p for p in mobilenet_v2_presets()}
 ALPHAS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
-NUMBER_COLUMNS = {
-    name: st.column_config.NumberColumn(format="localized") for name in text.COUNT_COLUMNS
-}
 VIEWS = (
     "The block",
     "Inverted vs classic",
@@ -187,12 +184,13 @@ if tabs[0].open:
         )
         st.subheader("Stage by stage")
         rows = stage_rows(cost)
-        st.dataframe(
-            pd.DataFrame(rows),
+        # A static table (st.table): the default tab's data grid (st.dataframe) made every
+        # student's browser load its JavaScript (~0.3 CPU-s more, benchmarks/browser_cpu.py).
+        st.table(
+            pd.DataFrame(rows)[list(text.STAGE_COLUMNS)].style.format(
+                thousands=",", subset=[c for c in text.STAGE_COLUMNS if c in text.COUNT_COLUMNS]
+            ),
             hide_index=True,
-            width="stretch",
-            column_config=NUMBER_COLUMNS,
-            column_order=text.STAGE_COLUMNS,
         )
         st.caption("Input shapes, activations and fp32/fp16 output bytes per stage are in the CSV.")
         st.download_button(
