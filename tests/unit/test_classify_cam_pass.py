@@ -58,10 +58,13 @@ def photos() -> list[tuple[str, bytes]]:
 
 
 def assert_same_map(shared: np.ndarray, separate: np.ndarray) -> None:
-    """Equal to 1e-5 of the map's largest value (float32 sums over 1280 channels)."""
+    """Equal to 1e-4 of the map's largest value: ONNX Runtime's kernels sum float32 in another
+    order than PyTorch's (a clean CI machine measured 1.6e-5 of the largest value; 1e-5 failed
+    there), still 40x finer than the overlay's 256 colour levels. A map of another class or
+    another photo differs by whole units."""
     assert shared.shape == separate.shape == (7, 7)
     scale = max(1.0, float(np.abs(separate).max()))
-    np.testing.assert_allclose(shared, separate, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(shared, separate, rtol=0, atol=1e-4 * scale)
 
 
 @pytest.mark.parametrize("engine", SHARED)
