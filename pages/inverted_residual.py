@@ -214,13 +214,9 @@ if tabs[1].open:
     with tabs[1]:
         st.markdown(text.COMPARISON_TEXT)
         costs = compare_blocks(config)
-        scale_c, scale_s = figures.diagram_scale(costs)
-        slots = max(len(c.tensors()) for c in costs)  # one width, so one scale for all three
+        scale = figures.diagram_scale(costs)  # one scale and one width for all three
         for c in costs:
-            stage.chart(
-                figures.block_diagram(c, max_channels=scale_c, max_size=scale_s, slots=slots),
-                key=f"ir_fig_cmp_{c.kind}",
-            )
+            stage.chart(figures.block_diagram(c, **scale), key=f"ir_fig_cmp_{c.kind}")
         table = comparison_rows(costs)
         st.dataframe(pd.DataFrame(text.comparison_table(table)), width="stretch")
         st.download_button(

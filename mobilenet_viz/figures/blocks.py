@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from mobilenet_viz.analytic.blocks import BlockCost, SweepPoint
 from mobilenet_viz.analytic.spiral import SpiralDemo
+from mobilenet_viz.explain import hwc
 from mobilenet_viz.figures import html_charts, palette
 from mobilenet_viz.figures.build import axis_suffix, figure, grid
 
@@ -127,8 +128,8 @@ def block_svg(
 
     The ``<svg>`` has ``xmlns`` and the block's title as ``<title>``, so the string is a valid
     .svg file as well as inline markup (:func:`block_diagram`). Pass the same ``max_channels``,
-    ``max_size`` and ``slots`` (the most tensors of any of them) to several diagrams to draw
-    them on one scale. Each slab is a ``<g class="slab">`` with a hover ``<title>``
+    ``max_size`` and ``slots`` (the most tensors of any of them; :func:`diagram_scale`) to several
+    diagrams to draw them on one scale. Each slab is a ``<g class="slab">`` with a hover ``<title>``
     ("expand: 56×56×144 (ReLU6)"); a linear tensor's faces are filled with a hatch pattern.
     """
     tensors = cost.tensors()
@@ -181,7 +182,7 @@ def block_svg(
         linear = activation == "linear"
         color = LINEAR_COLOR if linear else activation_color
         label = LINEAR_LABEL if linear else activation
-        hover = f"{name}: {shape[1]}×{shape[2]}×{shape[0]} ({label})"
+        hover = f"{name}: {hwc(shape)} ({label})"
         front = left + thick
         y0, y1 = centre - face / 2, centre + face / 2
         polygons = (
@@ -210,7 +211,7 @@ def block_svg(
             _lines(
                 (left + right) / 2,
                 y1 + 4 + FONT,
-                [(f"{shape[1]}×{shape[2]}×{shape[0]}", "bold"), (name, "")],
+                [(hwc(shape), "bold"), (name, "")],
                 css="tensor-label",
             )
         )
@@ -311,10 +312,16 @@ def block_diagram(
     )
 
 
-def diagram_scale(costs: list[BlockCost]) -> tuple[int, int]:
-    """Shared (max channels, max spatial size) so several diagrams use one scale."""
-    shapes = [shape for cost in costs for _, shape, _ in cost.tensors()]
-    return max(s[0] for s in shapes), max(s[1] for s in shapes)
+def diagram_scale(costs: list[BlockCost]) -> dict[str, int]:
+    """``block_diagram``'s keyword arguments that draw several diagrams on one scale: the most
+    channels, the largest spatial size and the most tensors (one width) of any of them."""
+    tensors = [cost.tensors() for cost in costs]
+    shapes = [shape for ts in tensors for _, shape, _ in ts]
+    return {
+        "max_channels": max(s[0] for s in shapes),
+        "max_size": max(s[1] for s in shapes),
+        "slots": max(len(ts) for ts in tensors),
+    }
 
 
 def _columns(titles: list[str], spacing: float = 0.07) -> tuple[dict, list[tuple[str, str]]]:

@@ -32,5 +32,4 @@ def answers_figure(bars: list[dict], title: str, *, revealed: bool) -> str:
         )
         for b in bars
     ]
-    top = max((b["count"] for b in bars), default=0)
-    return html_charts.bar_chart("answers", title, rows, scale_max=max(top, 1))
+    return html_charts.bar_chart("answers", title, rows)  # the longest bar: the most answers

@@ -1,7 +1,7 @@
 """Figures for the Classify page: top-k bars, timing breakdown, engine comparison, and where the
 time goes per layer type next to where the MACs are (MobileNets section 3.1: the depthwise
-convs hold few MACs but, being memory bound, a much larger share of the time). Data in, plotly out (top-k and the
-timing breakdown: light HTML bars, drawn on every upload).
+convs hold few MACs but, being memory bound, a much larger share of the time). Data in, plotly
+out; top-k and the timing breakdown, drawn on every upload, are light HTML bars (html_charts).
 """
 
 from __future__ import annotations

@@ -353,13 +353,8 @@ def test_figures_are_valid_and_draw_the_rules(config):
     ir = inverted_residual(config)
     assert {n for n, _, a in ir.tensors() if a == "linear"} == {"input", "project"}
     # one scale: the same width for all three diagrams, as the comparison tab draws them
-    scale_c, scale_s = figures.diagram_scale(costs)
-    widths = {
-        ET.fromstring(figures.block_svg(c, max_channels=scale_c, max_size=scale_s, slots=4))
-        .get("viewBox")
-        .split()[2]
-        for c in costs
-    }
+    scale = figures.diagram_scale(costs)
+    widths = {ET.fromstring(figures.block_svg(c, **scale)).get("viewBox").split()[2] for c in costs}
     assert len(widths) == 1
     for fig in (
         figures.expansion_sweep_chart(expansion_sweep(config), config.expansion),
